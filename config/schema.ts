@@ -1,0 +1,205 @@
+/**
+ * The one schema every stack's config must satisfy. Each top-level property is
+ * one Pulumi config key (`ml-platform:<key>`); scalar keys are also declared in
+ * Pulumi.yaml, structured keys are read as objects and validated only here.
+ */
+import { z } from "zod";
+import { cronProblem } from "./cron";
+import { unpinnedReason } from "./images";
+import { CPU_QUANTITY_RULE, MEMORY_QUANTITY_RULE, parseCpuMillis, parseMemoryBytes } from "./quantities";
+
+const cpu = z.string().refine((value) => parseCpuMillis(value) !== undefined, {
+  message: `must be ${CPU_QUANTITY_RULE}`,
+});
+const memory = z.string().refine((value) => parseMemoryBytes(value) !== undefined, {
+  message: `must be ${MEMORY_QUANTITY_RULE}`,
+});
+const storageSize = memory.refine((value) => (parseMemoryBytes(value) ?? 0) <= 64 * 1024 ** 4, {
+  message: "must be at most 64Ti",
+});
+const image = z.string().superRefine((value, context) => {
+  const reason = unpinnedReason(value);
+  if (reason) context.addIssue({ code: "custom", message: `image "${value}" ${reason}` });
+});
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and '-', at most 63");
+const port = z.number().int().min(1, "must be a port from 1 to 65535").max(65535, "must be a port from 1 to 65535");
+const count = (max: number) => z.number().int().min(1, "must be at least 1").max(max, `must be at most ${max}`);
+const seconds = (max: number) => z.number().int().min(1, "must be at least 1 second").max(max, `must be at most ${max} seconds`);
+
+const resources = (defaults: { cpu: string; memory: string }) =>
+  z
+    .strictObject({
+      /** What the scheduler reserves; defaults to the limits. */
+      requests: z
+        .strictObject({ cpu: cpu.default(defaults.cpu), memory: memory.default(defaults.memory) })
+        .prefault({}),
+      /** The hard ceiling the container is held to. */
+      limits: z
+        .strictObject({ cpu: cpu.default(defaults.cpu), memory: memory.default(defaults.memory) })
+        .prefault({}),
+    })
+    .prefault({});
+
+const volume = z
+  .strictObject({
+    size: storageSize.default("10Gi"),
+    accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]).default("ReadWriteOnce"),
+    /** Overrides kubernetes.storageClass for this volume. */
+    storageClass: name.optional(),
+  })
+  .prefault({});
+
+export const PLATFORM_SCALAR_KEYS = {
+  target: "string",
+  environment: "string",
+  protectStorage: "boolean",
+  kubeconfig: "string",
+} as const;
+
+export const platformConfigSchema = z.strictObject({
+  /** Which target provisions the platform. */
+  target: z.enum(["docker", "kubernetes"]).default("docker"),
+  /** Production turns on protection and the stricter policies. */
+  environment: z.enum(["development", "production"]).default("development"),
+  /** Keep volumes and database storage on `pulumi destroy` (protect + retainOnDelete). */
+  protectStorage: z.boolean().default(true),
+  /** Kubeconfig content (set it with --secret); kubernetes.kubeconfigPath is the alternative. */
+  kubeconfig: z.string().default(""),
+
+  images: z
+    .strictObject({
+      prefectServer: image.default("prefecthq/prefect:3.6.10-python3.12"),
+      prefectWorker: image.default("prefecthq/prefect:3.6.10-python3.12"),
+      postgres: image.default("postgres:16.9-bookworm"),
+      serving: image.default("python:3.12.11-slim-bookworm"),
+      training: image.default("python:3.12.11-slim-bookworm"),
+    })
+    .prefault({}),
+
+  database: z
+    .strictObject({
+      name: name.default("prefect"),
+      user: name.default("prefect"),
+      storage: volume,
+      resources: resources({ cpu: "500m", memory: "512Mi" }),
+    })
+    .prefault({}),
+
+  server: z
+    .strictObject({
+      /** The address a browser uses to reach the Prefect UI (PREFECT_UI_API_URL is this plus /api). */
+      publicUrl: z.url({ message: "must be an http(s) URL the user's browser reaches" }).default("http://127.0.0.1:4200"),
+      resources: resources({ cpu: "500m", memory: "1Gi" }),
+    })
+    .prefault({}),
+
+  worker: z
+    .strictObject({
+      workPool: name.default("ml-pool"),
+      /** Worker processes (dev: containers, prod: Deployment replicas). */
+      replicas: count(50).default(1),
+      /** Flow runs executing at once across all workers. */
+      maxConcurrentRuns: count(1000).default(4),
+      /** Dev only: a docker-type pool through the host's Docker socket (root on the host). */
+      dockerSocket: z.boolean().default(false),
+      resources: resources({ cpu: "500m", memory: "512Mi" }),
+      executor: z
+        .strictObject({
+          resources: resources({ cpu: "1", memory: "1Gi" }),
+          backoffLimit: z.number().int().min(0).max(10).default(0),
+          ttlSecondsAfterFinished: seconds(604800).default(3600),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+
+  serving: z
+    .strictObject({
+      port: port.default(8080),
+      /** Fixed replica count where no autoscaler runs (dev). */
+      replicas: count(100).default(2),
+      autoscaling: z
+        .strictObject({
+          minReplicas: count(100).default(2),
+          maxReplicas: count(100).default(10),
+          cpuTargetPercent: z.number().int().min(1).max(100, "must be at most 100").default(70),
+          scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300),
+        })
+        .prefault({}),
+      resources: resources({ cpu: "500m", memory: "512Mi" }),
+    })
+    .prefault({}),
+
+  training: z
+    .strictObject({
+      parallelism: count(100).default(1),
+      completions: count(1000).default(1),
+      backoffLimit: z.number().int().min(0).max(20).default(1),
+      activeDeadlineSeconds: seconds(7 * 86400).default(3600),
+      ttlSecondsAfterFinished: seconds(30 * 86400).default(86400),
+      /** Training passes over the data; handed to the trainer as --epochs. */
+      epochs: count(10000).default(200),
+      gpu: z
+        .strictObject({ enabled: z.boolean().default(false), count: count(8).default(1) })
+        .prefault({}),
+      resources: resources({ cpu: "1", memory: "1Gi" }),
+    })
+    .prefault({}),
+
+  retraining: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      schedule: z
+        .string()
+        .default("0 3 * * *")
+        .superRefine((value, context) => {
+          const problem = cronProblem(value);
+          if (problem) context.addIssue({ code: "custom", message: `"${value}" ${problem}` });
+        }),
+      startingDeadlineSeconds: seconds(86400).default(600),
+      successfulJobsHistoryLimit: z.number().int().min(0).max(100).default(3),
+      failedJobsHistoryLimit: z.number().int().min(0).max(100).default(3),
+    })
+    .prefault({}),
+
+  volumes: z.strictObject({ data: volume, models: volume }).prefault({}),
+
+  docker: z
+    .strictObject({
+      /** Docker daemon address; empty uses the provider's default (DOCKER_HOST or the local socket). */
+      host: z.string().default(""),
+      serverHostPort: port.default(4200),
+      servingHostPort: port.default(8080),
+      /** Whether the host's Docker has the NVIDIA runtime for GPU device requests. */
+      gpuSupport: z.boolean().default(false),
+    })
+    .prefault({}),
+
+  kubernetes: z
+    .strictObject({
+      /** Path to a kubeconfig file, such as the output of `microk8s config`. */
+      kubeconfigPath: z.string().default(""),
+      context: z.string().default(""),
+      namespace: name.default("ml-platform"),
+      executorNamespace: name.default("ml-executors"),
+      storageClass: name.default("microk8s-hostpath"),
+      ingressClassName: name.default("public"),
+      /** Host name the Ingress answers to; empty answers any host. */
+      ingressHost: z.string().default(""),
+      serviceType: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP"),
+      /** LoadBalancer Services need an address provider such as MetalLB. */
+      allowLoadBalancer: z.boolean().default(false),
+      /** kube-system's namespace UID; empty reads it from the cluster at deploy time. */
+      clusterUid: z.string().default(""),
+      /** Whether the cluster has the GPU operator (MicroK8s gpu addon). */
+      gpuSupport: z.boolean().default(false),
+      gpuRuntimeClassName: name.default("nvidia"),
+    })
+    .prefault({}),
+});
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+export type ResourcesConfig = PlatformConfig["server"]["resources"];
+export type VolumeConfig = PlatformConfig["volumes"]["data"];

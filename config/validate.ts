@@ -1,0 +1,267 @@
+/**
+ * Turns raw stack config into a typed PlatformConfig, or into the complete list
+ * of problems, each naming its key path and the rule it breaks.
+ */
+import { z } from "zod";
+import { parseCpuMillis, parseMemoryBytes } from "./quantities";
+import { PlatformConfig, platformConfigSchema, ResourcesConfig } from "./schema";
+
+export const CONFIG_NAMESPACE = "ml-platform";
+
+export interface ConfigProblem {
+  /** Full key path, e.g. "ml-platform:serving.autoscaling.minReplicas". */
+  key: string;
+  message: string;
+}
+
+export type ValidationResult =
+  | { ok: true; config: PlatformConfig }
+  | { ok: false; problems: ConfigProblem[] };
+
+function keyPath(path: ReadonlyArray<PropertyKey>): string {
+  const [top, ...rest] = path.map(String);
+  const dotted = rest.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`), top ?? "");
+  return `${CONFIG_NAMESPACE}:${dotted}`;
+}
+
+function allowedKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
+  let schema: z.ZodType = platformConfigSchema;
+  for (const part of path) {
+    schema = unwrap(schema);
+    if (!(schema instanceof z.ZodObject)) return [];
+    schema = (schema.shape as Record<string, z.ZodType>)[String(part)];
+    if (!schema) return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    const inner = (current as unknown as { unwrap?: () => z.ZodType }).unwrap;
+    if (typeof inner !== "function" || current instanceof z.ZodObject) return current;
+    current = inner.call(current);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length];
+}
+
+function unknownKeyMessage(key: string, allowed: string[]): string {
+  const closest = allowed
+    .map((candidate) => ({ candidate, distance: editDistance(key.toLowerCase(), candidate.toLowerCase()) }))
+    .sort((x, y) => x.distance - y.distance)[0];
+  const hint = closest && closest.distance <= 3 ? `did you mean "${closest.candidate}"? ` : "";
+  return `unknown key; ${hint}allowed here: ${allowed.join(", ")}`;
+}
+
+function schemaProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.flatMap((issue): ConfigProblem[] => {
+    if (issue.code === "unrecognized_keys") {
+      const allowed = allowedKeysAt(issue.path);
+      return issue.keys.map((key) => ({
+        key: keyPath([...issue.path, key]),
+        message: unknownKeyMessage(key, allowed),
+      }));
+    }
+    if (issue.code === "invalid_type") {
+      const expected = issue.expected === "object" ? "an object (a nested YAML mapping)" : `a ${issue.expected}`;
+      return [{ key: keyPath(issue.path), message: `must be ${expected}` }];
+    }
+    if (issue.code === "invalid_value" && "values" in issue) {
+      return [{ key: keyPath(issue.path), message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+    }
+    return [{ key: keyPath(issue.path), message: issue.message }];
+  });
+}
+
+function resourceProblems(path: string[], resources: ResourcesConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { requests, limits } = resources;
+  if ((parseCpuMillis(requests.cpu) ?? 0) > (parseCpuMillis(limits.cpu) ?? 0)) {
+    problems.push({ key: keyPath([...path, "requests", "cpu"]), message: `request ${requests.cpu} exceeds the limit ${limits.cpu}` });
+  }
+  if ((parseMemoryBytes(requests.memory) ?? 0) > (parseMemoryBytes(limits.memory) ?? 0)) {
+    problems.push({
+      key: keyPath([...path, "requests", "memory"]),
+      message: `request ${requests.memory} exceeds the limit ${limits.memory}`,
+    });
+  }
+  return problems;
+}
+
+type AddProblem = (path: string[], message: string) => void;
+
+function collect(check: (add: AddProblem) => void): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  check((path, message) => problems.push({ key: keyPath(path), message }));
+  return problems;
+}
+
+interface CrossKeyRule {
+  /** Key paths the rule reads; it runs only when all of them are well-formed. */
+  needs: string[][];
+  check: (config: PlatformConfig, add: AddProblem) => ConfigProblem[] | void;
+}
+
+const RESOURCE_BLOCKS: Array<[string[], (config: PlatformConfig) => ResourcesConfig]> = [
+  [["database", "resources"], (config) => config.database.resources],
+  [["server", "resources"], (config) => config.server.resources],
+  [["worker", "resources"], (config) => config.worker.resources],
+  [["worker", "executor", "resources"], (config) => config.worker.executor.resources],
+  [["serving", "resources"], (config) => config.serving.resources],
+  [["training", "resources"], (config) => config.training.resources],
+];
+
+/** Rules that relate several keys. */
+const CROSS_KEY_RULES: CrossKeyRule[] = [
+  {
+    needs: [["serving", "autoscaling"]],
+    check: ({ serving: { autoscaling } }, add) => {
+      if (autoscaling.minReplicas > autoscaling.maxReplicas) {
+        add(["serving", "autoscaling", "minReplicas"], `${autoscaling.minReplicas} exceeds maxReplicas ${autoscaling.maxReplicas}`);
+      }
+    },
+  },
+  {
+    needs: [["training", "parallelism"], ["training", "completions"]],
+    check: ({ training }, add) => {
+      if (training.parallelism > training.completions) {
+        add(["training", "parallelism"], `${training.parallelism} exceeds completions ${training.completions}; the extra pods would idle`);
+      }
+    },
+  },
+  {
+    needs: [["worker", "replicas"], ["worker", "maxConcurrentRuns"]],
+    check: ({ worker }, add) => {
+      if (worker.replicas > worker.maxConcurrentRuns) {
+        add(["worker", "replicas"], `${worker.replicas} workers exceed maxConcurrentRuns ${worker.maxConcurrentRuns}; each worker needs room for one run`);
+      }
+    },
+  },
+  ...RESOURCE_BLOCKS.map(([path, block]): CrossKeyRule => ({
+    needs: [path],
+    check: (config) => resourceProblems(path, block(config)),
+  })),
+  {
+    needs: [["target"], ["docker", "serverHostPort"], ["docker", "servingHostPort"]],
+    check: ({ target, docker }, add) => {
+      if (target === "docker" && docker.serverHostPort === docker.servingHostPort) {
+        add(["docker", "servingHostPort"], `${docker.servingHostPort} is already docker.serverHostPort; host ports must differ`);
+      }
+    },
+  },
+  {
+    needs: [["target"], ["training", "gpu"], ["docker", "gpuSupport"], ["kubernetes", "gpuSupport"]],
+    check: ({ target, training, docker, kubernetes }, add) => {
+      if (!training.gpu.enabled) return;
+      if (target === "docker" && !docker.gpuSupport) {
+        add(["training", "gpu", "enabled"], "requests a GPU but docker.gpuSupport is false; enable it once the host has the NVIDIA container runtime");
+      }
+      if (target === "kubernetes" && !kubernetes.gpuSupport) {
+        add(["training", "gpu", "enabled"], "requests a GPU but kubernetes.gpuSupport is false; enable the cluster's GPU addon and set it to true");
+      }
+    },
+  },
+  {
+    needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
+    check: ({ target, kubeconfig, kubernetes }, add) => {
+      if (target === "kubernetes" && kubeconfig === "" && kubernetes.kubeconfigPath === "") {
+        add(["kubeconfig"], "the kubernetes target needs a kubeconfig: set ml-platform:kubeconfig (--secret) or kubernetes.kubeconfigPath; the ambient kubeconfig is never used");
+      }
+    },
+  },
+  {
+    needs: [["target"], ["worker", "dockerSocket"]],
+    check: ({ target, worker }, add) => {
+      if (target !== "docker" && worker.dockerSocket) {
+        add(["worker", "dockerSocket"], "only the docker target can hand the worker a Docker socket");
+      }
+    },
+  },
+];
+
+function schemaAt(path: ReadonlyArray<string>): z.ZodType | undefined {
+  let schema: z.ZodType | undefined = platformConfigSchema;
+  for (const part of path) {
+    const object: z.ZodType = unwrap(schema);
+    if (!(object instanceof z.ZodObject)) return undefined;
+    schema = (object.shape as Record<string, z.ZodType>)[part];
+    if (!schema) return undefined;
+  }
+  return schema;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Drops keys the schema does not know, so a typo elsewhere does not hide a relation problem. */
+function pruneUnknown(value: unknown, path: string[]): unknown {
+  if (!isRecord(value)) return value;
+  const allowed = new Set(allowedKeysAt(path));
+  if (allowed.size === 0) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => allowed.has(key))
+      .map(([key, child]) => [key, pruneUnknown(child, [...path, key])]),
+  );
+}
+
+/** The parsed value at each path that is well-formed on its own, assembled into one object. */
+function wellFormedParts(raw: Record<string, unknown>, paths: string[][]): Record<string, unknown> | undefined {
+  const assembled: Record<string, unknown> = {};
+  for (const path of paths) {
+    let value: unknown = raw;
+    for (const part of path) value = isRecord(value) ? value[part] : undefined;
+    const result = schemaAt(path)?.safeParse(pruneUnknown(value, path));
+    if (!result?.success) return undefined;
+    let node = assembled;
+    path.slice(0, -1).forEach((part) => {
+      node[part] = isRecord(node[part]) ? node[part] : {};
+      node = node[part] as Record<string, unknown>;
+    });
+    node[path[path.length - 1]] = result.data;
+  }
+  return assembled;
+}
+
+function crossKeyProblems(raw: Record<string, unknown>, parsed?: PlatformConfig): ConfigProblem[] {
+  return CROSS_KEY_RULES.flatMap((rule) => {
+    const config = parsed ?? (wellFormedParts(raw, rule.needs) as PlatformConfig | undefined);
+    if (!config) return [];
+    let returned: ConfigProblem[] | void = undefined;
+    const added = collect((add) => {
+      returned = rule.check(config, add);
+    });
+    return [...added, ...(returned ?? [])];
+  });
+}
+
+export function validatePlatformConfig(raw: Record<string, unknown>): ValidationResult {
+  const parsed = platformConfigSchema.safeParse(raw);
+  if (parsed.success) {
+    const problems = crossKeyProblems(raw, parsed.data);
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
+  }
+  // Relations between well-formed parts are checked too, so one run reports everything.
+  return { ok: false, problems: [...schemaProblems(parsed.error), ...crossKeyProblems(raw)] };
+}
+
+export function formatProblems(stack: string, problems: ConfigProblem[]): string {
+  const lines = problems.map((problem) => `  - ${problem.key}: ${problem.message}`);
+  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  return [`Stack "${stack}" has an invalid configuration (${count}); nothing was deployed:`, ...lines].join("\n");
+}

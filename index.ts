@@ -1,0 +1,22 @@
+/**
+ * The ml-platform Pulumi program: read config, describe the platform, hand it
+ * to the stack's target, export what a user needs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadPlatformConfig } from "./config/load";
+import { describePlatform } from "./platform/describe";
+import { TARGET_LOADERS } from "./components/target";
+
+export = async () => {
+  const config = loadPlatformConfig();
+  const spec = describePlatform(config, pulumi.getStack());
+  const deployPlatform = await TARGET_LOADERS[config.target]();
+  const endpoints = deployPlatform("ml-platform", { spec, config });
+  return {
+    target: config.target,
+    prefectUiUrl: endpoints.prefectUiUrl,
+    servingUrl: endpoints.servingUrl,
+    workPool: endpoints.workPool,
+    retraining: endpoints.retraining,
+  };
+};

@@ -1,0 +1,314 @@
+/**
+ * Describes the ML platform from validated config, in target-neutral terms.
+ * Nothing here asks which target will run it.
+ */
+import { PlatformConfig, ResourcesConfig } from "../config/schema";
+import {
+  ContainerSpec,
+  ExecutorPoolSpec,
+  JobSpec,
+  PlatformSpec,
+  Probe,
+  ProbeCheck,
+  Resources,
+  ScheduledJobSpec,
+  SecretSpec,
+  ServiceSpec,
+  VolumeMount,
+  VolumeSpec,
+} from "./model";
+import { readWorkloadFile } from "./project-root";
+
+export const PREFECT_PORT = 4200;
+export const WORKER_HEALTH_PORT = 8080;
+export const POSTGRES_PORT = 5432;
+const APP_USER = { uid: 1000, gid: 1000 };
+/** The postgres image's own postgres user, which owns its data directory. */
+const POSTGRES_USER = { uid: 999, gid: 999 };
+
+export const WORKLOAD_NAMES = {
+  database: "postgres",
+  server: "prefect-server",
+  worker: "prefect-worker",
+  serving: "model-serving",
+  training: "training",
+  retraining: "retraining",
+} as const;
+
+function resources(config: ResourcesConfig, gpus = 0): Resources {
+  return { requests: { ...config.requests }, limits: { ...config.limits }, gpus };
+}
+
+function probe(check: ProbeCheck, failureThreshold: number, periodSeconds = 10): Probe {
+  return { check, periodSeconds, timeoutSeconds: 5, failureThreshold };
+}
+
+const dataMount = (readOnly: boolean): VolumeMount => ({ volume: "data", path: "/data", readOnly });
+const modelsMount = (readOnly: boolean): VolumeMount => ({ volume: "models", path: "/models", readOnly });
+
+function describeVolumes(config: PlatformConfig): VolumeSpec[] {
+  return (["data", "models"] as const).map((name) => ({
+    name,
+    size: config.volumes[name].size,
+    accessMode: config.volumes[name].accessMode,
+    storageClass: config.volumes[name].storageClass,
+    protect: config.protectStorage,
+  }));
+}
+
+function describeSecrets(config: PlatformConfig): SecretSpec[] {
+  const { user, name } = config.database;
+  return [
+    {
+      name: "postgres",
+      generated: { password: { length: 32 } },
+      derived: {
+        "database-url": [
+          { literal: `postgresql+asyncpg://${user}:` },
+          { secretKey: "password" },
+          { literal: "@" },
+          { serviceHost: WORKLOAD_NAMES.database },
+          { literal: `:${POSTGRES_PORT}/${name}` },
+        ],
+      },
+    },
+  ];
+}
+
+function describeDatabase(config: PlatformConfig): ServiceSpec {
+  const { user, name, storage } = config.database;
+  const ready = probe({ kind: "command", command: ["pg_isready", "-h", "127.0.0.1", "-U", user, "-d", name] }, 6);
+  const container: ContainerSpec = {
+    image: config.images.postgres,
+    env: { POSTGRES_USER: user, POSTGRES_DB: name, PGDATA: "/var/lib/postgresql/data/pgdata" },
+    secretEnv: { POSTGRES_PASSWORD: { secret: "postgres", key: "password", fileVariable: "POSTGRES_PASSWORD_FILE" } },
+    serviceEnv: {},
+    ports: [{ name: "postgres", port: POSTGRES_PORT }],
+    resources: resources(config.database.resources),
+    probes: { startup: { ...ready, failureThreshold: 30, periodSeconds: 5 }, readiness: ready, liveness: ready },
+    mounts: [],
+    bundles: [],
+    user: POSTGRES_USER,
+    writablePaths: ["/var/run/postgresql", "/tmp"],
+    readOnlyRootFilesystem: true,
+  };
+  return {
+    kind: "service",
+    name: WORKLOAD_NAMES.database,
+    component: "database",
+    container,
+    replicas: 1,
+    zeroDowntimeUpdates: false,
+    state: {
+      volume: "postgres-data",
+      path: "/var/lib/postgresql/data",
+      size: storage.size,
+      accessMode: storage.accessMode,
+      storageClass: storage.storageClass,
+      protect: config.protectStorage,
+    },
+    allowFrom: [{ kind: "workload", name: WORKLOAD_NAMES.server }],
+    after: [],
+  };
+}
+
+function describeServer(config: PlatformConfig): ServiceSpec {
+  const publicUrl = config.server.publicUrl.replace(/\/+$/, "");
+  const health = { kind: "http", path: "/api/health", port: "http" } as const;
+  const container: ContainerSpec = {
+    image: config.images.prefectServer,
+    command: ["prefect", "server", "start"],
+    env: {
+      PREFECT_HOME: "/var/lib/prefect",
+      PREFECT_SERVER_API_HOST: "0.0.0.0",
+      PREFECT_SERVER_API_PORT: String(PREFECT_PORT),
+      PREFECT_UI_URL: publicUrl,
+      PREFECT_UI_API_URL: `${publicUrl}/api`,
+      PREFECT_SERVER_ANALYTICS_ENABLED: "false",
+    },
+    secretEnv: { PREFECT_SERVER_DATABASE_CONNECTION_URL: { secret: "postgres", key: "database-url" } },
+    serviceEnv: {},
+    ports: [{ name: "http", port: PREFECT_PORT }],
+    resources: resources(config.server.resources),
+    probes: {
+      startup: probe(health, 30, 5),
+      readiness: probe({ kind: "http", path: "/api/ready", port: "http" }, 3),
+      liveness: probe(health, 6),
+    },
+    mounts: [],
+    bundles: [],
+    user: APP_USER,
+    writablePaths: ["/var/lib/prefect", "/tmp"],
+    readOnlyRootFilesystem: true,
+  };
+  return {
+    kind: "service",
+    name: WORKLOAD_NAMES.server,
+    component: "orchestrator",
+    container,
+    replicas: 1,
+    zeroDowntimeUpdates: true,
+    allowFrom: [
+      { kind: "ingress" },
+      { kind: "workload", name: WORKLOAD_NAMES.worker },
+      { kind: "executors", pool: WORKLOAD_NAMES.worker },
+    ],
+    publicEndpoint: { port: "http", url: publicUrl, pathPrefix: "/" },
+    after: [WORKLOAD_NAMES.database],
+  };
+}
+
+function trainingContainer(config: PlatformConfig): ContainerSpec {
+  const { training } = config;
+  return {
+    image: config.images.training,
+    command: ["python3", "/opt/ml/train.py"],
+    args: ["--data", "/data", "--models", "/models", "--epochs", String(training.epochs)],
+    env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
+    secretEnv: {},
+    serviceEnv: {},
+    ports: [],
+    resources: resources(training.resources, training.gpu.enabled ? training.gpu.count : 0),
+    probes: {},
+    mounts: [dataMount(true), modelsMount(false)],
+    bundles: [{ name: "training-code", directory: "/opt/ml", files: { "train.py": readWorkloadFile("train.py") } }],
+    user: APP_USER,
+    writablePaths: ["/tmp"],
+    readOnlyRootFilesystem: true,
+  };
+}
+
+function describeTraining(config: PlatformConfig): JobSpec {
+  const { training } = config;
+  return {
+    kind: "job",
+    name: WORKLOAD_NAMES.training,
+    component: "training",
+    container: trainingContainer(config),
+    parallelism: training.parallelism,
+    completions: training.completions,
+    backoffLimit: training.backoffLimit,
+    activeDeadlineSeconds: training.activeDeadlineSeconds,
+    ttlSecondsAfterFinished: training.ttlSecondsAfterFinished,
+    after: [],
+  };
+}
+
+function describeRetraining(config: PlatformConfig): ScheduledJobSpec[] {
+  const { retraining, training } = config;
+  if (!retraining.enabled) return [];
+  return [
+    {
+      kind: "schedule",
+      name: WORKLOAD_NAMES.retraining,
+      component: "retraining",
+      schedule: retraining.schedule,
+      concurrency: "forbid",
+      startingDeadlineSeconds: retraining.startingDeadlineSeconds,
+      successfulRunsKept: retraining.successfulJobsHistoryLimit,
+      failedRunsKept: retraining.failedJobsHistoryLimit,
+      job: {
+        container: trainingContainer(config),
+        parallelism: training.parallelism,
+        completions: training.completions,
+        backoffLimit: training.backoffLimit,
+        activeDeadlineSeconds: training.activeDeadlineSeconds,
+        ttlSecondsAfterFinished: training.ttlSecondsAfterFinished,
+      },
+      after: [WORKLOAD_NAMES.training],
+    },
+  ];
+}
+
+function describeServing(config: PlatformConfig): ServiceSpec {
+  const { serving } = config;
+  const container: ContainerSpec = {
+    image: config.images.serving,
+    command: ["python3", "/opt/ml/serve.py"],
+    args: ["--port", String(serving.port), "--models", "/models", "--base-path", "/serving"],
+    env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
+    secretEnv: {},
+    serviceEnv: {},
+    ports: [{ name: "http", port: serving.port }],
+    resources: resources(serving.resources),
+    probes: {
+      startup: probe({ kind: "http", path: "/healthz", port: "http" }, 30, 2),
+      readiness: probe({ kind: "http", path: "/readyz", port: "http" }, 3, 5),
+      liveness: probe({ kind: "http", path: "/healthz", port: "http" }, 6),
+    },
+    mounts: [modelsMount(true)],
+    bundles: [{ name: "serving-code", directory: "/opt/ml", files: { "serve.py": readWorkloadFile("serve.py") } }],
+    user: APP_USER,
+    writablePaths: ["/tmp"],
+    readOnlyRootFilesystem: true,
+  };
+  return {
+    kind: "service",
+    name: WORKLOAD_NAMES.serving,
+    component: "inference",
+    container,
+    replicas: serving.replicas,
+    autoscaling: { ...serving.autoscaling },
+    minAvailable: 1,
+    zeroDowntimeUpdates: true,
+    allowFrom: [{ kind: "ingress" }],
+    publicEndpoint: { port: "http", url: "", pathPrefix: "/serving" },
+    after: [WORKLOAD_NAMES.training],
+  };
+}
+
+function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
+  const { worker } = config;
+  const perWorkerLimit = Math.floor(worker.maxConcurrentRuns / worker.replicas);
+  const health = probe({ kind: "http", path: "/health", port: "health" }, 6, 15);
+  return {
+    kind: "executorPool",
+    name: WORKLOAD_NAMES.worker,
+    component: "worker",
+    workPool: worker.workPool,
+    replicas: worker.replicas,
+    maxConcurrentRuns: worker.maxConcurrentRuns,
+    worker: {
+      image: config.images.prefectWorker,
+      command: ["prefect", "worker", "start", "--pool", worker.workPool, "--limit", String(perWorkerLimit), "--with-healthcheck"],
+      env: {
+        PREFECT_HOME: "/var/lib/prefect",
+        PREFECT_WORKER_WEBSERVER_HOST: "0.0.0.0",
+        PREFECT_WORKER_WEBSERVER_PORT: String(WORKER_HEALTH_PORT),
+      },
+      secretEnv: {},
+      serviceEnv: { PREFECT_API_URL: { service: WORKLOAD_NAMES.server, port: "http", scheme: "http", path: "/api" } },
+      ports: [{ name: "health", port: WORKER_HEALTH_PORT }],
+      resources: resources(worker.resources),
+      probes: { startup: { ...health, failureThreshold: 20, periodSeconds: 5 }, readiness: health, liveness: health },
+      mounts: [],
+      bundles: [],
+      user: APP_USER,
+      writablePaths: ["/var/lib/prefect", "/tmp"],
+      readOnlyRootFilesystem: true,
+    },
+    executor: {
+      image: config.images.prefectWorker,
+      resources: resources(worker.executor.resources),
+      backoffLimit: worker.executor.backoffLimit,
+      ttlSecondsAfterFinished: worker.executor.ttlSecondsAfterFinished,
+      user: APP_USER,
+      mounts: [dataMount(true), modelsMount(false)],
+    },
+    dockerSocket: worker.dockerSocket,
+    after: [WORKLOAD_NAMES.server],
+  };
+}
+
+export function describePlatform(config: PlatformConfig, stack: string): PlatformSpec {
+  return {
+    instance: `ml-platform-${stack}`,
+    production: config.environment === "production",
+    volumes: describeVolumes(config),
+    secrets: describeSecrets(config),
+    services: [describeDatabase(config), describeServer(config), describeServing(config)],
+    jobs: [describeTraining(config)],
+    schedules: describeRetraining(config),
+    executorPools: [describeWorkers(config)],
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Runs the Pulumi program under the SDK's mock runtime and captures every
+ * resource with its inputs and options. One render per process: the runtime's
+ * state is global.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import { RecordingMocks, RegisteredInputs } from "./mocks";
+import { Render, RenderedResource, SECRET_MASK } from "./model";
+import { StackConfigSource } from "./stack-config";
+
+const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
+
+interface Captured {
+  resource: pulumi.Resource;
+  type: string;
+  name: string;
+  opts: pulumi.ResourceOptions & pulumi.CustomResourceOptions;
+}
+
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((value) => resolve(value)));
+}
+
+/** Masks secret envelopes and orders keys, so output is safe and stable. */
+export function sanitize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sanitize);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIGNATURE_KEY in record) return SECRET_MASK;
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .filter((key) => record[key] !== undefined)
+        .map((key) => [key, sanitize(record[key])]),
+    );
+  }
+  return value;
+}
+
+async function urnOf(resource: pulumi.Resource): Promise<string> {
+  return valueOf(resource.urn);
+}
+
+async function dependencyUrns(dependsOn: pulumi.ResourceOptions["dependsOn"]): Promise<string[]> {
+  if (!dependsOn) return [];
+  const resolved = pulumi.Output.isInstance(dependsOn) ? await valueOf(dependsOn as pulumi.Output<unknown>) : dependsOn;
+  const list = (Array.isArray(resolved) ? resolved : [resolved]) as unknown[];
+  const urns = await Promise.all(
+    list.filter((item): item is pulumi.Resource => pulumi.Resource.isInstance(item)).map(urnOf),
+  );
+  return urns.sort();
+}
+
+async function outputValue(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value as pulumi.Output<unknown>;
+    return (await pulumi.isSecret(output)) ? SECRET_MASK : sanitize(await valueOf(output));
+  }
+  return sanitize(value);
+}
+
+export async function renderInProcess(projectDir: string, stack: string, source: StackConfigSource): Promise<Render> {
+  const project = "ml-platform";
+  const mocks = new RecordingMocks();
+  pulumi.runtime.setMocks(mocks, project, stack, false);
+  pulumi.runtime.setAllConfig(source.config, source.secretKeys);
+
+  const captured: Captured[] = [];
+  let programOutputs: Record<string, unknown> = {};
+  // Loaded only now: the program must see the mocks and config set above.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require(path.join(projectDir, "index")) as () => Promise<Record<string, unknown>>;
+
+  await runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      captured.push({ resource: args.resource, type: args.type, name: args.name, opts: args.opts });
+      return undefined;
+    });
+    programOutputs = await program();
+    return programOutputs;
+  });
+  await pulumi.runtime.disconnect();
+
+  const stackUrn = `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+  const inputsByKey = new Map<string, RegisteredInputs>();
+  for (const registered of mocks.registered) inputsByKey.set(`${registered.type}::${registered.name}`, registered);
+
+  const resources: RenderedResource[] = [];
+  for (const { resource, type, name, opts } of captured) {
+    const registered = inputsByKey.get(`${type}::${name}`);
+    resources.push({
+      urn: await urnOf(resource),
+      type,
+      name,
+      parent: opts.parent ? await urnOf(opts.parent) : stackUrn,
+      custom: registered?.custom ?? true,
+      inputs: sanitize(registered?.inputs ?? {}) as Record<string, unknown>,
+      options: {
+        protect: opts.protect === true,
+        retainOnDelete: opts.retainOnDelete === true,
+        deleteBeforeReplace: opts.deleteBeforeReplace === true,
+        ignoreChanges: [...(opts.ignoreChanges ?? [])].sort(),
+        dependsOn: await dependencyUrns(opts.dependsOn),
+      },
+    });
+  }
+  resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+
+  const outputs: Record<string, unknown> = {};
+  for (const key of Object.keys(programOutputs).sort()) outputs[key] = await outputValue(programOutputs[key]);
+
+  return { project, stack, target: String(outputs.target ?? ""), resources, outputs };
+}

@@ -1,0 +1,81 @@
+/**
+ * Writes a render to disk: resources.json, graph.mmd and, for Kubernetes
+ * objects, one YAML manifest each. Files are written to a sibling folder and
+ * swapped in whole, so a failed render never leaves a half-written result.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+import { isKubernetesObject, Render, RenderedResource } from "./model";
+
+export function resourcesJson(render: Render): string {
+  const { project, stack, target, resources, outputs } = render;
+  const document = {
+    project,
+    stack,
+    target,
+    resources: resources.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options })),
+    outputs,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function mermaidLabel(resource: RenderedResource): string {
+  const shortType = resource.type.split(":").pop() ?? resource.type;
+  return `${resource.name}<br/><small>${shortType}</small>`.replace(/"/g, "'");
+}
+
+export function mermaidGraph(render: Render): string {
+  const ids = new Map(render.resources.map((resource, index) => [resource.urn, `r${index}`]));
+  const lines = ["flowchart LR", `  stack(["${render.project} / ${render.stack}"])`];
+  for (const resource of render.resources) {
+    const id = ids.get(resource.urn) as string;
+    const label = mermaidLabel(resource);
+    lines.push(resource.custom ? `  ${id}["${label}"]` : `  ${id}[["${label}"]]`);
+  }
+  for (const resource of render.resources) {
+    const parent = resource.parent ? (ids.get(resource.parent) ?? "stack") : "stack";
+    lines.push(`  ${parent} --> ${ids.get(resource.urn)}`);
+    for (const dependency of resource.options.dependsOn) {
+      const from = ids.get(dependency);
+      if (from) lines.push(`  ${from} -.-> ${ids.get(resource.urn)}`);
+    }
+  }
+  lines.push("  classDef component fill:#eef,stroke:#557;");
+  const components = render.resources.filter((resource) => !resource.custom).map((resource) => ids.get(resource.urn));
+  if (components.length > 0) lines.push(`  class ${components.join(",")} component;`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function manifestFileName(resource: RenderedResource): string {
+  const metadata = (resource.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+  const parts = [String(resource.inputs.kind), metadata.namespace ?? "cluster", metadata.name ?? resource.name];
+  return `${parts.join("_").toLowerCase().replace(/[^a-z0-9_.-]/g, "-")}.yaml`;
+}
+
+export function manifests(render: Render): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const resource of render.resources.filter(isKubernetesObject)) {
+    const file = manifestFileName(resource);
+    if (files.has(file)) throw new Error(`two Kubernetes objects render to ${file}`);
+    files.set(file, stringify(resource.inputs, { sortMapEntries: true, lineWidth: 0 }));
+  }
+  return files;
+}
+
+export function writeRender(render: Render, outDir: string): string {
+  const target = path.join(outDir, render.stack);
+  const staging = `${target}.tmp-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  fs.writeFileSync(path.join(staging, "resources.json"), resourcesJson(render));
+  fs.writeFileSync(path.join(staging, "graph.mmd"), mermaidGraph(render));
+  const objects = manifests(render);
+  if (objects.size > 0) {
+    fs.mkdirSync(path.join(staging, "manifests"));
+    for (const [file, text] of objects) fs.writeFileSync(path.join(staging, "manifests", file), text);
+  }
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.renameSync(staging, target);
+  return target;
+}
