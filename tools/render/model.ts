@@ -13,8 +13,8 @@ export interface RenderedResource {
   type: string;
   name: string;
   parent: string | null;
-  /** Custom resources talk to a provider; components only group. */
-  custom: boolean;
+  /** Custom resources talk to a provider; components only group. Not written to resources.json. */
+  custom?: boolean;
   inputs: Record<string, unknown>;
   options: RenderedOptions;
 }
@@ -30,5 +30,5 @@ export interface Render {
 export const SECRET_MASK = "[secret]";
 
 export function isKubernetesObject(resource: RenderedResource): boolean {
-  return resource.custom && resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";
+  return resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";
 }
