@@ -174,6 +174,8 @@ export const platformConfigSchema = z.strictObject({
       servingHostPort: port.default(8080),
       /** Whether the host's Docker has the NVIDIA runtime for GPU device requests. */
       gpuSupport: z.boolean().default(false),
+      /** The reverse proxy that gives the serving replicas one published address. */
+      proxyImage: image.default("nginx:1.27.5-alpine"),
     })
     .prefault({}),
 
