@@ -1,0 +1,126 @@
+import * as assert from "assert";
+import * as path from "path";
+import { decodeProjectConfig } from "../../config/load";
+import { validatePlatformConfig, ConfigProblem } from "../../config/validate";
+import { readStackConfig } from "../../tools/render/stack-config";
+import { projectRoot } from "../../platform/project-root";
+
+function problemsOf(raw: Record<string, unknown>): ConfigProblem[] {
+  const result = validatePlatformConfig(raw);
+  assert.ok(!result.ok, `expected ${JSON.stringify(raw)} to be rejected`);
+  return result.problems;
+}
+
+function problemFor(problems: ConfigProblem[], key: string): ConfigProblem {
+  const found = problems.find((problem) => problem.key === key);
+  assert.ok(found, `no problem reported for ${key}; got:\n${problems.map((p) => `${p.key}: ${p.message}`).join("\n")}`);
+  return found;
+}
+
+function stackRaw(stack: string): Record<string, unknown> {
+  return decodeProjectConfig(readStackConfig(projectRoot(), stack).config);
+}
+
+describe("stack config validation", () => {
+  for (const stack of ["dev", "prod"]) {
+    it(`accepts the committed Pulumi.${stack}.yaml`, () => {
+      const result = validatePlatformConfig(stackRaw(stack));
+      assert.ok(result.ok, result.ok ? "" : result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
+    });
+  }
+
+  it("selects the target each stack file asks for", () => {
+    const dev = validatePlatformConfig(stackRaw("dev"));
+    const prod = validatePlatformConfig(stackRaw("prod"));
+    assert.ok(dev.ok && prod.ok);
+    assert.strictEqual(dev.config.target, "docker");
+    assert.strictEqual(prod.config.target, "kubernetes");
+    assert.strictEqual(prod.config.environment, "production");
+    assert.strictEqual(prod.config.worker.maxConcurrentRuns, 1000);
+  });
+
+  it("fills every structured key from defaults when a stack sets nothing", () => {
+    const result = validatePlatformConfig({});
+    assert.ok(result.ok);
+    assert.strictEqual(result.config.target, "docker");
+    assert.strictEqual(result.config.serving.autoscaling.minReplicas, 2);
+    assert.strictEqual(result.config.volumes.models.accessMode, "ReadWriteOnce");
+    assert.strictEqual(result.config.protectStorage, true);
+  });
+
+  it("reports every problem of a broken file at once, each with its key path", () => {
+    const problems = problemsOf({
+      target: "dockr",
+      serving: { replics: 3, replicas: -1, autoscaling: { minReplicas: 5, maxReplicas: 2 } },
+      worker: { maxConcurrentRuns: "four" },
+      volumes: 5,
+    });
+    assert.match(problemFor(problems, "ml-platform:target").message, /"docker", "kubernetes"/);
+    assert.match(problemFor(problems, "ml-platform:serving.replics").message, /did you mean "replicas"/);
+    assert.match(problemFor(problems, "ml-platform:serving.replicas").message, /at least 1/);
+    assert.match(problemFor(problems, "ml-platform:serving.autoscaling.minReplicas").message, /exceeds maxReplicas 2/);
+    assert.match(problemFor(problems, "ml-platform:worker.maxConcurrentRuns").message, /number/);
+    assert.match(problemFor(problems, "ml-platform:volumes").message, /object/);
+    assert.strictEqual(problems.length, 6, problems.map((p) => p.key).join(", "));
+  });
+
+  it("rejects quantities, ports and schedules that Kubernetes and Docker would refuse", () => {
+    const problems = problemsOf({
+      server: { resources: { limits: { memory: "1GB", cpu: "two" } } },
+      serving: { port: 70000 },
+      retraining: { schedule: "61 * * * *" },
+    });
+    assert.match(problemFor(problems, "ml-platform:server.resources.limits.memory").message, /memory quantity/);
+    assert.match(problemFor(problems, "ml-platform:server.resources.limits.cpu").message, /CPU quantity/);
+    assert.match(problemFor(problems, "ml-platform:serving.port").message, /1 to 65535/);
+    assert.match(problemFor(problems, "ml-platform:retraining.schedule").message, /minute "61" is outside 0-59/);
+  });
+
+  it("refuses requests above limits", () => {
+    const problems = problemsOf({ training: { resources: { requests: { cpu: "4" }, limits: { cpu: "2" } } } });
+    assert.match(problemFor(problems, "ml-platform:training.resources.requests.cpu").message, /exceeds the limit 2/);
+  });
+
+  it("refuses moving or missing image tags", () => {
+    const problems = problemsOf({ images: { serving: "python:latest", training: "python" } });
+    assert.match(problemFor(problems, "ml-platform:images.serving").message, /"latest"/);
+    assert.match(problemFor(problems, "ml-platform:images.training").message, /no tag/);
+  });
+
+  it("requires an explicit kubeconfig for the kubernetes target", () => {
+    const problems = problemsOf({ target: "kubernetes" });
+    assert.match(problemFor(problems, "ml-platform:kubeconfig").message, /ambient kubeconfig is never used/);
+    assert.ok(validatePlatformConfig({ target: "kubernetes", kubernetes: { kubeconfigPath: "/k.yaml" } }).ok);
+    assert.ok(validatePlatformConfig({ target: "kubernetes", kubeconfig: "apiVersion: v1" }).ok);
+  });
+
+  it("refuses a GPU request where the target has no GPU support", () => {
+    const docker = problemsOf({ training: { gpu: { enabled: true } } });
+    assert.match(problemFor(docker, "ml-platform:training.gpu.enabled").message, /docker.gpuSupport/);
+    assert.ok(validatePlatformConfig({ training: { gpu: { enabled: true } }, docker: { gpuSupport: true } }).ok);
+  });
+
+  it("refuses two workloads on one host port", () => {
+    const problems = problemsOf({ docker: { serverHostPort: 8080, servingHostPort: 8080 } });
+    assert.match(problemFor(problems, "ml-platform:docker.servingHostPort").message, /must differ/);
+  });
+
+  it("keeps the Docker-socket opt-in to the docker target", () => {
+    const problems = problemsOf({ target: "kubernetes", kubeconfig: "x", worker: { dockerSocket: true } });
+    problemFor(problems, "ml-platform:worker.dockerSocket");
+  });
+
+  it("decodes scalars the way the Pulumi runtime hands them over", () => {
+    const raw = decodeProjectConfig({
+      "ml-platform:protectStorage": "false",
+      "ml-platform:serving": JSON.stringify({ replicas: 3 }),
+      "ml-platform:target": "docker",
+      "aws:region": "ignored",
+    });
+    assert.deepStrictEqual(raw, { protectStorage: false, serving: { replicas: 3 }, target: "docker" });
+  });
+
+  it("finds the project root from compiled output", () => {
+    assert.ok(path.isAbsolute(projectRoot()));
+  });
+});

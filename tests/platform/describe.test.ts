@@ -1,0 +1,128 @@
+import * as assert from "assert";
+import { validatePlatformConfig } from "../../config/validate";
+import { PlatformConfig } from "../../config/schema";
+import { describePlatform, WORKLOAD_NAMES } from "../../platform/describe";
+import { ContainerSpec, PlatformSpec, Workload } from "../../platform/model";
+
+function configFrom(raw: Record<string, unknown>): PlatformConfig {
+  const result = validatePlatformConfig(raw);
+  if (!result.ok) throw new Error(result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
+  return result.config;
+}
+
+function workloads(spec: PlatformSpec): Workload[] {
+  return [...spec.services, ...spec.jobs, ...spec.schedules, ...spec.executorPools];
+}
+
+function containers(spec: PlatformSpec): Array<[string, ContainerSpec]> {
+  return [
+    ...spec.services.map((s): [string, ContainerSpec] => [s.name, s.container]),
+    ...spec.jobs.map((j): [string, ContainerSpec] => [j.name, j.container]),
+    ...spec.schedules.map((s): [string, ContainerSpec] => [s.name, s.job.container]),
+    ...spec.executorPools.map((p): [string, ContainerSpec] => [p.name, p.worker]),
+  ];
+}
+
+describe("the target-neutral platform description", () => {
+  const dev = describePlatform(configFrom({}), "dev");
+
+  it("names every part of the platform", () => {
+    assert.deepStrictEqual(workloads(dev).map((w) => w.name).sort(), Object.values(WORKLOAD_NAMES).sort());
+    assert.deepStrictEqual(dev.volumes.map((v) => v.name), ["data", "models"]);
+    assert.deepStrictEqual(dev.secrets.map((s) => s.name), ["postgres"]);
+  });
+
+  it("describes the same platform whichever target the config selects", () => {
+    const docker = describePlatform(configFrom({ target: "docker" }), "x");
+    const kubernetes = describePlatform(configFrom({ target: "kubernetes", kubeconfig: "k" }), "x");
+    assert.deepStrictEqual(kubernetes, docker);
+  });
+
+  it("gives every container limits, an unprivileged user and pinned images", () => {
+    for (const [name, container] of containers(dev)) {
+      assert.ok(container.resources.limits.cpu && container.resources.limits.memory, `${name} has no limits`);
+      assert.notStrictEqual(container.user.uid, 0, `${name} runs as root`);
+      assert.match(container.image, /:[\w.-]+$/, `${name} image ${container.image} has no tag`);
+      if (container.readOnlyRootFilesystem) assert.ok(container.writablePaths.includes("/tmp"), `${name} has no writable /tmp`);
+    }
+  });
+
+  it("keeps secrets out of plain env: the database URL and password travel as secret references", () => {
+    for (const [name, container] of containers(dev)) {
+      for (const [variable, value] of Object.entries(container.env)) {
+        assert.doesNotMatch(value, /:\/\/[^/]*:[^@/]*@/, `${name} env ${variable} carries credentials in a URL`);
+        assert.doesNotMatch(variable, /PASSWORD|TOKEN|SECRET|CONNECTION_URL/, `${name} has secret-like variable ${variable} in plain env`);
+      }
+    }
+    const server = dev.services.find((s) => s.name === WORKLOAD_NAMES.server);
+    assert.deepStrictEqual(server?.container.secretEnv.PREFECT_SERVER_DATABASE_CONNECTION_URL, {
+      secret: "postgres",
+      key: "database-url",
+    });
+    const database = dev.services.find((s) => s.name === WORKLOAD_NAMES.database);
+    assert.strictEqual(database?.container.secretEnv.POSTGRES_PASSWORD.fileVariable, "POSTGRES_PASSWORD_FILE");
+  });
+
+  it("checks the Prefect server's health and readiness on the documented endpoints", () => {
+    const server = dev.services.find((s) => s.name === WORKLOAD_NAMES.server);
+    const { startup, readiness, liveness } = server?.container.probes ?? {};
+    assert.deepStrictEqual([startup?.check, readiness?.check, liveness?.check], [
+      { kind: "http", path: "/api/health", port: "http" },
+      { kind: "http", path: "/api/ready", port: "http" },
+      { kind: "http", path: "/api/health", port: "http" },
+    ]);
+    assert.strictEqual(server?.container.env.PREFECT_UI_API_URL, "http://127.0.0.1:4200/api");
+  });
+
+  it("points the browser at the configured public URL", () => {
+    const spec = describePlatform(configFrom({ server: { publicUrl: "https://ml.example.com/" } }), "prod");
+    const server = spec.services.find((s) => s.name === WORKLOAD_NAMES.server);
+    assert.strictEqual(server?.container.env.PREFECT_UI_API_URL, "https://ml.example.com/api");
+  });
+
+  it("mounts data read-only and models read-write for training, models read-only for serving", () => {
+    const training = dev.jobs[0].container.mounts;
+    assert.deepStrictEqual(training, [
+      { volume: "data", path: "/data", readOnly: true },
+      { volume: "models", path: "/models", readOnly: false },
+    ]);
+    const serving = dev.services.find((s) => s.name === WORKLOAD_NAMES.serving);
+    assert.deepStrictEqual(serving?.container.mounts, [{ volume: "models", path: "/models", readOnly: true }]);
+  });
+
+  it("asks for GPUs only when training enables them", () => {
+    assert.strictEqual(dev.jobs[0].container.resources.gpus, 0);
+    const gpu = describePlatform(configFrom({ training: { gpu: { enabled: true, count: 2 } }, docker: { gpuSupport: true } }), "g");
+    assert.strictEqual(gpu.jobs[0].container.resources.gpus, 2);
+    assert.strictEqual(gpu.schedules[0].job.container.resources.gpus, 2);
+  });
+
+  it("splits the concurrent-run budget across workers without exceeding it", () => {
+    const spec = describePlatform(configFrom({ worker: { replicas: 3, maxConcurrentRuns: 1000 } }), "p");
+    const command = spec.executorPools[0].worker.command ?? [];
+    const limit = Number(command[command.indexOf("--limit") + 1]);
+    assert.strictEqual(limit, 333);
+    assert.ok(limit * 3 <= 1000);
+  });
+
+  it("drops the schedule when retraining is disabled, and protects storage unless opted out", () => {
+    const spec = describePlatform(configFrom({ retraining: { enabled: false }, protectStorage: false }), "d");
+    assert.deepStrictEqual(spec.schedules, []);
+    assert.ok(spec.volumes.every((v) => !v.protect));
+    assert.strictEqual(spec.services.find((s) => s.state)?.state?.protect, false);
+    assert.ok(dev.volumes.every((v) => v.protect));
+  });
+
+  it("lets only the workloads that need a service reach it", () => {
+    const database = dev.services.find((s) => s.name === WORKLOAD_NAMES.database);
+    assert.deepStrictEqual(database?.allowFrom, [{ kind: "workload", name: WORKLOAD_NAMES.server }]);
+    const serving = dev.services.find((s) => s.name === WORKLOAD_NAMES.serving);
+    assert.deepStrictEqual(serving?.allowFrom, [{ kind: "ingress" }]);
+  });
+
+  it("assembles the database URL from the generated password and the database host", () => {
+    const parts = dev.secrets[0].derived["database-url"];
+    assert.ok(parts.some((p) => "secretKey" in p && p.secretKey === "password"));
+    assert.ok(parts.some((p) => "serviceHost" in p && p.serviceHost === WORKLOAD_NAMES.database));
+  });
+});
