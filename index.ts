@@ -6,9 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config/load";
 import { describePlatform } from "./platform/describe";
 import { TARGET_LOADERS } from "./components/target";
+import { guardStorage, STORAGE_FINGERPRINT_OUTPUT } from "./components/storage-guard";
 
 export = async () => {
   const config = loadPlatformConfig();
+  // Before anything registers: a run that would replace stateful storage stops here.
+  const storageFingerprint = await guardStorage(config);
   const spec = describePlatform(config, pulumi.getStack());
   const deployPlatform = await TARGET_LOADERS[config.target]();
   const endpoints = deployPlatform("ml-platform", { spec, config });
@@ -18,5 +21,6 @@ export = async () => {
     servingUrl: endpoints.servingUrl,
     workPool: endpoints.workPool,
     retraining: endpoints.retraining,
+    [STORAGE_FINGERPRINT_OUTPUT]: storageFingerprint,
   };
 };

@@ -4,7 +4,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_SCALAR_KEYS, PlatformConfig } from "./schema";
-import { CONFIG_NAMESPACE, ConfigProblem, formatProblems, validatePlatformConfig } from "./validate";
+import {
+  CONFIG_NAMESPACE,
+  ConfigProblem,
+  formatProblems,
+  misspeltNamespaceProblems,
+  validatePlatformConfig,
+} from "./validate";
 
 /** A broken stack config: Pulumi prints RunErrors without a stack trace. */
 export class ConfigError extends pulumi.RunError {
@@ -48,7 +54,9 @@ export function decodeProjectConfig(flat: Record<string, string>): Record<string
 }
 
 export function loadPlatformConfig(): PlatformConfig {
-  const result = validatePlatformConfig(decodeProjectConfig(pulumi.runtime.allConfig()));
-  if (!result.ok) throw new ConfigError(pulumi.getStack(), result.problems);
+  const flat = pulumi.runtime.allConfig();
+  const result = validatePlatformConfig(decodeProjectConfig(flat));
+  const problems = [...misspeltNamespaceProblems(Object.keys(flat)), ...(result.ok ? [] : result.problems)];
+  if (!result.ok || problems.length > 0) throw new ConfigError(pulumi.getStack(), problems);
   return result.config;
 }

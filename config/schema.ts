@@ -14,6 +14,13 @@ const cpu = z.string().refine((value) => parseCpuMillis(value) !== undefined, {
 const memory = z.string().refine((value) => parseMemoryBytes(value) !== undefined, {
   message: `must be ${MEMORY_QUANTITY_RULE}`,
 });
+/** Beyond these no node runs one container: a typo ("900Ti", "10000" cores), not a plan. */
+const containerCpu = cpu.refine((value) => (parseCpuMillis(value) ?? 0) <= 1024 * 1000, {
+  message: "must be at most 1024 cores",
+});
+const containerMemory = memory.refine((value) => (parseMemoryBytes(value) ?? 0) <= 8 * 1024 ** 4, {
+  message: "must be at most 8Ti",
+});
 const storageSize = memory.refine((value) => (parseMemoryBytes(value) ?? 0) <= 64 * 1024 ** 4, {
   message: "must be at most 64Ti",
 });
@@ -33,11 +40,11 @@ const resources = (defaults: { cpu: string; memory: string }) =>
     .strictObject({
       /** What the scheduler reserves; defaults to the limits. */
       requests: z
-        .strictObject({ cpu: cpu.default(defaults.cpu), memory: memory.default(defaults.memory) })
+        .strictObject({ cpu: containerCpu.default(defaults.cpu), memory: containerMemory.default(defaults.memory) })
         .prefault({}),
       /** The hard ceiling the container is held to. */
       limits: z
-        .strictObject({ cpu: cpu.default(defaults.cpu), memory: memory.default(defaults.memory) })
+        .strictObject({ cpu: containerCpu.default(defaults.cpu), memory: containerMemory.default(defaults.memory) })
         .prefault({}),
     })
     .prefault({});
@@ -55,6 +62,7 @@ export const PLATFORM_SCALAR_KEYS = {
   target: "string",
   environment: "string",
   protectStorage: "boolean",
+  allowStorageReplacement: "boolean",
   kubeconfig: "string",
 } as const;
 
@@ -65,6 +73,8 @@ export const platformConfigSchema = z.strictObject({
   environment: z.enum(["development", "production"]).default("development"),
   /** Keep volumes and database storage on `pulumi destroy` (protect + retainOnDelete). */
   protectStorage: z.boolean().default(true),
+  /** Lets one run replace storage whose immutable settings changed (components/storage-guard.ts); the data must have been moved first. */
+  allowStorageReplacement: z.boolean().default(false),
   /** Kubeconfig content (set it with --secret); kubernetes.kubeconfigPath is the alternative. */
   kubeconfig: z.string().default(""),
 

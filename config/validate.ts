@@ -77,7 +77,12 @@ function schemaProblems(error: z.ZodError): ConfigProblem[] {
       }));
     }
     if (issue.code === "invalid_type") {
-      const expected = issue.expected === "object" ? "an object (a nested YAML mapping)" : `a ${issue.expected}`;
+      const expected =
+        issue.expected === "object"
+          ? "an object (a nested YAML mapping)"
+          : issue.expected === "int"
+            ? "a whole number"
+            : `a ${issue.expected}`;
       return [{ key: keyPath(issue.path), message: `must be ${expected}` }];
     }
     if (issue.code === "invalid_value" && "values" in issue) {
@@ -258,6 +263,26 @@ export function validatePlatformConfig(raw: Record<string, unknown>): Validation
   }
   // Relations between well-formed parts are checked too, so one run reports everything.
   return { ok: false, problems: [...schemaProblems(parsed.error), ...crossKeyProblems(raw)] };
+}
+
+/**
+ * Keys whose namespace is a near miss of ml-platform (ml-platfrom:target):
+ * Pulumi would pass them on as another package's config and the setting
+ * would silently not apply.
+ */
+export function misspeltNamespaceProblems(keys: string[]): ConfigProblem[] {
+  return keys.flatMap((fullKey) => {
+    const separator = fullKey.indexOf(":");
+    const namespace = fullKey.slice(0, separator);
+    if (separator < 0 || namespace === CONFIG_NAMESPACE || editDistance(namespace.toLowerCase(), CONFIG_NAMESPACE) > 3)
+      return [];
+    return [
+      {
+        key: fullKey,
+        message: `unknown namespace "${namespace}"; did you mean "${CONFIG_NAMESPACE}:${fullKey.slice(separator + 1)}"?`,
+      },
+    ];
+  });
 }
 
 export function formatProblems(stack: string, problems: ConfigProblem[]): string {

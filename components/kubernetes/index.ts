@@ -1,7 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
+/**
+ * The Kubernetes target (stack prod, MicroK8s): the neutral platform as
+ * Deployments, a StatefulSet, Jobs, a CronJob, an HPA, Secrets, RBAC and
+ * NetworkPolicies, all through one explicit provider.
+ */
 import { DeployPlatform } from "../target";
+import { KubernetesPlatform } from "./platform";
 
-export const deployPlatform: DeployPlatform = (_name, args) => {
-  pulumi.log.info(`platform ${args.spec.instance}`);
-  return { prefectUiUrl: "", servingUrl: "", workPool: "", retraining: "" };
-};
+export const deployPlatform: DeployPlatform = (name, args, opts) => new KubernetesPlatform(name, args, opts).endpoints;

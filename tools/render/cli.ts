@@ -1,34 +1,107 @@
 /**
  * npm run render -- --stack <name> [--stack <name>...] [--config <file>] [--out <dir>]
+ *                   [--previous-outputs <file>] [--secret-sentinels] [--registrations-log <file>]
  *
- * Evaluates the program offline under Pulumi's mock runtime and writes the
- * result. Each stack renders in its own process because the runtime is global.
+ * Evaluates the program offline under Pulumi's mock runtime, checks the result
+ * against the policy pack's rules and writes it. A mandatory policy violation
+ * fails the render and nothing is written. Each stack renders in its own
+ * process because the runtime is global.
+ *
+ * --previous-outputs   the stack outputs of a previous run (a JSON object, or a
+ *                      render's resources.json), as the program's StackReference
+ *                      to its own stack reads them
+ * --secret-sentinels   generated passwords and secure config values become
+ *                      SECRET_SENTINEL fakes, written unmasked, to trace leaks
+ * --registrations-log  appends every registration to a file as it happens
  */
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ConfigError } from "../../config/load";
+import * as pulumi from "@pulumi/pulumi";
+import { settingsFromConfig } from "../../policy/settings";
 import { projectRoot } from "../../platform/project-root";
+import { evaluatePolicies, mandatory, RENDER_SECRET_MASK } from "../policy/evaluate";
+import { formatFindings } from "../policy/report";
+import { MockOptions, SECRET_SENTINEL, sentinelFor } from "./mocks";
 import { renderInProcess } from "./run";
-import { readStackConfig, StackFileError } from "./stack-config";
+import { readStackConfig, StackConfigSource, StackFileError } from "./stack-config";
 import { writeRender } from "./write";
 
-const USAGE = "usage: npm run render -- --stack <name> [--stack <name>...] [--config <file>] [--out <dir>]";
+const USAGE =
+  "usage: npm run render -- --stack <name> [--stack <name>...] [--config <file>] [--out <dir>] [--previous-outputs <file>] [--secret-sentinels] [--registrations-log <file>]";
+
+interface RenderFlags {
+  previousOutputs?: string;
+  secretSentinels: boolean;
+  registrationsLog?: string;
+}
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }
 
-async function renderOne(stack: string, configFile: string | undefined, outDir: string): Promise<void> {
+/** Outputs from a JSON object of stack outputs, or from a render's resources.json. */
+function readPreviousOutputs(file: string): Record<string, unknown> {
+  let document: unknown;
+  try {
+    document = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    fail(`--previous-outputs ${file}: ${(error as Error).message}`);
+  }
+  if (typeof document !== "object" || document === null || Array.isArray(document))
+    fail(`--previous-outputs ${file}: must be a JSON object`);
+  const record = document as Record<string, unknown>;
+  return typeof record.outputs === "object" && record.outputs !== null && "resources" in record
+    ? (record.outputs as Record<string, unknown>)
+    : record;
+}
+
+/** Secure config values become sentinels too, so a test can trace the kubeconfig as well as generated passwords. */
+function withSentinelSecrets(source: StackConfigSource): StackConfigSource {
+  const config = Object.fromEntries(
+    Object.entries(source.config).map(([key, text]) => [
+      key,
+      text.replace(/\[secure value of ([^\]]+)\]/g, (_match, name: string) => sentinelFor(`secure:${name}`)),
+    ]),
+  );
+  return { ...source, config };
+}
+
+async function renderOne(
+  stack: string,
+  configFile: string | undefined,
+  outDir: string,
+  flags: RenderFlags,
+): Promise<void> {
   const root = projectRoot();
   try {
-    const source = readStackConfig(root, stack, configFile && path.resolve(configFile));
-    const render = await renderInProcess(path.join(__dirname, "..", ".."), stack, source);
+    const read = readStackConfig(root, stack, configFile && path.resolve(configFile));
+    const source = flags.secretSentinels ? withSentinelSecrets(read) : read;
+    const options: MockOptions = {
+      secretSentinels: flags.secretSentinels,
+      previousOutputs: flags.previousOutputs ? readPreviousOutputs(path.resolve(flags.previousOutputs)) : undefined,
+      registrationsLog: flags.registrationsLog && path.resolve(flags.registrationsLog),
+    };
+    const render = await renderInProcess(path.join(__dirname, "..", ".."), stack, source, options);
+    const findings = evaluatePolicies({
+      resources: render.resources,
+      settings: settingsFromConfig(source.config),
+      secretPatterns: [RENDER_SECRET_MASK, ...(flags.secretSentinels ? [new RegExp(SECRET_SENTINEL)] : [])],
+    });
+    const blocking = mandatory(findings);
+    if (blocking.length > 0) {
+      fail(
+        `${formatFindings(stack, findings)}render of ${stack} refused: ${blocking.length} mandatory policy violation(s); nothing was written`,
+      );
+    }
     const written = writeRender(render, outDir);
+    process.stdout.write(formatFindings(stack, findings));
     process.stdout.write(`rendered ${stack}: ${render.resources.length} resources -> ${path.relative(process.cwd(), written) || "."}\n`);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StackFileError) fail(error.message);
+    // RunErrors (a broken config, refused storage replacement) are the program's own verdicts: no stack trace.
+    if (error instanceof StackFileError || pulumi.RunError.isInstance(error as Error)) fail((error as Error).message);
     throw error;
   }
 }
@@ -41,6 +114,9 @@ async function main(): Promise<void> {
         stack: { type: "string", multiple: true },
         config: { type: "string" },
         out: { type: "string", default: "out" },
+        "previous-outputs": { type: "string" },
+        "secret-sentinels": { type: "boolean", default: false },
+        "registrations-log": { type: "string" },
       },
       allowPositionals: false,
     });
@@ -50,11 +126,21 @@ async function main(): Promise<void> {
   const stacks = parsed.values.stack ?? [];
   const outDir = path.resolve(parsed.values.out ?? "out");
   if (stacks.length === 0) fail(USAGE);
-  if (stacks.length > 1 && parsed.values.config) fail("--config applies to one stack; pass a single --stack with it");
-  if (stacks.length === 1) return renderOne(stacks[0], parsed.values.config, outDir);
+  const flags: RenderFlags = {
+    previousOutputs: parsed.values["previous-outputs"],
+    secretSentinels: parsed.values["secret-sentinels"] === true,
+    registrationsLog: parsed.values["registrations-log"],
+  };
+  if (stacks.length > 1 && (parsed.values.config || flags.previousOutputs || flags.registrationsLog)) {
+    fail("--config, --previous-outputs and --registrations-log apply to one stack; pass a single --stack with them");
+  }
+  if (stacks.length === 1) return renderOne(stacks[0], parsed.values.config, outDir, flags);
 
   for (const stack of stacks) {
-    const child = spawnSync(process.execPath, [__filename, "--stack", stack, "--out", outDir], { stdio: "inherit" });
+    const forwarded = flags.secretSentinels ? ["--secret-sentinels"] : [];
+    const child = spawnSync(process.execPath, [__filename, "--stack", stack, "--out", outDir, ...forwarded], {
+      stdio: "inherit",
+    });
     if (child.status !== 0) process.exit(child.status ?? 1);
   }
 }

@@ -4,6 +4,7 @@
  * value is derived from the inputs: two renders are byte-identical.
  */
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RegisteredInputs {
@@ -11,6 +12,8 @@ export interface RegisteredInputs {
   name: string;
   custom: boolean;
   inputs: Record<string, unknown>;
+  /** The provider reference ("<urn>::<id>") the SDK resolved for a custom resource; absent for the default provider. */
+  provider?: string;
 }
 
 function digest(text: string): string {
@@ -24,12 +27,44 @@ function uuidFrom(text: string): string {
 
 type StateFor = (name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 
+/** What the render tool may ask of the mock provider for one run. */
+export interface MockOptions {
+  /**
+   * Generated passwords become recognisable sentinels (SECRET_SENTINEL...) so a
+   * test can trace where secret values end up; the render then writes them
+   * unmasked, as they are not real.
+   */
+  secretSentinels?: boolean;
+  /** The previous run's stack outputs, served to a StackReference to the current stack. */
+  previousOutputs?: Record<string, unknown>;
+  /** A file that receives one JSON line per registration as it happens, created empty at start. */
+  registrationsLog?: string;
+}
+
+/** Marks every fake secret value of a sentinel render; never part of a real value. */
+export const SECRET_SENTINEL = "SECRETSENTINEL";
+
+/** A password-shaped sentinel (letters and digits, like RandomPassword with special: false). */
+export function sentinelFor(name: string, length = 32): string {
+  const text = `${SECRET_SENTINEL}${digest(name)}`;
+  return text.slice(0, Math.max(length, SECRET_SENTINEL.length + 8));
+}
+
 function kubernetesState(name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
   return {
     ...inputs,
     metadata: { ...metadata, name: metadata.name ?? name, uid: uuidFrom(`${name}/${String(metadata.name ?? name)}`) },
   };
+}
+
+/**
+ * The Docker provider auto-names containers, networks and volumes that get no
+ * name (`<resource name>-<7 random characters>`); here the suffix comes from
+ * the resource name, so references to the name survive and stay stable.
+ */
+function dockerName(name: string, inputs: Record<string, unknown>): string {
+  return typeof inputs.name === "string" && inputs.name !== "" ? inputs.name : `${name}-${digest(name).slice(0, 7)}`;
 }
 
 const STATE_BY_TYPE: Record<string, StateFor> = {
@@ -42,19 +77,42 @@ const STATE_BY_TYPE: Record<string, StateFor> = {
     imageId: `sha256:${digest(String(inputs.name))}`,
     repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest(`repo/${String(inputs.name)}`)}`,
   }),
-  "docker:index/container:Container": (_name, inputs) => ({ ...inputs, exitCode: 0, containerLogs: "" }),
-  "docker:index/network:Network": (_name, inputs) => ({ ...inputs }),
-  "docker:index/volume:Volume": (_name, inputs) => ({ ...inputs, mountpoint: `/var/lib/docker/volumes/${String(inputs.name)}/_data` }),
+  "docker:index/container:Container": (name, inputs) => ({ ...inputs, name: dockerName(name, inputs), exitCode: 0, containerLogs: "" }),
+  "docker:index/network:Network": (name, inputs) => ({ ...inputs, name: dockerName(name, inputs) }),
+  "docker:index/volume:Volume": (name, inputs) => ({
+    ...inputs,
+    name: dockerName(name, inputs),
+    mountpoint: `/var/lib/docker/volumes/${dockerName(name, inputs)}/_data`,
+  }),
 };
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly registered: RegisteredInputs[] = [];
 
+  constructor(private readonly options: MockOptions = {}) {
+    if (options.registrationsLog) fs.writeFileSync(options.registrationsLog, "");
+  }
+
+  private optionalState(type: string): StateFor | undefined {
+    if (type === "random:index/randomPassword:RandomPassword" && this.options.secretSentinels) {
+      return (name, inputs) => ({ ...inputs, result: pulumi.secret(sentinelFor(name, Number(inputs.length ?? 32))) });
+    }
+    if (type === "pulumi:pulumi:StackReference") {
+      return (_name, inputs) => ({ ...inputs, outputs: this.options.previousOutputs ?? {}, secretOutputNames: [] });
+    }
+    return undefined;
+  }
+
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    this.registered.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs });
+    this.registered.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, provider: args.provider || undefined });
+    if (this.options.registrationsLog) {
+      fs.appendFileSync(this.options.registrationsLog, `${JSON.stringify({ type: args.type, name: args.name })}\n`);
+    }
     if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider-id`, state: args.inputs };
     const stateFor =
-      STATE_BY_TYPE[args.type] ?? (args.type.startsWith("kubernetes:") ? kubernetesState : (_: string, i: Record<string, unknown>) => i);
+      this.optionalState(args.type) ??
+      STATE_BY_TYPE[args.type] ??
+      (args.type.startsWith("kubernetes:") ? kubernetesState : (_: string, i: Record<string, unknown>) => i);
     const state = stateFor(args.name, args.inputs);
     const id = args.id && args.id !== "" ? args.id : `${args.name}-id`;
     return { id: args.custom === false ? undefined : id, state };

@@ -6,6 +6,8 @@ export interface RenderedOptions {
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
   dependsOn: string[];
+  /** URN of the explicit provider a custom resource uses (tools/diff reads it; run.ts does not fill it yet). */
+  provider?: string;
 }
 
 export interface RenderedResource {
@@ -28,6 +30,14 @@ export interface Render {
 }
 
 export const SECRET_MASK = "[secret]";
+
+/**
+ * Tools that compare two renders (diff, promote) set this variable to a random
+ * key of their own for one run. Secrets then mask as "[secret:<fingerprint>]"
+ * (an HMAC under that key), so a changed secret shows as changed while the
+ * text means nothing outside that run. Unset, every secret is SECRET_MASK.
+ */
+export const SECRET_FINGERPRINT_KEY_VARIABLE = "ML_PLATFORM_RENDER_SECRET_KEY";
 
 export function isKubernetesObject(resource: RenderedResource): boolean {
   return resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";

@@ -3,14 +3,20 @@
  * resource with its inputs and options. One render per process: the runtime's
  * state is global.
  */
+import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import { RecordingMocks, RegisteredInputs } from "./mocks";
-import { Render, RenderedResource, SECRET_MASK } from "./model";
+import { MockOptions, RecordingMocks, RegisteredInputs } from "./mocks";
+import { Render, RenderedResource, SECRET_FINGERPRINT_KEY_VARIABLE, SECRET_MASK } from "./model";
 import { StackConfigSource } from "./stack-config";
 
 const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
+/** What pulumi.getOrganization() answers on a self-managed (file) backend. */
+const SELF_MANAGED_ORGANIZATION = "organization";
+
+/** A sentinel render's secrets are fakes, written in clear so a test can trace them. */
+let revealSecrets = false;
 
 interface Captured {
   resource: pulumi.Resource;
@@ -23,12 +29,23 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
+/** SECRET_MASK, or a per-run fingerprint when a comparing tool asked for one. */
+function secretMask(value: unknown): string {
+  const key = process.env[SECRET_FINGERPRINT_KEY_VARIABLE];
+  if (!key) return SECRET_MASK;
+  const fingerprint = crypto
+    .createHmac("sha256", key)
+    .update(JSON.stringify(value ?? null))
+    .digest("hex");
+  return `[secret:${fingerprint.slice(0, 16)}]`;
+}
+
 /** Masks secret envelopes and orders keys, so output is safe and stable. */
 export function sanitize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitize);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (SECRET_SIGNATURE_KEY in record) return SECRET_MASK;
+    if (SECRET_SIGNATURE_KEY in record) return revealSecrets ? sanitize(record.value) : secretMask(record.value);
     return Object.fromEntries(
       Object.keys(record)
         .sort()
@@ -56,15 +73,22 @@ async function dependencyUrns(dependsOn: pulumi.ResourceOptions["dependsOn"]): P
 async function outputValue(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as pulumi.Output<unknown>;
-    return (await pulumi.isSecret(output)) ? SECRET_MASK : sanitize(await valueOf(output));
+    const resolved = await valueOf(output);
+    return (await pulumi.isSecret(output)) && !revealSecrets ? secretMask(resolved) : sanitize(resolved);
   }
   return sanitize(value);
 }
 
-export async function renderInProcess(projectDir: string, stack: string, source: StackConfigSource): Promise<Render> {
+export async function renderInProcess(
+  projectDir: string,
+  stack: string,
+  source: StackConfigSource,
+  options: MockOptions = {},
+): Promise<Render> {
   const project = "ml-platform";
-  const mocks = new RecordingMocks();
-  pulumi.runtime.setMocks(mocks, project, stack, false);
+  const mocks = new RecordingMocks(options);
+  revealSecrets = options.secretSentinels === true;
+  pulumi.runtime.setMocks(mocks, project, stack, false, SELF_MANAGED_ORGANIZATION);
   pulumi.runtime.setAllConfig(source.config, source.secretKeys);
 
   const captured: Captured[] = [];

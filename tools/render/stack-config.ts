@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { useOfflineKubeconfig } from "./offline-kubeconfig";
 
 export interface StackConfigSource {
   /** namespace:key -> value as the runtime hands it over (strings; objects as JSON). */
@@ -77,5 +78,6 @@ export function readStackConfig(projectDir: string, stack: string, configFile?: 
     config[qualify(project, key)] = asRuntimeValue(plain);
     if (found.secure) secretKeys.push(qualify(project, key));
   }
+  useOfflineKubeconfig(config, qualify(project, "kubernetes"));
   return { config, secretKeys };
 }

@@ -1,0 +1,130 @@
+/**
+ * Prefect workers that run each flow run in its own executor. On Docker the
+ * executor is a process: the worker starts one subprocess per flow run inside
+ * its own container (Prefect's Compose recipe does the same), so the
+ * executors' volumes are mounted on the workers and each worker's limits
+ * cover itself plus the flow runs it may hold at once.
+ *
+ * A docker-type pool, one container per flow run through the host's Docker
+ * socket, is an explicit opt-in (dockerSocket): whoever controls that socket
+ * is root on the host.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerSpec, ExecutorPoolSpec } from "../../platform/model";
+import {
+  addBudgets,
+  baseContainerArgs,
+  budgetOf,
+  ComputeBudget,
+  containerDependencies,
+  deliverFiles,
+  filePlan,
+} from "./container";
+import { asResourceError, PlatformContext } from "./context";
+import { healthcheckFor, waitTimeoutSeconds } from "./probes";
+import { executorMountsOnWorkers } from "./volumes";
+
+export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+export interface DockerExecutorPoolArgs {
+  /** The neutral executor pool. */
+  spec: ExecutorPoolSpec;
+  context: PlatformContext;
+  /** Resources of the workloads this one comes after (spec.after); default none. */
+  after?: pulumi.Input<pulumi.Resource[]>;
+}
+
+export type ExecutorType = "process" | "docker";
+
+export function executorType(spec: ExecutorPoolSpec): ExecutorType {
+  return spec.dockerSocket ? "docker" : "process";
+}
+
+/** Flow runs one worker may hold at once: the pool's limit spread over its workers. */
+export function runsPerWorker(spec: ExecutorPoolSpec): number {
+  return Math.max(1, Math.ceil(spec.maxConcurrentRuns / spec.replicas));
+}
+
+/** The worker container: the neutral worker plus the executor type, and for docker-type the socket's needs. */
+export function workerContainer(spec: ExecutorPoolSpec): ContainerSpec {
+  const type = executorType(spec);
+  const worker: ContainerSpec = { ...spec.worker, command: [...(spec.worker.command ?? []), "--type", type] };
+  if (type === "process") return worker;
+  return {
+    ...worker,
+    // The image's entrypoint installs EXTRA_PIP_PACKAGES at start, into root-owned site-packages.
+    env: { ...worker.env, EXTRA_PIP_PACKAGES: "prefect-docker" },
+    user: { uid: 0, gid: 0 },
+    readOnlyRootFilesystem: false,
+  };
+}
+
+/** A process worker hosts its flow runs, so it may use its own resources plus theirs. */
+export function workerBudget(spec: ExecutorPoolSpec): ComputeBudget {
+  const own = budgetOf(spec.worker.resources);
+  return executorType(spec) === "process"
+    ? addBudgets(own, budgetOf(spec.executor.resources, runsPerWorker(spec)))
+    : own;
+}
+
+export const DOCKER_SOCKET_WARNING =
+  "worker.dockerSocket is on: the Prefect workers get the host's Docker socket, which lets them (and every flow they run) " +
+  "do anything root can do on this host. The flow-run containers start on Docker's default bridge unless the work pool's " +
+  "job template names the platform network.";
+
+export class DockerExecutorPool extends pulumi.ComponentResource {
+  readonly workers: docker.Container[];
+  readonly ready: pulumi.Output<pulumi.Resource[]>;
+
+  constructor(name: string, args: DockerExecutorPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ml-platform:docker:ExecutorPool", name, {}, opts);
+    try {
+      const { spec, context } = args;
+      const identity = { instance: context.instance, name: spec.name, component: spec.component };
+      const container = workerContainer(spec);
+      const healthcheck = healthcheckFor(container);
+      if (!healthcheck) throw new pulumi.ResourceError(`${spec.name} has no readiness or liveness probe`, this);
+      if (spec.dockerSocket) pulumi.log.warn(DOCKER_SOCKET_WARNING, this);
+
+      const plan = filePlan(container, context);
+      const delivery = deliverFiles(`${name}-files`, container, plan, { identity, context, parent: this });
+      const extraMounts = executorMountsOnWorkers(spec);
+      const bindMounts: docker.types.input.ContainerMount[] = spec.dockerSocket
+        ? [{ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET }]
+        : [];
+      const workerArgs: docker.ContainerArgs = {
+        ...baseContainerArgs(container, {
+          identity,
+          context,
+          plan,
+          delivery,
+          extraMounts,
+          bindMounts,
+          budget: workerBudget(spec),
+        }),
+        healthcheck,
+        wait: true,
+        waitTimeout: waitTimeoutSeconds(container),
+        restart: "unless-stopped",
+        // Time for in-flight flow runs to be marked as such before the worker goes.
+        destroyGraceSeconds: 30,
+        stopTimeout: 30,
+      };
+      const dependsOn = containerDependencies(
+        args.after ?? [],
+        [...container.mounts, ...extraMounts],
+        context,
+        delivery,
+      );
+      this.workers = Array.from(
+        { length: spec.replicas },
+        (_, index) => new docker.Container(`${name}-${index}`, workerArgs, { parent: this, dependsOn }),
+      );
+      this.ready = pulumi.output(this.workers);
+      this.registerOutputs({ workers: this.workers.map((worker) => worker.name), type: executorType(spec) });
+    } catch (error) {
+      throw asResourceError(error, this);
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The whole platform on one Docker host: network, images, secrets, volumes,
+ * then every workload in dependency order, each realised by the component for
+ * its kind.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../../config/schema";
+import { WORKLOAD_NAMES } from "../../platform/describe";
+import { PlatformSpec, ServiceSpec } from "../../platform/model";
+import { PlatformSecrets } from "../secrets";
+import { PlatformEndpoints } from "../target";
+import { ServiceDirectory } from "./addresses";
+import { allOf } from "./container";
+import { asResourceError, PlatformContext, VolumeHandle } from "./context";
+import { DockerExecutorPool } from "./executor-pool";
+import { PlatformImages } from "./images";
+import { DockerJob } from "./job";
+import { PlatformNetwork } from "./network";
+import { workloadOrder } from "./order";
+import { DockerScheduledJob } from "./scheduled-job";
+import { DockerService, LOOPBACK } from "./service";
+import { ServingProxy } from "./serving-proxy";
+import { persistentVolumes, PlatformVolume, volumeWriters } from "./volumes";
+
+export interface DockerPlatformArgs {
+  /** The neutral platform description. */
+  spec: PlatformSpec;
+  /** The validated stack config; this target reads its `docker` section. */
+  config: PlatformConfig;
+}
+
+/** How a public service is reached from the host. */
+export interface Publication {
+  /** "direct": the one container publishes the port; "proxy": a proxy in front of the replicas does. */
+  via: "direct" | "proxy";
+  hostPort: number;
+}
+
+/** The host port config gives each public service. */
+export function hostPorts(config: PlatformConfig): Record<string, number> {
+  return {
+    [WORKLOAD_NAMES.server]: config.docker.serverHostPort,
+    [WORKLOAD_NAMES.serving]: config.docker.servingHostPort,
+  };
+}
+
+/**
+ * A replicated (or autoscaled elsewhere) service gets a proxy, so its address
+ * stays put while replicas come and go; a single container publishes itself.
+ */
+export function publicationOf(service: ServiceSpec, ports: Record<string, number>): Publication | undefined {
+  if (!service.publicEndpoint) return undefined;
+  const hostPort = ports[service.name];
+  if (hostPort === undefined)
+    throw new Error(`${service.name} has a public endpoint, but the Docker target has no host port for it`);
+  return { via: service.replicas > 1 || service.autoscaling ? "proxy" : "direct", hostPort };
+}
+
+/** Every image the platform runs. */
+export function imageReferences(spec: PlatformSpec, config: PlatformConfig): string[] {
+  const references = [
+    ...spec.services.map((service) => service.container.image),
+    ...spec.jobs.map((job) => job.container.image),
+    ...spec.schedules.map((schedule) => schedule.job.container.image),
+    ...spec.executorPools.map((pool) => pool.worker.image),
+  ];
+  if (spec.services.some((service) => publicationOf(service, hostPorts(config))?.via === "proxy"))
+    references.push(config.docker.proxyImage);
+  return references;
+}
+
+export function disabledRetraining(): string {
+  return "Scheduled retraining is off (retraining.enabled is false): nothing retrains on a schedule; training runs again when its image, code or config changes.";
+}
+
+function directUrl(service: ServiceSpec, hostPort: number): string {
+  if (service.publicEndpoint?.url) return service.publicEndpoint.url;
+  const prefix = (service.publicEndpoint?.pathPrefix ?? "/").replace(/\/+$/, "");
+  return `http://${LOOPBACK}:${hostPort}${prefix}`;
+}
+
+/** Warns when the address the browser is told to use is not where the server is published. */
+function checkPublicUrl(service: ServiceSpec, hostPort: number, resource: pulumi.Resource): void {
+  const url = service.publicEndpoint?.url;
+  if (!url) return;
+  const parsed = new URL(url);
+  const port = Number(parsed.port || (parsed.protocol === "https:" ? 443 : 80));
+  if (["127.0.0.1", "localhost"].includes(parsed.hostname) && port !== hostPort) {
+    pulumi.log.warn(
+      `${service.name}'s public URL ${url} uses port ${port}, but the Docker target publishes it on ${hostPort}`,
+      resource,
+    );
+  }
+}
+
+export class DockerPlatform extends pulumi.ComponentResource {
+  readonly endpoints: PlatformEndpoints;
+
+  constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ml-platform:docker:Platform", name, {}, opts);
+    try {
+      const { spec, config } = args;
+      const ports = hostPorts(config);
+      if (new Set(Object.values(ports)).size !== Object.values(ports).length) {
+        throw new pulumi.ResourceError(
+          `docker.serverHostPort and docker.servingHostPort must differ (both are ${config.docker.serverHostPort})`,
+          this,
+        );
+      }
+
+      const network = new PlatformNetwork(`${name}-network`, { instance: spec.instance }, { parent: this });
+      const images = new PlatformImages(
+        `${name}-images`,
+        { references: imageReferences(spec, config) },
+        { parent: this },
+      );
+      const addresses = new ServiceDirectory(spec.services);
+      const secrets = new PlatformSecrets(
+        `${name}-secrets`,
+        { secrets: spec.secrets, serviceHost: (service) => addresses.host(service) },
+        { parent: this },
+      );
+      const writers = volumeWriters(spec);
+      const volumes: Record<string, VolumeHandle> = {};
+      for (const volume of persistentVolumes(spec)) {
+        const writer = writers.get(volume.name);
+        const platformVolume = new PlatformVolume(
+          `${name}-volume-${volume.name}`,
+          { instance: spec.instance, volume, writer, writerImageId: writer ? images.imageId(writer.image) : undefined },
+          { parent: this },
+        );
+        volumes[volume.name] = { name: platformVolume.volumeName, ready: platformVolume.ready };
+      }
+      const context: PlatformContext = {
+        instance: spec.instance,
+        networkName: network.networkName,
+        imageId: (reference) => images.imageId(reference),
+        volumes,
+        secrets: secrets.values,
+        addresses,
+      };
+
+      const ready = new Map<string, pulumi.Input<pulumi.Resource[]>>();
+      const urls = new Map<string, string>();
+      const schedules: string[] = [];
+      for (const workload of workloadOrder(spec)) {
+        const after = allOf(...workload.after.map((other) => ready.get(other) ?? []));
+        const componentName = `${name}-${workload.name}`;
+        switch (workload.kind) {
+          case "service": {
+            const publication = publicationOf(workload, ports);
+            const direct = publication?.via === "direct" ? publication.hostPort : undefined;
+            const service = new DockerService(
+              componentName,
+              { spec: workload, context, hostPort: direct, after },
+              { parent: this },
+            );
+            ready.set(workload.name, service.ready);
+            if (publication?.via === "direct") {
+              checkPublicUrl(workload, publication.hostPort, service);
+              urls.set(workload.name, directUrl(workload, publication.hostPort));
+            }
+            if (publication?.via === "proxy" && workload.publicEndpoint) {
+              const port = addresses.port(workload.name, workload.publicEndpoint.port);
+              const proxy = new ServingProxy(
+                `${componentName}-proxy`,
+                {
+                  context,
+                  image: config.docker.proxyImage,
+                  service: workload.name,
+                  upstream: {
+                    host: addresses.host(workload.name),
+                    port,
+                    pathPrefix: workload.publicEndpoint.pathPrefix,
+                  },
+                  hostPort: publication.hostPort,
+                  after: service.ready,
+                },
+                { parent: this },
+              );
+              urls.set(workload.name, proxy.url);
+            }
+            if (workload.autoscaling) {
+              const { minReplicas, maxReplicas, cpuTargetPercent } = workload.autoscaling;
+              pulumi.log.info(
+                `${workload.name} runs a fixed ${workload.replicas} replica(s): Docker has no autoscaler, so its bounds ` +
+                  `(${minReplicas}-${maxReplicas} replicas at ${cpuTargetPercent}% CPU) apply on Kubernetes only`,
+                service,
+              );
+            }
+            break;
+          }
+          case "job": {
+            const job = new DockerJob(componentName, { spec: workload, context, after }, { parent: this });
+            ready.set(workload.name, job.ready);
+            break;
+          }
+          case "schedule": {
+            const scheduled = new DockerScheduledJob(
+              componentName,
+              { spec: workload, context, after },
+              { parent: this },
+            );
+            ready.set(workload.name, scheduled.ready);
+            schedules.push(scheduled.description);
+            break;
+          }
+          case "executorPool": {
+            const pool = new DockerExecutorPool(componentName, { spec: workload, context, after }, { parent: this });
+            ready.set(workload.name, pool.ready);
+            break;
+          }
+        }
+      }
+
+      this.endpoints = {
+        prefectUiUrl: urls.get(WORKLOAD_NAMES.server) ?? "",
+        servingUrl: urls.get(WORKLOAD_NAMES.serving) ?? "",
+        workPool: spec.executorPools.map((pool) => pool.workPool).join(", "),
+        retraining: schedules.length > 0 ? schedules.join(" ") : disabledRetraining(),
+      };
+      this.registerOutputs({ ...this.endpoints });
+    } catch (error) {
+      throw asResourceError(error, this);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Prefect workers of type kubernetes: a Deployment whose pods poll the work
+ * pool and start one Job per flow run in the executor namespace. Before a
+ * worker starts, an init container writes the pool's base job template (a
+ * ConfigMap) to the server, so the pool always runs with the template Pulumi
+ * holds. The worker's rights stop at the executor namespace.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Deployment } from "@pulumi/kubernetes/apps/v1";
+import { Namespace, ServiceAccount } from "@pulumi/kubernetes/core/v1";
+import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1";
+import type * as k8s from "@pulumi/kubernetes/types/input";
+import { ContainerSpec, ExecutorPoolSpec, FileBundle } from "../../platform/model";
+import { baseJobTemplateBundle, ExecutorLayout, TEMPLATE_FILE } from "./base-job-template";
+import { Bundles } from "./bundles";
+import { objectLabels, selectorLabels } from "./labels";
+import { PodPlacement } from "./placement";
+import { buildPodSpec } from "./pod-spec";
+
+export const WORKER_TYPE = "kubernetes";
+
+/**
+ * Exactly what Prefect's kubernetes worker needs in the executor namespace
+ * (the rules of the official prefect-helm worker chart): watch its pods and
+ * their logs and events, and run Jobs. Nothing cluster-wide, no wildcards.
+ */
+export const EXECUTOR_NAMESPACE_RULES: k8s.rbac.v1.PolicyRule[] = [
+  { apiGroups: [""], resources: ["pods", "pods/log", "pods/status", "events"], verbs: ["get", "watch", "list"] },
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+];
+
+const REGISTER_SCRIPT =
+  'prefect work-pool create "$WORK_POOL_NAME" --type "$WORK_POOL_TYPE" --base-job-template "$WORK_POOL_TEMPLATE" --overwrite' +
+  ' && prefect work-pool set-concurrency-limit "$WORK_POOL_NAME" "$WORK_POOL_CONCURRENCY_LIMIT"';
+
+/** The worker's own command with the executor type this target runs. */
+export function workerContainer(pool: ExecutorPoolSpec): ContainerSpec {
+  const command = pool.worker.command ?? [];
+  return { ...pool.worker, command: [...command, "--type", WORKER_TYPE] };
+}
+
+/**
+ * Creates or overwrites the pool with the template, and caps the pool as a
+ * whole at maxConcurrentRuns (each worker's --limit caps only itself).
+ */
+export function registerPoolContainer(pool: ExecutorPoolSpec, template: FileBundle): ContainerSpec {
+  return {
+    ...pool.worker,
+    command: ["/bin/sh", "-c", REGISTER_SCRIPT],
+    args: undefined,
+    env: {
+      ...pool.worker.env,
+      WORK_POOL_NAME: pool.workPool,
+      WORK_POOL_TYPE: WORKER_TYPE,
+      WORK_POOL_TEMPLATE: `${template.directory}/${TEMPLATE_FILE}`,
+      WORK_POOL_CONCURRENCY_LIMIT: String(pool.maxConcurrentRuns),
+    },
+    ports: [],
+    probes: {},
+    bundles: [...pool.worker.bundles, template],
+  };
+}
+
+export interface WorkerPoolArgs {
+  /** The neutral executor pool. */
+  pool: ExecutorPoolSpec;
+  instance: string;
+  /** Where the worker runs (the platform namespace). */
+  placement: PodPlacement;
+  /** The platform namespace, resolved from its Namespace object. */
+  namespace: pulumi.Input<string>;
+  /** The executor namespace, resolved from its Namespace object. */
+  executorNamespace: pulumi.Input<string>;
+  /** How executors are laid out in the executor namespace (claims, GPU runtime). */
+  executors: ExecutorLayout;
+  /**
+   * kube-system's UID, which Prefect uses to tell clusters apart. Empty reads
+   * it here, through the provider, so the worker never needs to read kube-system.
+   */
+  clusterUid: string;
+  /** Workloads that must be ready before the workers start (the server). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class WorkerPool extends pulumi.ComponentResource {
+  readonly serviceAccount: ServiceAccount;
+  readonly role: Role;
+  readonly roleBinding: RoleBinding;
+  readonly template: Bundles;
+  readonly deployment: Deployment;
+  readonly clusterUid: pulumi.Output<string>;
+
+  constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ml-platform:kubernetes:WorkerPool", name, {}, opts);
+    const { pool, instance } = args;
+    const labels = objectLabels({ instance, name: pool.name, component: pool.component });
+    const metadata = { name: pool.name, namespace: args.namespace, labels };
+
+    this.serviceAccount = new ServiceAccount(
+      `${name}-service-account`,
+      // Only pods that opt in (the workers) get this account's token.
+      { metadata, automountServiceAccountToken: false },
+      { parent: this },
+    );
+    const executorMetadata = { name: pool.name, namespace: args.executorNamespace, labels };
+    this.role = new Role(`${name}-role`, { metadata: executorMetadata, rules: EXECUTOR_NAMESPACE_RULES }, { parent: this });
+    this.roleBinding = new RoleBinding(
+      `${name}-role-binding`,
+      {
+        metadata: executorMetadata,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: this.serviceAccount.metadata.name, namespace: args.namespace }],
+      },
+      { parent: this },
+    );
+
+    this.clusterUid =
+      args.clusterUid !== ""
+        ? pulumi.output(args.clusterUid)
+        : Namespace.get(`${name}-kube-system`, "kube-system", { parent: this }).metadata.uid;
+
+    const templateBundle = baseJobTemplateBundle(pool, args.executors);
+    this.template = new Bundles(`${name}-template`, { instance, namespace: args.namespace, bundles: [templateBundle] }, { parent: this });
+    const placement: PodPlacement = {
+      ...args.placement,
+      bundleConfigMap: (bundle) => (bundle.name === templateBundle.name ? this.template.configMapName(bundle) : args.placement.bundleConfigMap(bundle)),
+    };
+
+    const pod = buildPodSpec(
+      {
+        name: pool.name,
+        spec: workerContainer(pool),
+        extraEnv: [
+          { name: "PREFECT_KUBERNETES_CLUSTER_UID", value: this.clusterUid },
+          // Watch Jobs only where they run; cluster-wide watching would need cluster-wide rights.
+          { name: "PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES", value: args.executors.executorNamespace },
+        ],
+      },
+      placement,
+      {
+        serviceAccountName: this.serviceAccount.metadata.name,
+        automountServiceAccountToken: true,
+        initContainers: [{ name: "register-work-pool", spec: registerPoolContainer(pool, templateBundle) }],
+      },
+    );
+
+    this.deployment = new Deployment(
+      `${name}-deployment`,
+      {
+        metadata,
+        spec: {
+          replicas: pool.replicas,
+          selector: { matchLabels: selectorLabels({ instance, name: pool.name }) },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+          revisionHistoryLimit: 5,
+          template: { metadata: { labels }, spec: pod },
+        },
+      },
+      // The worker starts Jobs as soon as it runs: its rights must exist first.
+      { parent: this, dependsOn: [this.roleBinding, ...(args.dependsOn ?? [])] },
+    );
+
+    this.registerOutputs({ clusterUid: this.clusterUid });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Images are pinned to an exact tag or digest: "latest" or an untagged name
+ * can change under a running platform without any diff. Docker containers run
+ * a RemoteImage's imageId, so for them the RemoteImage's name is what counts.
+ */
+import { unpinnedReason } from "../../config/images";
+import { DOCKER, containerName } from "./docker";
+import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
+import { PolicySubject, Rule, stricterInProduction } from "./model";
+import { isUnknown, stringAt, valueAt } from "./values";
+
+/** An image ID as the Docker engine reports it: already exact. */
+const IMAGE_ID = /^sha256:[a-f0-9]{64}$/;
+
+function problem(image: unknown, what: string): string[] {
+  if (typeof image !== "string" || isUnknown(image) || IMAGE_ID.test(image)) {
+    return image === undefined || image === "" ? [`${what} names no image`] : [];
+  }
+  const reason = unpinnedReason(image);
+  return reason ? [`${what} runs image "${image}", which ${reason}`] : [];
+}
+
+function kubernetesViolations(subject: PolicySubject): string[] {
+  const template = podTemplateOf(subject);
+  if (!template) return [];
+  return containersOf(template).flatMap((container) =>
+    problem(valueAt(container.spec, "image"), describeContainer(container)),
+  );
+}
+
+function dockerViolations(subject: PolicySubject): string[] {
+  if (subject.type === DOCKER.remoteImage)
+    return problem(stringAt(subject.props, "name"), `RemoteImage "${subject.name}"`);
+  if (subject.type === DOCKER.container)
+    return problem(stringAt(subject.props, "image"), `container "${containerName(subject)}"`);
+  return [];
+}
+
+export const imagesPinned: Rule = {
+  name: "images-pinned",
+  description: 'Every image is pinned to an exact tag (not "latest") or a sha256 digest.',
+  remediation:
+    "Name an exact version, e.g. postgres:16.9-bookworm, or a digest repository@sha256:...; never an untagged name or latest.",
+  enforcement: stricterInProduction,
+  scope: "resource",
+  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(subject)],
+};

@@ -1,0 +1,206 @@
+/**
+ * Builds Kubernetes target components under Pulumi's mocks and records every
+ * registration with its inputs, the provider it resolved to, and its resource
+ * options (protect, retainOnDelete, dependsOn, customTimeouts), which the
+ * mocks alone never see: a stack transformation inside a root stack does.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import { PlatformConfig, platformConfigSchema } from "../../../config/schema";
+import { serviceUrl } from "../../../components/kubernetes/layout";
+import { PodPlacement } from "../../../components/kubernetes/placement";
+import { describePlatform } from "../../../platform/describe";
+import { PlatformSpec } from "../../../platform/model";
+import { RecordingMocks } from "../../../tools/render/mocks";
+import { promiseOf, settled } from "../../support/mocks";
+
+export interface Registration {
+  type: string;
+  name: string;
+  resource: pulumi.Resource;
+  opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+  /** The inputs the mock provider received (secrets still in their envelopes). */
+  inputs: Record<string, unknown>;
+  /** The provider reference ("<urn>::<id>") the SDK sent, if any. */
+  provider?: string;
+}
+
+export interface Built<T> {
+  result: T;
+  mocks: RecordingMocks;
+  registrations: Registration[];
+}
+
+let stackCounter = 0;
+
+/** Runs `create` in a fresh mocked stack and waits until every registration has happened. */
+export async function build<T>(create: () => T, mocks: RecordingMocks = new RecordingMocks()): Promise<Built<T>> {
+  stackCounter += 1;
+  pulumi.runtime.setMocks(mocks, "ml-platform", `kubernetes-test-${stackCounter}`, false);
+  pulumi.runtime.setAllConfig({}, []);
+  const captured: Omit<Registration, "inputs">[] = [];
+  let result: T | undefined;
+  await runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      captured.push({ type: args.type, name: args.name, resource: args.resource, opts: args.opts });
+      return undefined;
+    });
+    result = create();
+    return {};
+  });
+  await settled();
+  const registrations = captured.map((registration) => {
+    const registered = mocks.registered.find((entry) => entry.type === registration.type && entry.name === registration.name);
+    return { ...registration, inputs: registered?.inputs ?? {}, provider: registered?.provider };
+  });
+  return { result: result as T, mocks, registrations };
+}
+
+/** Like `build`, for code expected to throw: resolves with the error. */
+export async function buildError(create: () => unknown, mocks: RecordingMocks = new RecordingMocks()): Promise<Error> {
+  try {
+    await build(create, mocks);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the build to fail, and it succeeded");
+}
+
+export const K8S = {
+  namespace: "kubernetes:core/v1:Namespace",
+  resourceQuota: "kubernetes:core/v1:ResourceQuota",
+  limitRange: "kubernetes:core/v1:LimitRange",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  secret: "kubernetes:core/v1:Secret",
+  service: "kubernetes:core/v1:Service",
+  serviceAccount: "kubernetes:core/v1:ServiceAccount",
+  claim: "kubernetes:core/v1:PersistentVolumeClaim",
+  deployment: "kubernetes:apps/v1:Deployment",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  job: "kubernetes:batch/v1:Job",
+  cronJob: "kubernetes:batch/v1:CronJob",
+  hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+  roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+  clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+  provider: "pulumi:providers:kubernetes",
+} as const;
+
+export function ofKind(built: Built<unknown>, type: string): Registration[] {
+  return built.registrations.filter((registration) => registration.type === type);
+}
+
+export function registration(built: Built<unknown>, type: string, name: string): Registration {
+  const found = built.registrations.find((candidate) => candidate.type === type && candidate.name === name);
+  if (!found) {
+    const seen = built.registrations.map((candidate) => `${candidate.type}::${candidate.name}`).join("\n  ");
+    throw new Error(`no ${type} named ${name}; registered:\n  ${seen}`);
+  }
+  return found;
+}
+
+/** The only registration of a type, failing when there are none or several. */
+export function single(built: Built<unknown>, type: string): Registration {
+  const found = ofKind(built, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.map((entry) => entry.name).join(", ") || "none"}`);
+  return found[0];
+}
+
+/** Names of the resources a registration explicitly depends on (components stand for themselves). */
+export async function dependencyNames(built: Built<unknown>, subject: Registration): Promise<string[]> {
+  const dependsOn = subject.opts.dependsOn;
+  if (!dependsOn) return [];
+  const resolved = pulumi.Output.isInstance(dependsOn) ? await promiseOf(dependsOn as pulumi.Output<unknown>) : await dependsOn;
+  const list = (Array.isArray(resolved) ? resolved : [resolved]) as unknown[];
+  const resources = await Promise.all(list.map((item) => (pulumi.Output.isInstance(item) ? promiseOf(item as pulumi.Output<unknown>) : item)));
+  return resources.map((resource) => built.registrations.find((candidate) => candidate.resource === resource)?.name ?? "(unregistered)").sort();
+}
+
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** Whether a registered input value arrived as a secret. */
+export function isSecretValue(value: unknown): boolean {
+  return typeof value === "object" && value !== null && SECRET_SIGNATURE in (value as Record<string, unknown>);
+}
+
+/** Removes secret envelopes, so tests can look at the values themselves. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIGNATURE in record) return unwrapSecrets(record.value);
+    return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item)]));
+  }
+  return value;
+}
+
+/** A kubeconfig as `microk8s config` prints it (the certificate data is made up). */
+export const MICROK8S_KUBECONFIG = [
+  "apiVersion: v1",
+  "clusters:",
+  "- cluster:",
+  "    certificate-authority-data: TUlDUk9LOFMtVEVTVC1DQQ==",
+  "    server: https://10.0.0.5:16443",
+  "  name: microk8s-cluster",
+  "contexts:",
+  "- context:",
+  "    cluster: microk8s-cluster",
+  "    user: admin",
+  "  name: microk8s",
+  "current-context: microk8s",
+  "kind: Config",
+  "preferences: {}",
+  "users:",
+  "- name: admin",
+  "  user:",
+  "    client-certificate-data: TUlDUk9LOFMtVEVTVC1DRVJU",
+  "    client-key-data: TUlDUk9LOFMtVEVTVC1LRVk=",
+  "",
+].join("\n");
+
+type Overrides = Record<string, unknown>;
+
+function merge(base: Overrides, overrides: Overrides): Overrides {
+  const result: Overrides = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = result[key];
+    const bothObjects = [current, value].every((item) => typeof item === "object" && item !== null && !Array.isArray(item));
+    result[key] = bothObjects ? merge(current as Overrides, value as Overrides) : value;
+  }
+  return result;
+}
+
+/** A validated kubernetes-target config: the schema's defaults, a kubeconfig, then the overrides. */
+export function configWith(overrides: Overrides = {}): PlatformConfig {
+  return platformConfigSchema.parse(merge({ target: "kubernetes", environment: "production", kubeconfig: MICROK8S_KUBECONFIG }, overrides));
+}
+
+export function specWith(overrides: Overrides = {}, stack = "test"): PlatformSpec {
+  return describePlatform(configWith(overrides), stack);
+}
+
+/**
+ * A placement without the platform around it: secrets, bundles and claims get
+ * names derived from the neutral ones; addresses are the target's own.
+ */
+export function testPlacement(options: { spec?: PlatformSpec; namespace?: string; gpuRuntimeClassName?: string } = {}): PodPlacement {
+  const spec = options.spec ?? specWith();
+  const namespace = options.namespace ?? "ml-platform";
+  return {
+    namespace,
+    secretName: (secret) => `secret-of-${secret}`,
+    bundleConfigMap: (bundle) => `configmap-of-${bundle.name}`,
+    claimName: (volume) => `claim-of-${volume}`,
+    serviceUrl: (address) => serviceUrl(spec, address, namespace),
+    gpuRuntimeClassName: options.gpuRuntimeClassName ?? "nvidia",
+  };
+}
+
+/** Resolves every Output inside a value built by the code under test (e.g. a pod spec). */
+export async function resolved<T>(value: T): Promise<unknown> {
+  return promiseOf(pulumi.output(value) as pulumi.Output<unknown>);
+}

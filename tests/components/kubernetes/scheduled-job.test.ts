@@ -1,0 +1,51 @@
+import * as assert from "assert";
+import { ScheduledJob } from "../../../components/kubernetes/scheduled-job";
+import { build, K8S, single, specWith, testPlacement } from "./harness";
+import { podTemplateOf, restrictedViolations } from "./pod-rules";
+
+type Json = Record<string, unknown>;
+
+const field = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], value);
+
+async function deploy(overrides: Record<string, unknown>) {
+  const spec = specWith(overrides);
+  return build(
+    () => new ScheduledJob("retraining", { schedule: spec.schedules[0], instance: spec.instance, placement: testPlacement({ spec }), namespace: "ml-platform" }),
+  );
+}
+
+describe("kubernetes target: ScheduledJob", () => {
+  for (const retraining of [
+    { schedule: "0 3 * * *", startingDeadlineSeconds: 600, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 },
+    { schedule: "@weekly", startingDeadlineSeconds: 60, successfulJobsHistoryLimit: 0, failedJobsHistoryLimit: 10 },
+  ]) {
+    it(`is a CronJob on "${retraining.schedule}" in UTC that never overlaps a running retraining`, async () => {
+      const built = await deploy({ retraining: { enabled: true, ...retraining } });
+      const cronJob = single(built, K8S.cronJob);
+      const spec = cronJob.inputs.spec as Json;
+      assert.deepStrictEqual(
+        [spec.schedule, spec.timeZone, spec.concurrencyPolicy, spec.startingDeadlineSeconds, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit],
+        [retraining.schedule, "Etc/UTC", "Forbid", retraining.startingDeadlineSeconds, retraining.successfulJobsHistoryLimit, retraining.failedJobsHistoryLimit],
+        `${cronJob.name}: schedule, zone, concurrency, deadline and history`,
+      );
+    });
+  }
+
+  it("runs the training job's pod and settings on every tick, retraining each time", async () => {
+    const training = { parallelism: 1, completions: 2, backoffLimit: 1, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 120 };
+    const built = await deploy({ training });
+    const cronJob = single(built, K8S.cronJob);
+    const jobSpec = field(cronJob.inputs.spec, "jobTemplate", "spec") as Json;
+    assert.deepStrictEqual(
+      [jobSpec.parallelism, jobSpec.completions, jobSpec.backoffLimit, jobSpec.activeDeadlineSeconds, jobSpec.ttlSecondsAfterFinished],
+      [training.parallelism, training.completions, training.backoffLimit, training.activeDeadlineSeconds, training.ttlSecondsAfterFinished],
+      `${cronJob.name}: job settings`,
+    );
+    const pod = field(podTemplateOf({ kind: "CronJob", spec: cronJob.inputs.spec }), "spec") as Json;
+    assert.deepStrictEqual(restrictedViolations(pod), [], `${cronJob.name}: pod breaks the restricted profile`);
+    const [container] = pod.containers as Json[];
+    const neutral = specWith().schedules[0].job.container;
+    assert.deepStrictEqual(container.command, neutral.command, `${cronJob.name}: a scheduled retraining must train, not skip as a repeated run would`);
+  });
+});

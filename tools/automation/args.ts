@@ -1,0 +1,49 @@
+/** The command line of the Automation API command: `<verb> <stack> [--yes]`. */
+
+export const VERBS = ["up", "preview", "refresh", "destroy"] as const;
+export type Verb = (typeof VERBS)[number];
+
+export interface AutomationArgs {
+  verb: Verb;
+  /** A stack name as Pulumi takes it: "dev", or "org/dev" / "org/project/dev" on a shared backend. */
+  stack: string;
+  /** destroy asks for it explicitly: it deletes every resource the stack manages. */
+  yes: boolean;
+}
+
+export const USAGE = `usage: npm run <up|preview|refresh|destroy> -- <stack> [--yes]
+  up        deploy the stack (creates it on first use)
+  preview   show what up would change, property by property
+  refresh   update the stack's state from what really exists
+  destroy   delete every resource of the stack; needs --yes`;
+
+export class UsageError extends Error {}
+
+const STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
+
+export function parseAutomationArgs(argv: string[]): AutomationArgs {
+  const flags = argv.filter((arg) => arg.startsWith("-"));
+  const positionals = argv.filter((arg) => !arg.startsWith("-"));
+  const unknown = flags.filter((flag) => flag !== "--yes");
+  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(", ")}`);
+  const [verb, stack, ...extra] = positionals;
+  if (verb === undefined) throw new UsageError("missing the command");
+  if (!(VERBS as readonly string[]).includes(verb)) {
+    throw new UsageError(`unknown command "${verb}"; expected one of ${VERBS.join(", ")}`);
+  }
+  if (stack === undefined) throw new UsageError(`missing the stack to ${verb}, e.g. dev`);
+  if (!STACK_NAME.test(stack) || stack.split("/").some((part) => /^\.+$/.test(part))) {
+    throw new UsageError(`"${stack}" is not a stack name`);
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
+  const yes = flags.includes("--yes");
+  if (verb === "destroy" && !yes) {
+    throw new UsageError(`destroy deletes every resource of stack ${stack}; add --yes to confirm`);
+  }
+  return { verb: verb as Verb, stack, yes };
+}
+
+/** The stack file Pulumi reads for a stack: Pulumi.<last part of the name>.yaml. */
+export function stackFileName(stack: string): string {
+  return `Pulumi.${stack.split("/").pop()}.yaml`;
+}

@@ -1,0 +1,149 @@
+/**
+ * npm run diff -- [--base <ref>] [--stack <name>]... [--format text|markdown] [--exit-code]
+ *                 [--output <file>] [--full-output <file>] [--full-diff-link <url>]
+ *
+ * Exit status: 0 when the diff ran (with --exit-code: and found no changes),
+ * 1 with --exit-code when there are changes, 2 on errors.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { projectRoot } from "../../platform/project-root";
+import { BaseTreeError } from "./base-tree";
+import { formatMarkdown, COMMENT_MARKER } from "./format-markdown";
+import { formatText } from "./format-text";
+import { GitError } from "./git";
+import { hasChanges } from "./model";
+import { DiffRun, runDiff } from "./run";
+
+const USAGE = `usage: npm run diff -- [--base <git ref>] [--stack <name>]... [--format text|markdown] [--exit-code]
+                       [--output <file>] [--full-output <file>] [--full-diff-link <url>]
+  --base            compare with this ref (default: the merge-base of HEAD with main)
+  --stack           compare only this stack (repeat for more; default: every Pulumi.<stack>.yaml on either side)
+  --format          text (default) or markdown, for a pull-request comment under GitHub's size limit
+  --exit-code       exit 1 when there are changes, 0 when there are none
+  --output          write the diff (the comment, for markdown) to this file instead of stdout
+  --full-output     markdown only: where the uncut diff is saved (default: out/diff/full.md)
+  --full-diff-link  markdown only: a link to the full diff, named when the comment has to be cut`;
+
+const EXIT_ERROR = 2;
+
+interface CliOptions {
+  base?: string;
+  stacks: string[];
+  format: "text" | "markdown";
+  exitCode: boolean;
+  output?: string;
+  fullOutput: string;
+  fullDiffLink?: string;
+}
+
+class UsageError extends Error {}
+class HelpRequested extends Error {}
+
+function parseOptions(argv: string[], root: string): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        base: { type: "string" },
+        stack: { type: "string", multiple: true },
+        format: { type: "string", default: "text" },
+        "exit-code": { type: "boolean", default: false },
+        output: { type: "string" },
+        "full-output": { type: "string" },
+        "full-diff-link": { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) throw new HelpRequested();
+  if (values.format !== "text" && values.format !== "markdown") {
+    throw new UsageError(`--format must be text or markdown, not "${values.format}"`);
+  }
+  for (const stack of values.stack ?? []) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`"${stack}" is not a stack name`);
+  }
+  return {
+    base: values.base,
+    stacks: values.stack ?? [],
+    format: values.format,
+    exitCode: values["exit-code"] ?? false,
+    output: values.output,
+    fullOutput: path.resolve(values["full-output"] ?? path.join(root, "out", "diff", "full.md")),
+    fullDiffLink: values["full-diff-link"],
+  };
+}
+
+function write(file: string | undefined, text: string): void {
+  if (!file) {
+    process.stdout.write(text);
+    return;
+  }
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+function displayPath(file: string): string {
+  return path.relative(process.cwd(), file) || file;
+}
+
+function report(run: DiffRun, options: CliOptions): void {
+  for (const warning of run.warnings) process.stderr.write(`${warning}\n`);
+  if (options.format === "text") {
+    write(options.output, formatText(run.title, run.results, run.notes));
+    return;
+  }
+  const location = options.fullDiffLink ?? `\`${displayPath(options.fullOutput)}\``;
+  const markdown = formatMarkdown(run.results, { title: run.title, notes: run.notes, fullDiffLocation: location });
+  write(options.fullOutput, markdown.full);
+  write(options.output, markdown.comment);
+  const cut = markdown.truncated ? " (the comment was cut to fit GitHub's limit)" : "";
+  process.stderr.write(`full diff: ${displayPath(options.fullOutput)}${cut}\n`);
+}
+
+/** A problem that stops the whole diff, in the chosen format, so a pull request still hears about it. */
+function reportFailure(message: string, options: CliOptions | undefined): void {
+  process.stderr.write(`diff failed: ${message}\n`);
+  if (options?.format === "markdown") {
+    write(
+      options.output,
+      `${COMMENT_MARKER}\n## Offline diff\n\nThe offline diff could not run:\n\n\`\`\`\n${message}\n\`\`\`\n`,
+    );
+  }
+}
+
+function main(argv: string[]): number {
+  let options: CliOptions | undefined;
+  try {
+    const root = projectRoot();
+    options = parseOptions(argv, root);
+    const run = runDiff({ projectDir: root, base: options.base, stacks: options.stacks });
+    report(run, options);
+    if (run.results.some((result) => !result.ok)) return EXIT_ERROR;
+    const changed = run.results.some((result) => result.ok && hasChanges(result.diff));
+    return options.exitCode && changed ? 1 : 0;
+  } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      return EXIT_ERROR;
+    }
+    if (error instanceof GitError || error instanceof BaseTreeError) {
+      reportFailure(error.message, options);
+      return EXIT_ERROR;
+    }
+    reportFailure(error instanceof Error ? (error.stack ?? error.message) : String(error), options);
+    return EXIT_ERROR;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,85 @@
+/**
+ * Renders every stack twice, at the base commit and in the working tree, and
+ * compares the two renders stack by stack.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { BaseTree, prepareBaseTree } from "./base-tree";
+import { diffRenders } from "./compare-renders";
+import { mergeBaseWithMain, resolveCommit, shortCommit } from "./git";
+import { StackResult } from "./model";
+import { newFingerprintKey, Renderer, renderStack, stacksIn, workingTreeRenderer } from "./render-runner";
+
+export interface DiffRequest {
+  projectDir: string;
+  /** A git ref; default: the merge-base of HEAD with main. */
+  base?: string;
+  /** Default: every stack with a stack file on either side. */
+  stacks: string[];
+}
+
+export interface DiffRun {
+  title: string;
+  /** Facts about the run a reader should know (e.g. the base had type errors). */
+  notes: string[];
+  /** Details for the terminal only (compiler output); never part of a comment. */
+  warnings: string[];
+  results: StackResult[];
+}
+
+function baseCommit(projectDir: string, base: string | undefined): { commit: string; label: string } {
+  if (base) {
+    const commit = resolveCommit(projectDir, base);
+    return { commit, label: `${base} (${shortCommit(commit)})` };
+  }
+  const { commit, branch } = mergeBaseWithMain(projectDir);
+  return { commit, label: `merge-base with ${branch} (${shortCommit(commit)})` };
+}
+
+/** A side without the stack: every resource of the other side is added (or removed). */
+const ABSENT = { ok: true, render: undefined } as const;
+
+function hasStackFile(projectDir: string, stack: string): boolean {
+  return fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`));
+}
+
+function compareStack(stack: string, base: Renderer, head: Renderer): StackResult {
+  const [inBase, inHead] = [hasStackFile(base.projectDir, stack), hasStackFile(head.projectDir, stack)];
+  if (!inBase && !inHead) {
+    return {
+      ok: false,
+      failure: { stack, message: `there is no Pulumi.${stack}.yaml in the base or the working tree` },
+    };
+  }
+  const before = inBase ? renderStack(base, stack) : ABSENT;
+  if (!before.ok) return { ok: false, failure: { stack, message: `rendering the base failed: ${before.message}` } };
+  const after = inHead ? renderStack(head, stack) : ABSENT;
+  if (!after.ok)
+    return { ok: false, failure: { stack, message: `rendering the working tree failed: ${after.message}` } };
+  return { ok: true, diff: diffRenders(stack, before.render, after.render) };
+}
+
+export function runDiff(request: DiffRequest): DiffRun {
+  const { commit, label } = baseCommit(request.projectDir, request.base);
+  const tree: BaseTree = prepareBaseTree(request.projectDir, commit, label);
+  try {
+    const key = newFingerprintKey();
+    const base: Renderer = { cli: tree.renderCli, projectDir: tree.projectDir, fingerprintKey: key };
+    const head = workingTreeRenderer(request.projectDir, key);
+    const stacks =
+      request.stacks.length > 0
+        ? request.stacks
+        : [...new Set([...stacksIn(tree.projectDir), ...stacksIn(request.projectDir)])].sort();
+    const notes = tree.buildWarnings
+      ? [`Note: the base has TypeScript errors; it was rendered from what the compiler emitted anyway.`]
+      : [];
+    return {
+      title: `Offline diff: ${label} → working tree`,
+      notes,
+      warnings: tree.buildWarnings ? [`tsc on the base:\n${tree.buildWarnings}`] : [],
+      results: stacks.map((stack) => compareStack(stack, base, head)),
+    };
+  } finally {
+    tree.remove();
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * npm run promote -- --from <stack> --to <stack> [--dry-run] [--format text|markdown] [--output <file>]
+ *
+ * Copies the promotable values (PROMOTABLE_IMAGES) from one stack file to
+ * another and prints what that does to the target's offline render.
+ * Exit status: 0 done (or nothing to do), 1 refused, 2 usage or other errors.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { parse } from "yaml";
+import { decodeProjectConfig } from "../../config/load";
+import { formatProblems, validatePlatformConfig } from "../../config/validate";
+import { projectRoot } from "../../platform/project-root";
+import { diffRenders } from "../diff/compare-renders";
+import { formatMarkdown, GITHUB_COMMENT_LIMIT } from "../diff/format-markdown";
+import { formatText } from "../diff/format-text";
+import { StackResult } from "../diff/model";
+import { newFingerprintKey, renderStack, workingTreeRenderer } from "../diff/render-runner";
+import { readStackConfig, StackFileError } from "../render/stack-config";
+import { promotionMarkdown, PromotionReport, promotionText } from "./format";
+import { planPromotion, PromotionRefused } from "./plan";
+import { StackFileEditError } from "./stack-file";
+
+const USAGE = `usage: npm run promote -- --from <stack> --to <stack> [--dry-run] [--format text|markdown] [--output <file>]
+  --dry-run  show what would change; write nothing
+  --format   text (default) or markdown (a pull-request body)
+  --output   write the report to this file instead of stdout`;
+
+const EXIT_REFUSED = 1;
+const EXIT_ERROR = 2;
+
+class UsageError extends Error {}
+class Refusal extends Error {}
+
+interface Options {
+  from: string;
+  to: string;
+  dryRun: boolean;
+  format: "text" | "markdown";
+  output?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        from: { type: "string" },
+        to: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        format: { type: "string", default: "text" },
+        output: { type: "string" },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { from, to, format } = values;
+  if (!from || !to) throw new UsageError("--from and --to are both required");
+  for (const stack of [from, to])
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`"${stack}" is not a stack name`);
+  if (from === to) throw new UsageError("--from and --to must name different stacks");
+  if (format !== "text" && format !== "markdown")
+    throw new UsageError(`--format must be text or markdown, not "${format}"`);
+  return { from, to, dryRun: values["dry-run"] ?? false, format, output: values.output };
+}
+
+function readStackFile(root: string, stack: string): { file: string; text: string } {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Refusal(`there is no stack file ${path.basename(file)}`);
+  return { file, text: fs.readFileSync(file, "utf8") };
+}
+
+/** The promoted config must still be a valid config for the target stack. */
+function validatePromoted(root: string, stack: string, promotedFile: string): void {
+  const source = readStackConfig(root, stack, promotedFile);
+  const result = validatePlatformConfig(decodeProjectConfig(source.config));
+  if (!result.ok) throw new Refusal(`the promoted config is not valid:\n${formatProblems(stack, result.problems)}`);
+}
+
+/** The target's render before and after, compared; the promotion is refused if the result does not render. */
+function renderEffect(root: string, stack: string, promotedFile: string): StackResult {
+  const renderer = workingTreeRenderer(root, newFingerprintKey());
+  const after = renderStack(renderer, stack, promotedFile);
+  if (!after.ok) throw new Refusal(`${stack} does not render with the promoted config: ${after.message}`);
+  const before = renderStack(renderer, stack);
+  if (!before.ok) {
+    return {
+      ok: false,
+      failure: { stack, message: `${stack}'s current config does not render, so there is no diff: ${before.message}` },
+    };
+  }
+  return { ok: true, diff: diffRenders(stack, before.render, after.render) };
+}
+
+function reportText(report: PromotionReport, effect: StackResult | undefined, options: Options): string {
+  const summary = promotionText(report);
+  if (!effect) return summary;
+  return `${summary}\n${formatText(`Effect on ${options.to}'s offline render:`, [effect])}`;
+}
+
+function reportMarkdown(report: PromotionReport, effect: StackResult | undefined, options: Options): string {
+  const summary = promotionMarkdown(report);
+  if (!effect) return summary;
+  const diff = formatMarkdown([effect], {
+    title: `Effect on ${options.to}'s offline render`,
+    limit: GITHUB_COMMENT_LIMIT - Buffer.byteLength(summary) - 1,
+    fullDiffLocation: `the output of \`npm run promote -- --from ${options.from} --to ${options.to} --dry-run\``,
+  });
+  return `${summary}\n${diff.comment}`;
+}
+
+function promote(options: Options): void {
+  const root = projectRoot();
+  const project = String((parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: unknown }).name);
+  const source = readStackFile(root, options.from);
+  const target = readStackFile(root, options.to);
+  const plan = planPromotion(
+    project,
+    { stack: options.from, file: path.basename(source.file), text: source.text },
+    { stack: options.to, file: path.basename(target.file), text: target.text },
+  );
+
+  let effect: StackResult | undefined;
+  if (plan.changes.length > 0) {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-promote-"));
+    try {
+      const promotedFile = path.join(scratch, path.basename(target.file));
+      fs.writeFileSync(promotedFile, plan.text);
+      validatePromoted(root, options.to, promotedFile);
+      effect = renderEffect(root, options.to, promotedFile);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+    if (!options.dryRun) fs.writeFileSync(target.file, plan.text);
+  }
+
+  const report: PromotionReport = {
+    from: options.from,
+    to: options.to,
+    targetFile: path.basename(target.file),
+    plan,
+    written: !options.dryRun && plan.changes.length > 0,
+  };
+  const text =
+    options.format === "markdown" ? reportMarkdown(report, effect, options) : reportText(report, effect, options);
+  if (options.output) fs.writeFileSync(options.output, text);
+  else process.stdout.write(text);
+}
+
+function main(argv: string[]): number {
+  try {
+    promote(parseOptions(argv));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      return EXIT_ERROR;
+    }
+    if (error instanceof PromotionRefused) {
+      process.stderr.write(`Refusing to promote:\n${error.problems.map((problem) => `  - ${problem}`).join("\n")}\n`);
+      return EXIT_REFUSED;
+    }
+    if (error instanceof Refusal || error instanceof StackFileEditError || error instanceof StackFileError) {
+      process.stderr.write(`Refusing to promote: ${error.message}\n`);
+      return EXIT_REFUSED;
+    }
+    process.stderr.write(
+      `promote failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT_ERROR;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

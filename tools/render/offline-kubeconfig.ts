@@ -1,0 +1,58 @@
+/**
+ * A kubeconfig file named by kubernetes.kubeconfigPath holds the deployer's
+ * cluster credentials and lives on their machine, not in the repository. The
+ * offline render never contacts a cluster and must not read credentials, so,
+ * as with `secure:` values, it hands the program a placeholder instead: a
+ * kubeconfig that names the configured context and a cluster nobody serves.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const PLACEHOLDER_DIRECTORY = path.join(os.tmpdir(), "ml-platform-render");
+
+function placeholderKubeconfig(context: string): string {
+  const quoted = JSON.stringify(context);
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "  - name: offline-render",
+    "    cluster: { server: 'https://127.0.0.1:16443' }",
+    "users:",
+    "  - name: offline-render",
+    "    user: { token: offline-render }",
+    "contexts:",
+    `  - name: ${quoted}`,
+    "    context: { cluster: offline-render, user: offline-render }",
+    `current-context: ${quoted}`,
+    "",
+  ].join("\n");
+}
+
+/** Writes (atomically: renders may run side by side) the placeholder for a context and returns its path. */
+function writePlaceholder(context: string): string {
+  fs.mkdirSync(PLACEHOLDER_DIRECTORY, { recursive: true });
+  const file = path.join(PLACEHOLDER_DIRECTORY, `kubeconfig-${context.replace(/[^A-Za-z0-9_.-]/g, "_") || "default"}.yaml`);
+  const staging = `${file}.${process.pid}`;
+  fs.writeFileSync(staging, placeholderKubeconfig(context));
+  fs.renameSync(staging, file);
+  return file;
+}
+
+/** Points `<project>:kubernetes.kubeconfigPath`, when set, at the placeholder. */
+export function useOfflineKubeconfig(config: Record<string, string>, kubernetesKey: string): void {
+  const text = config[kubernetesKey];
+  if (text === undefined) return;
+  let settings: unknown;
+  try {
+    settings = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) return;
+  const record = settings as Record<string, unknown>;
+  if (typeof record.kubeconfigPath !== "string" || record.kubeconfigPath === "") return;
+  const context = typeof record.context === "string" ? record.context : "";
+  config[kubernetesKey] = JSON.stringify({ ...record, kubeconfigPath: writePlaceholder(context) });
+}
