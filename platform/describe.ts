@@ -120,6 +120,8 @@ function describeServer(config: PlatformConfig): ServiceSpec {
     command: ["prefect", "server", "start"],
     env: {
       PREFECT_HOME: "/var/lib/prefect",
+      // The image has no home for the unprivileged user; keep caches on a writable path.
+      HOME: "/var/lib/prefect",
       PREFECT_SERVER_API_HOST: "0.0.0.0",
       PREFECT_SERVER_API_PORT: String(PREFECT_PORT),
       PREFECT_UI_URL: publicUrl,
@@ -164,7 +166,7 @@ function trainingContainer(config: PlatformConfig): ContainerSpec {
     image: config.images.training,
     command: ["python3", "/opt/ml/train.py"],
     args: ["--data", "/data", "--models", "/models", "--epochs", String(training.epochs)],
-    env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
+    env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1", HOME: "/tmp" },
     secretEnv: {},
     serviceEnv: {},
     ports: [],
@@ -226,7 +228,7 @@ function describeServing(config: PlatformConfig): ServiceSpec {
     image: config.images.serving,
     command: ["python3", "/opt/ml/serve.py"],
     args: ["--port", String(serving.port), "--models", "/models", "--base-path", "/serving"],
-    env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
+    env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1", HOME: "/tmp" },
     secretEnv: {},
     serviceEnv: {},
     ports: [{ name: "http", port: serving.port }],
@@ -273,6 +275,8 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       command: ["prefect", "worker", "start", "--pool", worker.workPool, "--limit", String(perWorkerLimit), "--with-healthcheck"],
       env: {
         PREFECT_HOME: "/var/lib/prefect",
+      // The image has no home for the unprivileged user; keep caches on a writable path.
+      HOME: "/var/lib/prefect",
         PREFECT_WORKER_WEBSERVER_HOST: "0.0.0.0",
         PREFECT_WORKER_WEBSERVER_PORT: String(WORKER_HEALTH_PORT),
       },

@@ -115,9 +115,10 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=0.05)
     args = parser.parse_args()
 
-    # Kubernetes sets JOB_COMPLETION_INDEX for indexed Jobs; the Docker target sets TRAINING_COMPLETION_INDEX.
-    index = int(os.environ.get("JOB_COMPLETION_INDEX") or os.environ.get("TRAINING_COMPLETION_INDEX") or "0")
-    run = os.environ.get("TRAINING_RUN_ID") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    # Both targets say which run a completion belongs to and which completion it is,
+    # so that the completions of one run compete while a new run always replaces an old one.
+    index = int(os.environ.get("JOB_COMPLETION_INDEX") or "0")
+    run = os.environ.get("ML_PLATFORM_RUN_ID") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     rows = load_rows(args.data)
     source = "data volume"
     if not rows:

@@ -152,11 +152,16 @@ export function commandFor(container: ContainerSpec, plan: FilePlan, workload: s
 }
 
 /** Plain environment: the spec's values, service addresses and *_FILE paths; never a secret value. */
-export function environmentFor(container: ContainerSpec, plan: FilePlan, context: PlatformContext): string[] {
+export function environmentFor(
+  container: ContainerSpec,
+  plan: FilePlan,
+  context: PlatformContext,
+  extra: Record<string, string> = {},
+): string[] {
   const values: Record<string, string> = { ...container.env };
   for (const [name, reference] of Object.entries(container.serviceEnv))
     values[name] = context.addresses.address(reference);
-  Object.assign(values, plan.fileVariables);
+  Object.assign(values, plan.fileVariables, extra);
   return Object.keys(values)
     .sort()
     .map((name) => `${name}=${values[name]}`);
@@ -189,6 +194,8 @@ export interface ContainerArgsOptions {
   command?: string[];
   /** Labels beyond the recommended ones. */
   extraLabels?: Record<string, pulumi.Input<string>>;
+  /** Plain variables the target itself sets (a run's id and completion index). */
+  extraEnv?: Record<string, string>;
   /**
    * Whether the container answers to the workload's name on the network;
    * default true. Run-to-completion containers serve nobody, so they join
@@ -212,7 +219,7 @@ export function baseContainerArgs(container: ContainerSpec, options: ContainerAr
   return {
     image: context.imageId(container.image),
     command: options.command ?? commandFor(container, plan, identity.name),
-    envs: environmentFor(container, plan, context),
+    envs: environmentFor(container, plan, context, options.extraEnv),
     ...resourceArgs(budget),
     ...hardeningArgs(container, budget.memoryMiB),
     mounts,

@@ -41,9 +41,9 @@ export function executorType(spec: ExecutorPoolSpec): ExecutorType {
   return spec.dockerSocket ? "docker" : "process";
 }
 
-/** Flow runs one worker may hold at once: the pool's limit spread over its workers. */
+/** Flow runs one worker may hold at once: its --limit, the pool's limit split evenly over the workers. */
 export function runsPerWorker(spec: ExecutorPoolSpec): number {
-  return Math.max(1, Math.ceil(spec.maxConcurrentRuns / spec.replicas));
+  return Math.max(1, Math.floor(spec.maxConcurrentRuns / spec.replicas));
 }
 
 /** The worker container: the neutral worker plus the executor type, and for docker-type the socket's needs. */

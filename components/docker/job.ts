@@ -12,6 +12,7 @@
  * backoffLimit more times with Kubernetes' doubling back-off, within
  * activeDeadlineSeconds for all attempts together.
  */
+import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { JobSpec } from "../../platform/model";
@@ -53,6 +54,24 @@ export function predecessorIndex(index: number, parallelism: number): number | u
   return index >= parallelism ? index - parallelism : undefined;
 }
 
+/** Variables every run gets, named as on Kubernetes: the run's id and, as an Indexed Job has it, the completion index. */
+export const RUN_ID_VARIABLE = "ML_PLATFORM_RUN_ID";
+export const COMPLETION_INDEX_VARIABLE = "JOB_COMPLETION_INDEX";
+
+/**
+ * What the runs of one deployment share: a digest of everything the job does,
+ * so all completions of a run agree on it and a changed job is a new run.
+ */
+export function runId(job: JobTemplate): string {
+  const { container, parallelism, completions, backoffLimit, activeDeadlineSeconds } = job;
+  const described = JSON.stringify({ container, parallelism, completions, backoffLimit, activeDeadlineSeconds });
+  return crypto.createHash("sha256").update(described).digest("hex").slice(0, 12);
+}
+
+export function runEnvironment(id: string, index: number): Record<string, string> {
+  return { [RUN_ID_VARIABLE]: id, [COMPLETION_INDEX_VARIABLE]: String(index) };
+}
+
 /** How long `pulumi up` waits on one run: its deadline plus ten minutes to pull, start and stop. */
 export function runTimeout(job: JobTemplate): string {
   return `${job.activeDeadlineSeconds + 600}s`;
@@ -74,7 +93,8 @@ export class DockerJob extends pulumi.ComponentResource {
       const delivery = deliverFiles(`${name}-files`, spec.container, plan, { identity, context, parent: this });
       const command = commandFor(spec.container, plan, spec.name);
       if (!command) throw new pulumi.ResourceError(`${spec.name} has no command to run`, this);
-      const runArgs: docker.ContainerArgs = {
+      const id = runId(spec);
+      const runArgs = (index: number): docker.ContainerArgs => ({
         ...baseContainerArgs(spec.container, {
           identity,
           context,
@@ -82,17 +102,18 @@ export class DockerJob extends pulumi.ComponentResource {
           delivery,
           command: runCommand(spec, command, args.retryDelaySeconds),
           networkAlias: false,
+          extraEnv: runEnvironment(id, index),
         }),
         ...RUN_TO_COMPLETION,
         destroyGraceSeconds: 30,
-      };
+      });
       const dependsOn = containerDependencies(args.after ?? [], spec.container.mounts, context, delivery);
 
       const runs: docker.Container[] = [];
       for (let index = 0; index < spec.completions; index++) {
         const predecessor = predecessorIndex(index, spec.parallelism);
         runs.push(
-          new docker.Container(`${name}-run-${index}`, runArgs, {
+          new docker.Container(`${name}-run-${index}`, runArgs(index), {
             parent: this,
             dependsOn: predecessor === undefined ? dependsOn : allOf(dependsOn, [runs[predecessor]]),
             customTimeouts: { create: runTimeout(spec) },

@@ -23,6 +23,8 @@ Semantics, matching the Kubernetes CronJob controller where Docker allows:
   times, with a pause that starts at --retry-delay seconds and doubles up to
   six minutes. The run fails when a copy runs out of retries or the run
   exceeds --deadline seconds (exit code 124).
+- Each copy gets ML_PLATFORM_RUN_ID (the run it belongs to) and
+  JOB_COMPLETION_INDEX (0 to completions - 1), as on Kubernetes.
 - Each run's start, exit code and duration go to stdout, so `docker logs`
   shows them; each copy's output is relayed with a prefix and kept in
   <state-dir>/runs/<run>/, of which the newest --keep-succeeded successful
@@ -210,8 +212,11 @@ class Scheduler:
 
     def start_copy(self, run_id, run_dir, index, attempt):
         log_path = os.path.join(run_dir, f"completion-{index}-attempt-{attempt}.log")
+        # Named as on Kubernetes: the run all completions belong to, and this copy's index in it.
+        environment = dict(os.environ, ML_PLATFORM_RUN_ID=run_id, JOB_COMPLETION_INDEX=str(index))
         process = subprocess.Popen(
             self.options.command,
+            env=environment,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,

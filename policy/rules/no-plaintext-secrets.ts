@@ -40,7 +40,10 @@ function knownSecretLeaks(subject: PolicySubject, context: PolicyContext): strin
     .map((leaf) => `a secret value is written in plain text at ${leaf.path}`);
 }
 
-function envViolations(subject: PolicySubject): string[] {
+/** Values already reported as a known secret; the name- and shape-based checks skip them. */
+type Reported = (text: string) => boolean;
+
+function envViolations(subject: PolicySubject, reported: Reported): string[] {
   const template = podTemplateOf(subject);
   const kubernetes = template
     ? containersOf(template).flatMap((container) =>
@@ -49,7 +52,8 @@ function envViolations(subject: PolicySubject): string[] {
           .filter(({ env }) => typeof stringAt(env, "value") === "string")
           .flatMap(({ env, index }) => {
             const name = stringAt(env, "name") ?? "";
-            const why = plainSecretValue(name, stringAt(env, "value") ?? "");
+            const value = stringAt(env, "value") ?? "";
+            const why = reported(value) ? undefined : plainSecretValue(name, value);
             return why
               ? [
                   `env ${name} of container "${container.name}" holds ${why} (${container.path}.env[${index}].value); use valueFrom.secretKeyRef`,
@@ -61,17 +65,17 @@ function envViolations(subject: PolicySubject): string[] {
   const docker =
     subject.type === DOCKER.container
       ? envsOf(subject).flatMap(({ name, value, path }) => {
-          const why = plainSecretValue(name, value);
+          const why = reported(value) ? undefined : plainSecretValue(name, value);
           return why ? [`env ${name} holds ${why} (${path}); deliver it as a file with uploads`] : [];
         })
       : [];
   return [...kubernetes, ...docker];
 }
 
-function configMapViolations(subject: PolicySubject): string[] {
+function configMapViolations(subject: PolicySubject, reported: Reported): string[] {
   if (subject.type !== KUBERNETES.configMap) return [];
   const data = Object.entries(recordAt(subject.props, "data")).flatMap(([key, value]) => {
-    const why = typeof value === "string" ? plainSecretValue(key, value) : undefined;
+    const why = typeof value === "string" && !reported(value) ? plainSecretValue(key, value) : undefined;
     return why ? [`ConfigMap key "${key}" holds ${why} (data.${key}); put it in a Secret`] : [];
   });
   const binary = Object.entries(recordAt(subject.props, "binaryData")).flatMap(([key, value]) => {
@@ -97,7 +101,7 @@ function metadataLeaves(value: unknown, path = ""): StringLeaf[] {
   });
 }
 
-function labelViolations(subject: PolicySubject): string[] {
+function labelViolations(subject: PolicySubject, reported: Reported): string[] {
   const kubernetes = subject.type.startsWith("kubernetes:")
     ? metadataLeaves(subject.props).map((leaf) => ({ ...leaf, name: leaf.path.split(".").pop() ?? "" }))
     : [];
@@ -115,7 +119,7 @@ function labelViolations(subject: PolicySubject): string[] {
       )
     : [];
   return [...kubernetes, ...docker].flatMap(({ path, value, name }) => {
-    const why = plainSecretValue(name, value);
+    const why = reported(value) ? undefined : plainSecretValue(name, value);
     return why ? [`label or annotation ${name} holds ${why} (${path})`] : [];
   });
 }
@@ -153,9 +157,9 @@ export const noPlaintextSecrets: Rule = {
     if (holdsSecretsByDesign(subject.type)) return [];
     const found = [
       ...knownSecretLeaks(subject, context),
-      ...envViolations(subject),
-      ...configMapViolations(subject),
-      ...labelViolations(subject),
+      ...envViolations(subject, context.containsSecret),
+      ...configMapViolations(subject, context.containsSecret),
+      ...labelViolations(subject, context.containsSecret),
       ...commandLineViolations(subject),
     ];
     return [...new Set(found)];

@@ -3,7 +3,7 @@
  * shape (credentials inside a URL, a private key) and by the name of the
  * variable or key that holds them.
  */
-import { PolicySubject } from "./model";
+import { PolicySubject, UNKNOWN_VALUE } from "./model";
 import { KUBERNETES } from "./kubernetes";
 import { recordAt } from "./values";
 
@@ -12,7 +12,10 @@ const MIN_SECRET_LENGTH = 8;
 
 /** A matcher for any of these known secret texts, or any text one of the patterns finds. */
 export function secretMatcher(values: Iterable<string>, patterns: RegExp[] = []): (text: string) => boolean {
-  const known = [...new Set([...values].filter((value) => value.length >= MIN_SECRET_LENGTH))];
+  // A value unknown during preview is no secret text: every other unknown would match it.
+  const known = [
+    ...new Set([...values].filter((value) => value.length >= MIN_SECRET_LENGTH && value !== UNKNOWN_VALUE)),
+  ];
   return (text) => known.some((value) => text.includes(value)) || patterns.some((pattern) => pattern.test(text));
 }
 

@@ -184,6 +184,24 @@ describe("the policy pack", () => {
     assert.match(reported[0].message, /containers\[0\]\.env\[0\]\.value/);
   });
 
+  it("does not take a password unknown during preview for a secret text", async () => {
+    const generated = resourceArgs("random:index/randomPassword:RandomPassword", "pw", {
+      length: 32,
+      result: UNKNOWN_STRING,
+    });
+    const container = resourceArgs("docker:index/container:Container", "db", {
+      name: "db",
+      image: UNKNOWN_STRING,
+      envs: ["A=1"],
+    });
+    const { report, reported } = recorder();
+    await policy<StackValidationPolicy>("no-plaintext-secrets").validateStack(
+      stackArgs([generated, container].map(stackResource)),
+      report,
+    );
+    assert.deepStrictEqual(reported, [], "one unknown value matched another");
+  });
+
   it("treats a secret config value (the kubeconfig) as a secret wherever it appears", async () => {
     const kubeconfig = "apiVersion: v1\nclusters: []\nusers: [{name: admin, user: {token: abcdefghijklmnop}}]";
     const map = resourceArgs("kubernetes:core/v1:ConfigMap", "leak", {

@@ -662,6 +662,12 @@ const FIRING: Firing[] = [
 ];
 
 describe("guardrail rules", () => {
+  it("reports a secret env value once, not once per way of spotting it", () => {
+    const target = withContainer({ env: [{ name: "POSTGRES_PASSWORD", value: "[secret]" }] });
+    const { messages } = judge(noPlaintextSecrets, target);
+    assert.strictEqual(messages.length, 1, `${target.urn}: ${JSON.stringify(messages)}`);
+  });
+
   it("every rule has a fixture that makes it fire", () => {
     const covered = new Set(FIRING.map((firing) => firing.rule.name));
     const missing = RULES.filter((rule) => !covered.has(rule.name)).map((rule) => rule.name);

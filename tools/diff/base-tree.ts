@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { exportTree, repositoryOf } from "./git";
+import { tail } from "./render-runner";
 
 export class BaseTreeError extends Error {}
 
@@ -21,11 +22,6 @@ export interface BaseTree {
 
 const RENDER_SOURCE = path.join("tools", "render", "cli.ts");
 const RENDER_OUTPUT = path.join("dist", "tools", "render", "cli.js");
-
-function tail(text: string, lines = 20): string {
-  const all = text.trimEnd().split("\n");
-  return (all.length > lines ? ["…", ...all.slice(-lines)] : all).join("\n");
-}
 
 export function prepareBaseTree(projectDir: string, commit: string, label: string): BaseTree {
   const { top, prefix } = repositoryOf(projectDir);
@@ -51,10 +47,10 @@ export function prepareBaseTree(projectDir: string, commit: string, label: strin
     });
     const renderCli = path.join(baseProject, RENDER_OUTPUT);
     if (!fs.existsSync(renderCli)) {
-      const output = build.error?.message ?? tail(`${build.stdout}${build.stderr}`);
+      const output = build.error?.message ?? tail(`${build.stdout}${build.stderr}`, 20);
       throw new BaseTreeError(`the base ${label} did not build, so it cannot be rendered:\n${output}`);
     }
-    const buildWarnings = build.status === 0 ? undefined : tail(`${build.stdout}${build.stderr}`);
+    const buildWarnings = build.status === 0 ? undefined : tail(`${build.stdout}${build.stderr}`, 20);
     return { projectDir: baseProject, renderCli, buildWarnings, remove };
   } catch (error) {
     remove();

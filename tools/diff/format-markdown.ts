@@ -64,7 +64,8 @@ function sectionOf(result: StackResult): Section {
     return { heading: [`### \`${result.failure.stack}\`: could not be compared`, ""], code };
   }
   const { diff } = result;
-  const heading = [`### ${stackHeading(diff)}`, "", summaryOf(diff), ""];
+  const notes = (diff.notes ?? []).flatMap((note) => [`> ${note}`, ""]);
+  const heading = [`### ${stackHeading(diff)}`, "", summaryOf(diff), "", ...notes];
   return { heading, code: stackBodyLines(diff) };
 }
 

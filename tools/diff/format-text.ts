@@ -99,7 +99,8 @@ export function stackBodyLines(diff: StackDiff): string[] {
 export function formatStackText(result: StackResult): string {
   if (!result.ok) return `Stack ${result.failure.stack}: could not be compared\n${result.failure.message}\n`;
   const { diff } = result;
-  const lines = [`${stackHeading(diff)}: ${summaryOf(diff)}`, ...stackBodyLines(diff)];
+  const notes = (diff.notes ?? []).map((note) => `  ${note}`);
+  const lines = [`${stackHeading(diff)}: ${summaryOf(diff)}`, ...notes, ...stackBodyLines(diff)];
   return `${lines.join("\n")}\n`;
 }
 

@@ -36,6 +36,8 @@ export interface StackDiff {
   resources: ResourceChange[];
   outputs: PropertyChange[];
   unchanged: number;
+  /** What a reader must know to read this diff right, e.g. that the base did not render. */
+  notes?: string[];
 }
 
 /** A stack that could not be compared, and why. */

@@ -100,14 +100,20 @@ export function leaves(value: unknown, path: PathSegment[] = []): Array<{ path: 
   }
   if (Array.isArray(value) && value.length > 0) {
     const identity = identityOf(value, []);
-    return value.flatMap((item, index) =>
-      leaves(
-        item,
-        identity
-          ? [...path, { kind: "item", field: identity.field, value: identity.identify(item) }]
-          : [...path, { kind: "index", index }],
-      ),
-    );
+    if (!identity) return value.flatMap((item, index) => leaves(item, [...path, { kind: "index", index }]));
+    return value.flatMap((item) => {
+      const itemPath: PathSegment[] = [
+        ...path,
+        { kind: "item", field: identity.field, value: identity.identify(item) },
+      ];
+      const all = leaves(item, itemPath);
+      // The path already names the item; its identity field would only repeat it.
+      const rest = all.filter(({ path: leafPath }) => {
+        const last = leafPath[leafPath.length - 1];
+        return !(leafPath.length === itemPath.length + 1 && last.kind === "key" && last.key === identity.field);
+      });
+      return rest.length > 0 ? rest : all;
+    });
   }
   return [{ path, value }];
 }

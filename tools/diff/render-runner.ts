@@ -41,7 +41,7 @@ export function stacksIn(projectDir: string): string[] {
 const RENDER_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** The last lines of a child's output: where a failure explains itself. */
-function tail(text: string, lines = 40): string {
+export function tail(text: string, lines = 40): string {
   const all = text.trimEnd().split("\n");
   return (all.length > lines ? ["…", ...all.slice(-lines)] : all).join("\n");
 }

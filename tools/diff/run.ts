@@ -43,7 +43,12 @@ function hasStackFile(projectDir: string, stack: string): boolean {
   return fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`));
 }
 
-function compareStack(stack: string, base: Renderer, head: Renderer): StackResult {
+/**
+ * A working tree that does not render is an error. A base that does not render
+ * is not: a change that repairs it must be reviewable, so everything shows as
+ * added, with a note that says why.
+ */
+function compareStack(stack: string, base: Renderer, head: Renderer, warnings: string[]): StackResult {
   const [inBase, inHead] = [hasStackFile(base.projectDir, stack), hasStackFile(head.projectDir, stack)];
   if (!inBase && !inHead) {
     return {
@@ -51,12 +56,18 @@ function compareStack(stack: string, base: Renderer, head: Renderer): StackResul
       failure: { stack, message: `there is no Pulumi.${stack}.yaml in the base or the working tree` },
     };
   }
-  const before = inBase ? renderStack(base, stack) : ABSENT;
-  if (!before.ok) return { ok: false, failure: { stack, message: `rendering the base failed: ${before.message}` } };
   const after = inHead ? renderStack(head, stack) : ABSENT;
-  if (!after.ok)
+  if (!after.ok) {
     return { ok: false, failure: { stack, message: `rendering the working tree failed: ${after.message}` } };
-  return { ok: true, diff: diffRenders(stack, before.render, after.render) };
+  }
+  const before = inBase ? renderStack(base, stack) : ABSENT;
+  if (before.ok) return { ok: true, diff: diffRenders(stack, before.render, after.render) };
+  warnings.push(`rendering ${stack} at the base failed: ${before.message}`);
+  const diff = diffRenders(stack, undefined, after.render);
+  const notes = [
+    "The base does not render this stack, so every resource shows as added (the reason is in the run's log).",
+  ];
+  return { ok: true, diff: { ...diff, targetBefore: after.render?.target, notes } };
 }
 
 export function runDiff(request: DiffRequest): DiffRun {
@@ -73,12 +84,9 @@ export function runDiff(request: DiffRequest): DiffRun {
     const notes = tree.buildWarnings
       ? [`Note: the base has TypeScript errors; it was rendered from what the compiler emitted anyway.`]
       : [];
-    return {
-      title: `Offline diff: ${label} → working tree`,
-      notes,
-      warnings: tree.buildWarnings ? [`tsc on the base:\n${tree.buildWarnings}`] : [],
-      results: stacks.map((stack) => compareStack(stack, base, head)),
-    };
+    const warnings = tree.buildWarnings ? [`tsc on the base:\n${tree.buildWarnings}`] : [];
+    const results = stacks.map((stack) => compareStack(stack, base, head, warnings));
+    return { title: `Offline diff: ${label} → working tree`, notes, warnings, results };
   } finally {
     tree.remove();
   }

@@ -77,7 +77,12 @@ const STATE_BY_TYPE: Record<string, StateFor> = {
     imageId: `sha256:${digest(String(inputs.name))}`,
     repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest(`repo/${String(inputs.name)}`)}`,
   }),
-  "docker:index/container:Container": (name, inputs) => ({ ...inputs, name: dockerName(name, inputs), exitCode: 0, containerLogs: "" }),
+  "docker:index/container:Container": (name, inputs) => ({
+    ...inputs,
+    name: dockerName(name, inputs),
+    exitCode: 0,
+    containerLogs: "",
+  }),
   "docker:index/network:Network": (name, inputs) => ({ ...inputs, name: dockerName(name, inputs) }),
   "docker:index/volume:Volume": (name, inputs) => ({
     ...inputs,

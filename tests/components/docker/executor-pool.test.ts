@@ -64,6 +64,13 @@ describe("docker target: DockerExecutorPool", () => {
     assert.strictEqual(worker.inputs.cpus, "2.5", `${worker.name}: CPU limit`);
   });
 
+  it("sizes workers for the runs their own --limit lets them take", () => {
+    const { spec } = pool({ replicas: 2, maxConcurrentRuns: 5 });
+    const command = spec.worker.command ?? [];
+    const limit = Number(command[command.indexOf("--limit") + 1]);
+    assert.strictEqual(runsPerWorker(spec), limit, `sized for ${runsPerWorker(spec)} runs, but --limit is ${limit}`);
+  });
+
   it("is healthy through the worker's own health endpoint, waited for and restarted", async () => {
     const { spec, platform } = pool();
     const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));

@@ -1,9 +1,18 @@
 import * as assert from "assert";
-import { DockerJob, predecessorIndex } from "../../../components/docker/job";
+import { DockerJob, predecessorIndex, runId } from "../../../components/docker/job";
 import { LOG_TAIL_LINES } from "../../../components/docker/run-result";
 import { JobSpec } from "../../../platform/model";
 import { promiseOf } from "../../support/mocks";
-import { build, CONTAINER, dependencyNames, ExitingMocks, registration, specWith, testContext } from "./harness";
+import {
+  build,
+  CONTAINER,
+  dependencyNames,
+  envsOf,
+  ExitingMocks,
+  registration,
+  specWith,
+  testContext,
+} from "./harness";
 
 function trainingJob(overrides: Record<string, unknown> = {}): JobSpec {
   return specWith({ training: overrides }).jobs[0];
@@ -63,6 +72,31 @@ describe("docker target: DockerJob", () => {
       run.opts.customTimeouts?.create,
       "1500s",
       `${run.name}: pulumi must wait past the deadline (900s plus start-up)`,
+    );
+  });
+
+  it("tells each run its completion index and the run they all belong to, as Kubernetes does", async () => {
+    const spec = trainingJob({ completions: 3, parallelism: 3 });
+    const built = await build(() => new DockerJob("training", { spec, context: testContext() }));
+    const envs = [0, 1, 2].map((index) => envsOf(registration(built, CONTAINER, `training-run-${index}`)));
+    envs.forEach((entries, index) =>
+      assert.ok(entries.includes(`JOB_COMPLETION_INDEX=${index}`), `training-run-${index}: ${entries.join(", ")}`),
+    );
+    const runIds = new Set(envs.map((entries) => entries.find((entry) => entry.startsWith("ML_PLATFORM_RUN_ID="))));
+    assert.strictEqual(runIds.size, 1, `the runs disagree on their run id: ${[...runIds].join(", ")}`);
+    assert.ok(![...runIds][0]?.endsWith("="), "the run id is empty");
+  });
+
+  it("starts a new run id when what the job does changes", () => {
+    assert.notStrictEqual(
+      runId(trainingJob({ epochs: 10 })),
+      runId(trainingJob({ epochs: 20 })),
+      "a changed command kept the run id",
+    );
+    assert.strictEqual(
+      runId(trainingJob({ epochs: 10 })),
+      runId(trainingJob({ epochs: 10 })),
+      "an unchanged job got a new run id",
     );
   });
 

@@ -150,6 +150,17 @@ describe("docker target: scheduler.py", function () {
       assert.match(history()[0], /-succeeded$/);
     });
 
+    it("tells each copy its completion index and the run they belong to", () => {
+      const result = once(
+        ["--completions", "2", "--parallelism", "2"],
+        ["/bin/sh", "-c", 'echo "index=$JOB_COMPLETION_INDEX run=$ML_PLATFORM_RUN_ID"'],
+      );
+      assert.strictEqual(result.status, 0, result.stderr);
+      const seen = [...result.stdout.matchAll(/index=(\d+) run=(\S+)/g)].map((match) => [match[1], match[2]]);
+      assert.deepStrictEqual(seen.map(([index]) => index).sort(), ["0", "1"], `completion indexes: ${result.stdout}`);
+      assert.strictEqual(new Set(seen.map(([, run]) => run)).size, 1, "the copies of one run disagree on its id");
+    });
+
     it("fails with the command's exit code once a copy has no retries left", () => {
       const result = once(["--completions", "1", "--backoff-limit", "1"], flakyCommand(5));
       assert.strictEqual(result.status, 5, `expected the command's exit code 5: ${result.stdout}`);

@@ -10,6 +10,7 @@ import {
   OpenStackRequest,
   runAutomation,
   StackOperations,
+  StreamOptions,
 } from "../../../tools/automation/run";
 
 const PULUMI_YAML = "name: ml-platform\nruntime: nodejs\n";
@@ -224,11 +225,7 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
   });
 
   it("reports a failed operation in one line and exits 1", async () => {
-    const run = harness(
-      { PULUMI_CONFIG_PASSPHRASE: "x" },
-      "/usr/local/bin/pulumi",
-      new Error("the Docker daemon is not running"),
-    );
+    const run = harness({ PULUMI_CONFIG_PASSPHRASE: "x" }, { failure: new Error("the Docker daemon is not running") });
     assert.strictEqual(await runAutomation(["up", "dev"], run.deps), 1);
     assert.match(run.stderr(), /pulumi up of stack dev failed: the Docker daemon is not running\n$/);
   });

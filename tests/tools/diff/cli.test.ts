@@ -139,6 +139,31 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     assert.match(old.stderr, /has no offline render \(tools\/render\/cli\.ts\)/);
   });
 
+  it("still shows the working tree when the base does not render, everything added, with a note", () => {
+    // A commit like HEAD whose Pulumi.dev.yaml is broken, built in a private index so nothing else moves.
+    const index = path.join(os.tmpdir(), `ml-diff-index-broken-${process.pid}`);
+    const env = { ...process.env, GIT_INDEX_FILE: index };
+    const git = (args: string[], input?: string) =>
+      execFileSync("git", args, { cwd: copy.dir, env, encoding: "utf8", input }).trim();
+    const broken = copy
+      .read("Pulumi.dev.yaml")
+      .replace("    port: 8080\n    replicas: 2\n", "    port: 8080\n    replicas: -1\n");
+    const blob = git(["hash-object", "-w", "--stdin"], broken);
+    git(["read-tree", "HEAD"]);
+    git(["update-index", "--cacheinfo", `100644,${blob},Pulumi.dev.yaml`]);
+    const commit = git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", "broken dev"]);
+    fs.rmSync(index, { force: true });
+
+    const run = copy.tool("diff", ["--base", commit, "--stack", "dev"]);
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Stack dev \(docker target\): [1-9]\d* to add, 0 to change, 0 to remove, 0 unchanged$/m);
+    assert.match(run.stdout, /The base does not render this stack, so every resource shows as added/);
+    assert.match(
+      run.stderr,
+      /rendering dev at the base failed: .*\n(.*\n)*.*ml-platform:serving\.replicas: must be at least 1/,
+    );
+  });
+
   it("rejects unknown options with the usage and status 2", () => {
     const run = copy.tool("diff", ["--colour"]);
     assert.strictEqual(run.status, 2);
