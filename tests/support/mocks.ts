@@ -10,7 +10,7 @@ export type { RegisteredInputs };
 /** Installs fresh mocks (and optional config) for the current test. */
 export function useMocks(stack = "test", config: Record<string, string> = {}, secretKeys: string[] = []): RecordingMocks {
   const mocks = new RecordingMocks();
-  pulumi.runtime.setMocks(mocks, "ml-platform", stack, false);
+  pulumi.runtime.setMocks(mocks, "ml-platform", stack, false, "organization");
   pulumi.runtime.setAllConfig(config, secretKeys);
   return mocks;
 }
