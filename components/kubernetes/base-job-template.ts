@@ -139,7 +139,11 @@ function variables(pool: ExecutorPoolSpec): Record<string, unknown> {
         type: "object",
         additionalProperties: { type: "string" },
       },
-      command: { title: "Command", description: "The command that starts the flow run; Prefect's default when empty.", type: "string" },
+      command: {
+        title: "Command",
+        description: "The command that starts the flow run; Prefect's default when empty.",
+        type: "string",
+      },
       image: {
         title: "Image",
         description: "Image of the flow run's container; pin an exact tag or digest.",

@@ -23,12 +23,15 @@ import { Labels, objectLabels } from "./labels";
 import { contentHash, suffixed } from "./naming";
 import { PodPlacement } from "./placement";
 import { buildPodSpec } from "./pod-spec";
-import { runOnce } from "./run-once";
+import { RUN_ID_VARIABLE, runOnce } from "./run-once";
 
 /** Headroom over activeDeadlineSeconds for scheduling and image pulls before the Job's clock starts. */
 const AWAIT_MARGIN_MINUTES = 10;
 
-export type JobSettings = Pick<JobSpec, "parallelism" | "completions" | "backoffLimit" | "activeDeadlineSeconds" | "ttlSecondsAfterFinished">;
+export type JobSettings = Pick<
+  JobSpec,
+  "parallelism" | "completions" | "backoffLimit" | "activeDeadlineSeconds" | "ttlSecondsAfterFinished"
+>;
 
 export interface BatchJobArgs {
   /** The neutral job. */
@@ -47,7 +50,10 @@ export interface BatchJobArgs {
  * so any change makes a new Job, but a change of deadline or TTL keeps the run id
  * and the new Job finds its work already done.
  */
-export function runIdentity(job: JobSpec, placement: Pick<PodPlacement, "namespace" | "gpuRuntimeClassName">): { jobName: string; runId: string } {
+export function runIdentity(
+  job: JobSpec,
+  placement: Pick<PodPlacement, "namespace" | "gpuRuntimeClassName">,
+): { jobName: string; runId: string } {
   const { container } = job;
   const runId = contentHash({
     image: container.image,
@@ -60,7 +66,11 @@ export function runIdentity(job: JobSpec, placement: Pick<PodPlacement, "namespa
     mounts: container.mounts,
     completions: job.completions,
   });
-  const everything = contentHash({ job, namespace: placement.namespace, gpuRuntimeClassName: placement.gpuRuntimeClassName });
+  const everything = contentHash({
+    job,
+    namespace: placement.namespace,
+    gpuRuntimeClassName: placement.gpuRuntimeClassName,
+  });
   return { jobName: suffixed(job.name, everything), runId };
 }
 
@@ -94,7 +104,9 @@ export class BatchJob extends pulumi.ComponentResource {
     this.jobName = jobName;
     this.runId = runId;
     const labels = objectLabels({ instance, name: job.name, component: job.component });
-    const container = runOnce(job.container, job.name, runId) ?? job.container;
+    // The trainer tells runs apart by this id: completions of one run compete, a new run replaces the old.
+    const identified = { ...job.container, env: { ...job.container.env, [RUN_ID_VARIABLE]: runId } };
+    const container = runOnce(identified, job.name, runId) ?? identified;
     const pod = buildPodSpec({ name: job.name, spec: container }, args.placement, { restartPolicy: "Never" });
     const timeout = awaitTimeout(job);
 

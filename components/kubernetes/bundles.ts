@@ -17,7 +17,10 @@ export function bundleConfigMapName(bundle: FileBundle): string {
 }
 
 export function bundleSize(bundle: FileBundle): number {
-  return Object.entries(bundle.files).reduce((sum, [file, text]) => sum + Buffer.byteLength(file) + Buffer.byteLength(text), 0);
+  return Object.entries(bundle.files).reduce(
+    (sum, [file, text]) => sum + Buffer.byteLength(file) + Buffer.byteLength(text),
+    0,
+  );
 }
 
 export interface BundlesArgs {
@@ -44,7 +47,10 @@ export class Bundles extends pulumi.ComponentResource {
       }
       const size = bundleSize(bundle);
       if (size > CONFIG_MAP_MAX_BYTES) {
-        throw new pulumi.ResourceError(`file bundle "${bundle.name}" is ${size} bytes; a ConfigMap holds at most ${CONFIG_MAP_MAX_BYTES}`, this);
+        throw new pulumi.ResourceError(
+          `file bundle "${bundle.name}" is ${size} bytes; a ConfigMap holds at most ${CONFIG_MAP_MAX_BYTES}`,
+          this,
+        );
       }
       this.hashes[bundle.name] = hash;
       this.configMaps[bundle.name] = new ConfigMap(

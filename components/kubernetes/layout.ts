@@ -18,14 +18,20 @@ export function platformContainers(spec: PlatformSpec): ContainerSpec[] {
 }
 
 /** volume -> the namespaces whose pods mount it. */
-export function volumeConsumers(spec: PlatformSpec, platformNamespace: string, executorNamespace: string): Record<string, string[]> {
+export function volumeConsumers(
+  spec: PlatformSpec,
+  platformNamespace: string,
+  executorNamespace: string,
+): Record<string, string[]> {
   const known = new Set(spec.volumes.map((volume) => volume.name));
   const consumers: Record<string, string[]> = {};
   const use = (volume: string, namespace: string) => {
     if (!known.has(volume)) throw new Error(`a container mounts unknown volume "${volume}"`);
     consumers[volume] = [...new Set([...(consumers[volume] ?? []), namespace])];
   };
-  platformContainers(spec).forEach((container) => container.mounts.forEach((mount) => use(mount.volume, platformNamespace)));
+  platformContainers(spec).forEach((container) =>
+    container.mounts.forEach((mount) => use(mount.volume, platformNamespace)),
+  );
   spec.executorPools.forEach((pool) => pool.executor.mounts.forEach((mount) => use(mount.volume, executorNamespace)));
   return consumers;
 }
@@ -40,7 +46,8 @@ export function namespacesToKeep(
   platformNamespace: string,
   executorNamespace: string,
 ): { platform: boolean; executors: boolean } {
-  const keepsVolumeIn = (namespace: string) => spec.volumes.some((volume) => volume.protect && (consumers[volume.name] ?? []).includes(namespace));
+  const keepsVolumeIn = (namespace: string) =>
+    spec.volumes.some((volume) => volume.protect && (consumers[volume.name] ?? []).includes(namespace));
   return {
     platform: spec.services.some((service) => service.state?.protect === true) || keepsVolumeIn(platformNamespace),
     executors: keepsVolumeIn(executorNamespace),
@@ -70,7 +77,8 @@ export function startOrder(workloads: Workload[]): Workload[] {
   const visiting = new Set<string>();
   const visit = (workload: Workload, path: string[]) => {
     if (ordered.includes(workload)) return;
-    if (visiting.has(workload.name)) throw new Error(`workloads wait for each other: ${[...path, workload.name].join(" -> ")}`);
+    if (visiting.has(workload.name))
+      throw new Error(`workloads wait for each other: ${[...path, workload.name].join(" -> ")}`);
     visiting.add(workload.name);
     workload.after.forEach((name) => visit(byName.get(name) as Workload, [...path, workload.name]));
     visiting.delete(workload.name);

@@ -65,9 +65,12 @@ const bytes = (quantity: string) => parseMemoryBytes(quantity) ?? 0;
 export function executorQuota(pools: ExecutorPoolSpec[]): Record<string, string> {
   const runs = pools.reduce((sum, pool) => sum + pool.maxConcurrentRuns, 0);
   if (runs > MAX_EXECUTOR_PODS) {
-    throw new Error(`executor pools allow ${runs} concurrent runs; the executor namespace holds at most ${MAX_EXECUTOR_PODS}`);
+    throw new Error(
+      `executor pools allow ${runs} concurrent runs; the executor namespace holds at most ${MAX_EXECUTOR_PODS}`,
+    );
   }
-  const total = (each: (pool: ExecutorPoolSpec) => number) => pools.reduce((sum, pool) => sum + each(pool) * pool.maxConcurrentRuns, 0);
+  const total = (each: (pool: ExecutorPoolSpec) => number) =>
+    pools.reduce((sum, pool) => sum + each(pool) * pool.maxConcurrentRuns, 0);
   return {
     pods: String(runs),
     "requests.cpu": formatMillicores(total((pool) => millis(pool.executor.resources.requests.cpu))),
@@ -120,7 +123,10 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
         {
           metadata: {
             name: namespaceName,
-            labels: { ...objectLabels({ instance: args.instance, name: namespaceName, component: role }), ...POD_SECURITY_LABELS },
+            labels: {
+              ...objectLabels({ instance: args.instance, name: namespaceName, component: role }),
+              ...POD_SECURITY_LABELS,
+            },
           },
         },
         { parent: this, protect: kept, retainOnDelete: kept },
@@ -134,12 +140,18 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
       const labels = objectLabels({ instance: args.instance, name: "executors", component: "executor-limits" });
       this.executorQuota = new ResourceQuota(
         `${name}-executor-quota`,
-        { metadata: { name: "executors", namespace: this.executorName, labels }, spec: { hard: executorQuota(args.executorPools) } },
+        {
+          metadata: { name: "executors", namespace: this.executorName, labels },
+          spec: { hard: executorQuota(args.executorPools) },
+        },
         { parent: this },
       );
       this.executorLimits = new LimitRange(
         `${name}-executor-limits`,
-        { metadata: { name: "executors", namespace: this.executorName, labels }, spec: executorLimitRange(args.executorPools) },
+        {
+          metadata: { name: "executors", namespace: this.executorName, labels },
+          spec: executorLimitRange(args.executorPools),
+        },
         { parent: this },
       );
     }

@@ -44,9 +44,13 @@ function workloadNames(spec: PlatformSpec): string[] {
 export function peerPods(peer: Peer, spec: PlatformSpec, layout: NetworkLayout): PeerPods {
   switch (peer.kind) {
     case "workload":
-      if (!workloadNames(spec).includes(peer.name)) throw new Error(`allowFrom names an unknown workload "${peer.name}"`);
+      if (!workloadNames(spec).includes(peer.name))
+        throw new Error(`allowFrom names an unknown workload "${peer.name}"`);
       // Every neutral workload runs in the platform namespace.
-      return { namespace: layout.platformNamespace, podLabels: selectorLabels({ instance: layout.instance, name: peer.name }) };
+      return {
+        namespace: layout.platformNamespace,
+        podLabels: selectorLabels({ instance: layout.instance, name: peer.name }),
+      };
     case "executors": {
       const pool = spec.executorPools.find((candidate) => candidate.name === peer.pool);
       if (!pool) throw new Error(`allowFrom names an unknown executor pool "${peer.pool}"`);
@@ -110,7 +114,11 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             metadata: {
               name: "deny-all-ingress",
               namespace: args.namespaceRef(namespace),
-              labels: objectLabels({ instance: layout.instance, name: "deny-all-ingress", component: "network-policy" }),
+              labels: objectLabels({
+                instance: layout.instance,
+                name: "deny-all-ingress",
+                component: "network-policy",
+              }),
             },
             spec: DENY_ALL_INGRESS,
           },

@@ -111,7 +111,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     );
     this.bundles = new Bundles(
       `${name}-bundles`,
-      { instance: spec.instance, namespace: this.namespaces.platformName, bundles: platformContainers(spec).flatMap((container) => container.bundles) },
+      {
+        instance: spec.instance,
+        namespace: this.namespaces.platformName,
+        bundles: platformContainers(spec).flatMap((container) => container.bundles),
+      },
       child,
     );
 
@@ -169,13 +173,21 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
           break;
         }
         case "job": {
-          const job = new BatchJob(resourceName, { ...common, job: workload, dependsOn: dependencies(workload) }, child);
+          const job = new BatchJob(
+            resourceName,
+            { ...common, job: workload, dependsOn: dependencies(workload) },
+            child,
+          );
           this.jobs[workload.name] = job;
           started.set(workload.name, job.job);
           break;
         }
         case "schedule": {
-          const schedule = new ScheduledJob(resourceName, { ...common, schedule: workload, dependsOn: dependencies(workload) }, child);
+          const schedule = new ScheduledJob(
+            resourceName,
+            { ...common, schedule: workload, dependsOn: dependencies(workload) },
+            child,
+          );
           this.schedules[workload.name] = schedule;
           started.set(workload.name, schedule.cronJob);
           break;

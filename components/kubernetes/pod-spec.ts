@@ -48,7 +48,9 @@ const RUNTIME_DEFAULT_SECCOMP = { type: "RuntimeDefault" } as const;
 function checkUser(role: ContainerRole): void {
   const { uid, gid } = role.spec.user;
   if (!Number.isInteger(uid) || uid <= 0 || !Number.isInteger(gid) || gid < 0) {
-    throw new Error(`container "${role.name}" must run as a non-root uid (got uid ${uid}, gid ${gid}); the restricted profile forbids root`);
+    throw new Error(
+      `container "${role.name}" must run as a non-root uid (got uid ${uid}, gid ${gid}); the restricted profile forbids root`,
+    );
   }
 }
 
@@ -120,7 +122,8 @@ export const claimVolumeName = (volume: string) => dnsLabel(volume);
  */
 export function environment(role: ContainerRole, placement: PodPlacement): EnvVar[] {
   const { spec } = role;
-  const sorted = <T>(record: Record<string, T>) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sorted = <T>(record: Record<string, T>) =>
+    Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const variables: EnvVar[] = [
     ...sorted(spec.env).map(([name, value]): EnvVar => ({ name, value })),
     ...sorted(spec.serviceEnv).map(([name, address]): EnvVar => ({ name, value: placement.serviceUrl(address) })),
@@ -197,7 +200,12 @@ class PodVolumes {
   }
 }
 
-function container(role: ContainerRole, placement: PodPlacement, volumes: PodVolumes, extraMounts: VolumeMount[]): Container {
+function container(
+  role: ContainerRole,
+  placement: PodPlacement,
+  volumes: PodVolumes,
+  extraMounts: VolumeMount[],
+): Container {
   checkUser(role);
   const { spec } = role;
   return {
@@ -208,7 +216,10 @@ function container(role: ContainerRole, placement: PodPlacement, volumes: PodVol
     command: spec.command,
     args: spec.args,
     env: environment(role, placement),
-    ports: spec.ports.length > 0 ? spec.ports.map((port) => ({ name: port.name, containerPort: port.port, protocol: "TCP" })) : undefined,
+    ports:
+      spec.ports.length > 0
+        ? spec.ports.map((port) => ({ name: port.name, containerPort: port.port, protocol: "TCP" }))
+        : undefined,
     resources: resourceRequirements(spec.resources),
     startupProbe: spec.probes.startup && probe(spec.probes.startup),
     readinessProbe: spec.probes.readiness && probe(spec.probes.readiness),

@@ -44,14 +44,22 @@ export function readKubeconfigFile(raw: string, home: string = os.homedir()): st
     text = fs.readFileSync(resolved, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : String(code ?? error);
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory"
+            : String(code ?? error);
     throw problem(
       PATH_KEY,
       `cannot read the kubeconfig ${shown}: ${reason}. Write it with "microk8s config > ${raw}" on the cluster node, ` +
         `or set ${CONTENT_KEY} with --secret instead`,
     );
   }
-  if (text.trim() === "") throw problem(PATH_KEY, `the kubeconfig ${shown} is empty; write it with "microk8s config > ${raw}"`);
+  if (text.trim() === "")
+    throw problem(PATH_KEY, `the kubeconfig ${shown} is empty; write it with "microk8s config > ${raw}"`);
   return text;
 }
 
@@ -72,9 +80,15 @@ export function resolveKubeconfig(config: PlatformConfig, home: string = os.home
   }
   if (content !== "") return { content: pulumi.secret(content), source: { kind: "content", key: CONTENT_KEY } };
   if (file !== "") {
-    return { content: pulumi.secret(readKubeconfigFile(file, home)), source: { kind: "file", key: PATH_KEY, path: expandPath(file, home) } };
+    return {
+      content: pulumi.secret(readKubeconfigFile(file, home)),
+      source: { kind: "file", key: PATH_KEY, path: expandPath(file, home) },
+    };
   }
-  throw problem(CONTENT_KEY, `the kubernetes target needs a kubeconfig: set ${CONTENT_KEY} (--secret) or ${PATH_KEY}; the ambient kubeconfig is never used`);
+  throw problem(
+    CONTENT_KEY,
+    `the kubernetes target needs a kubeconfig: set ${CONTENT_KEY} (--secret) or ${PATH_KEY}; the ambient kubeconfig is never used`,
+  );
 }
 
 export interface ClusterProviderArgs {
@@ -89,7 +103,11 @@ export interface ClusterProviderArgs {
   clusterIdentifier: string;
 }
 
-export function createClusterProvider(name: string, args: ClusterProviderArgs, opts?: pulumi.CustomResourceOptions): Provider {
+export function createClusterProvider(
+  name: string,
+  args: ClusterProviderArgs,
+  opts?: pulumi.CustomResourceOptions,
+): Provider {
   return new Provider(
     name,
     {

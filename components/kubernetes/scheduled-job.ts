@@ -10,6 +10,10 @@ import { jobSpec } from "./batch-job";
 import { Labels, objectLabels } from "./labels";
 import { PodPlacement } from "./placement";
 import { buildPodSpec } from "./pod-spec";
+import { RUN_ID_VARIABLE } from "./run-once";
+
+/** The label the Job controller puts on every pod of a Job, naming the Job. */
+export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
 
 /** The neutral schedule is evaluated in UTC; without a zone the controller uses its own local time. */
 export const SCHEDULE_TIME_ZONE = "Etc/UTC";
@@ -25,7 +29,11 @@ export interface ScheduledJobArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-export function cronJobSpec(schedule: ScheduledJobSpec, labels: Labels, pod: k8s.core.v1.PodSpec): k8s.batch.v1.CronJobSpec {
+export function cronJobSpec(
+  schedule: ScheduledJobSpec,
+  labels: Labels,
+  pod: k8s.core.v1.PodSpec,
+): k8s.batch.v1.CronJobSpec {
   const concurrencyPolicies: Record<ScheduledJobSpec["concurrency"], string> = { forbid: "Forbid" };
   return {
     schedule: schedule.schedule,
@@ -45,10 +53,24 @@ export class ScheduledJob extends pulumi.ComponentResource {
     super("ml-platform:kubernetes:ScheduledJob", name, {}, opts);
     const { schedule, instance } = args;
     const labels = objectLabels({ instance, name: schedule.name, component: schedule.component });
-    const pod = buildPodSpec({ name: schedule.name, spec: schedule.job.container }, args.placement, { restartPolicy: "Never" });
+    const pod = buildPodSpec(
+      {
+        name: schedule.name,
+        spec: schedule.job.container,
+        // Each scheduled Job is one run: its completions share the Job's name as their run id.
+        extraEnv: [
+          { name: RUN_ID_VARIABLE, valueFrom: { fieldRef: { fieldPath: `metadata.labels['${JOB_NAME_LABEL}']` } } },
+        ],
+      },
+      args.placement,
+      { restartPolicy: "Never" },
+    );
     this.cronJob = new CronJob(
       `${name}-cronjob`,
-      { metadata: { name: schedule.name, namespace: args.namespace, labels }, spec: cronJobSpec(schedule, labels, pod) },
+      {
+        metadata: { name: schedule.name, namespace: args.namespace, labels },
+        spec: cronJobSpec(schedule, labels, pod),
+      },
       { parent: this, dependsOn: args.dependsOn },
     );
     this.registerOutputs({});

@@ -24,7 +24,11 @@ export class KubernetesSecrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: KubernetesSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ml-platform:kubernetes:Secrets", name, {}, opts);
-    const values = new PlatformSecrets(`${name}-values`, { secrets: args.secrets, serviceHost: args.serviceHost }, { parent: this });
+    const values = new PlatformSecrets(
+      `${name}-values`,
+      { secrets: args.secrets, serviceHost: args.serviceHost },
+      { parent: this },
+    );
     this.secrets = {};
     for (const spec of args.secrets) {
       this.secrets[spec.name] = new Secret(
@@ -32,7 +36,10 @@ export class KubernetesSecrets extends pulumi.ComponentResource {
         {
           // No fixed name: Secrets are replaced rather than edited, and a new name
           // rolls every pod that refers to it, so none keeps a stale value.
-          metadata: { namespace: args.namespace, labels: objectLabels({ instance: args.instance, name: spec.name, component: "secret" }) },
+          metadata: {
+            namespace: args.namespace,
+            labels: objectLabels({ instance: args.instance, name: spec.name, component: "secret" }),
+          },
           type: "Opaque",
           stringData: values.values[spec.name],
         },

@@ -45,10 +45,19 @@ export function podTemplate(labels: Labels, spec: k8s.core.v1.PodSpec): k8s.core
 }
 
 export function servicePorts(service: ServiceSpec): k8s.core.v1.ServicePort[] {
-  return service.container.ports.map((port) => ({ name: port.name, port: port.port, targetPort: port.name, protocol: "TCP" }));
+  return service.container.ports.map((port) => ({
+    name: port.name,
+    port: port.port,
+    targetPort: port.name,
+    protocol: "TCP",
+  }));
 }
 
-export function deploymentSpec(service: ServiceSpec, instance: string, pod: k8s.core.v1.PodSpec): k8s.apps.v1.DeploymentSpec {
+export function deploymentSpec(
+  service: ServiceSpec,
+  instance: string,
+  pod: k8s.core.v1.PodSpec,
+): k8s.apps.v1.DeploymentSpec {
   if (service.state) throw new Error(`service "${service.name}" keeps state and must be a StatefulSet`);
   return {
     // The autoscaler owns the count; setting it here would fight it on every apply.
@@ -103,7 +112,10 @@ export function serviceSpec(service: ServiceSpec, instance: string, type: Servic
   return { type: service.publicEndpoint ? type : "ClusterIP", selector, ports: servicePorts(service) };
 }
 
-export function ingressSpec(service: ServiceSpec, ingress: { className: string; host: string }): k8s.networking.v1.IngressSpec {
+export function ingressSpec(
+  service: ServiceSpec,
+  ingress: { className: string; host: string },
+): k8s.networking.v1.IngressSpec {
   const endpoint = service.publicEndpoint;
   if (!endpoint) throw new Error(`service "${service.name}" has no public endpoint`);
   return {
@@ -132,7 +144,12 @@ export function autoscalerSpec(service: ServiceSpec): k8s.autoscaling.v2.Horizon
     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
     minReplicas: scaling.minReplicas,
     maxReplicas: scaling.maxReplicas,
-    metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: scaling.cpuTargetPercent } } }],
+    metrics: [
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: scaling.cpuTargetPercent } },
+      },
+    ],
     behavior: { scaleDown: { stabilizationWindowSeconds: scaling.scaleDownStabilizationSeconds } },
   };
 }
@@ -169,7 +186,8 @@ export class PlatformService extends pulumi.ComponentResource {
         metadata: {
           ...metadata,
           // Without an address provider (MetalLB) a LoadBalancer never gets an address; do not wait for one.
-          annotations: serviceType === "LoadBalancer" && service.publicEndpoint ? { "pulumi.com/skipAwait": "true" } : undefined,
+          annotations:
+            serviceType === "LoadBalancer" && service.publicEndpoint ? { "pulumi.com/skipAwait": "true" } : undefined,
         },
         spec: serviceSpec(service, instance, serviceType),
       },
@@ -188,11 +206,19 @@ export class PlatformService extends pulumi.ComponentResource {
           { metadata, spec: statefulSetSpec(service, instance, pod, args.storageClass) },
           { ...workloadOptions, protect: state.protect, retainOnDelete: state.protect },
         )
-      : new Deployment(`${name}-deployment`, { metadata, spec: deploymentSpec(service, instance, pod) }, workloadOptions);
+      : new Deployment(
+          `${name}-deployment`,
+          { metadata, spec: deploymentSpec(service, instance, pod) },
+          workloadOptions,
+        );
 
     if (service.publicEndpoint) {
       const ingress = args.ingress ?? { className: "public", host: "" };
-      this.ingress = new Ingress(`${name}-ingress`, { metadata, spec: ingressSpec(service, ingress) }, { parent: this, dependsOn: [this.service] });
+      this.ingress = new Ingress(
+        `${name}-ingress`,
+        { metadata, spec: ingressSpec(service, ingress) },
+        { parent: this, dependsOn: [this.service] },
+      );
     }
     if (service.autoscaling) {
       this.autoscaler = new HorizontalPodAutoscaler(
@@ -202,7 +228,11 @@ export class PlatformService extends pulumi.ComponentResource {
       );
     }
     if (service.minAvailable !== undefined) {
-      this.disruptionBudget = new PodDisruptionBudget(`${name}-disruption-budget`, { metadata, spec: disruptionBudgetSpec(service, instance) }, { parent: this });
+      this.disruptionBudget = new PodDisruptionBudget(
+        `${name}-disruption-budget`,
+        { metadata, spec: disruptionBudgetSpec(service, instance) },
+        { parent: this },
+      );
     }
 
     this.registerOutputs({ serviceName: this.serviceName });

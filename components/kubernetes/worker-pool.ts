@@ -103,7 +103,11 @@ export class WorkerPool extends pulumi.ComponentResource {
       { parent: this },
     );
     const executorMetadata = { name: pool.name, namespace: args.executorNamespace, labels };
-    this.role = new Role(`${name}-role`, { metadata: executorMetadata, rules: EXECUTOR_NAMESPACE_RULES }, { parent: this });
+    this.role = new Role(
+      `${name}-role`,
+      { metadata: executorMetadata, rules: EXECUTOR_NAMESPACE_RULES },
+      { parent: this },
+    );
     this.roleBinding = new RoleBinding(
       `${name}-role-binding`,
       {
@@ -120,10 +124,17 @@ export class WorkerPool extends pulumi.ComponentResource {
         : Namespace.get(`${name}-kube-system`, "kube-system", { parent: this }).metadata.uid;
 
     const templateBundle = baseJobTemplateBundle(pool, args.executors);
-    this.template = new Bundles(`${name}-template`, { instance, namespace: args.namespace, bundles: [templateBundle] }, { parent: this });
+    this.template = new Bundles(
+      `${name}-template`,
+      { instance, namespace: args.namespace, bundles: [templateBundle] },
+      { parent: this },
+    );
     const placement: PodPlacement = {
       ...args.placement,
-      bundleConfigMap: (bundle) => (bundle.name === templateBundle.name ? this.template.configMapName(bundle) : args.placement.bundleConfigMap(bundle)),
+      bundleConfigMap: (bundle) =>
+        bundle.name === templateBundle.name
+          ? this.template.configMapName(bundle)
+          : args.placement.bundleConfigMap(bundle),
     };
 
     const pod = buildPodSpec(

@@ -23,7 +23,8 @@ interface Validating {
 /** The model class for a manifest's apiVersion and kind, e.g. kubernetes-models/apps/v1/Deployment. */
 async function modelFor(manifest: Manifest): Promise<new (data: Manifest) => Validating> {
   const { apiVersion, kind } = manifest;
-  if (typeof apiVersion !== "string" || typeof kind !== "string") throw new Error("the manifest has no apiVersion or kind");
+  if (typeof apiVersion !== "string" || typeof kind !== "string")
+    throw new Error("the manifest has no apiVersion or kind");
   const loaded = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, unknown>;
   const model = loaded[kind];
   if (typeof model !== "function") throw new Error(`kubernetes-models has no ${apiVersion} ${kind}`);
@@ -42,7 +43,12 @@ async function problemsOf(manifest: Manifest): Promise<string | undefined> {
 
 function manifestFiles(outDir: string, stack: string): string[] {
   const dir = path.join(outDir, stack, "manifests");
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((file) => file.endsWith(".yaml")).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((file) => file.endsWith(".yaml"))
+        .sort()
+    : [];
 }
 
 function read(outDir: string, stack: string, file: string): Manifest {
@@ -93,9 +99,14 @@ describe("prod manifests against the Kubernetes OpenAPI schema", function () {
 
     it("rejects a missing required field", async () => {
       const deployment = copy(first("Deployment"));
-      const containers = (((deployment.spec as Manifest).template as Manifest).spec as Manifest).containers as Manifest[];
+      const containers = (((deployment.spec as Manifest).template as Manifest).spec as Manifest)
+        .containers as Manifest[];
       delete containers[0].name;
-      assert.match(String(await problemsOf(deployment)), /containers\/0 must have required property '?name'?/, "a container without a name passed");
+      assert.match(
+        String(await problemsOf(deployment)),
+        /containers\/0 must have required property '?name'?/,
+        "a container without a name passed",
+      );
     });
 
     it("rejects a field of the wrong type", async () => {
@@ -105,7 +116,10 @@ describe("prod manifests against the Kubernetes OpenAPI schema", function () {
     });
 
     it("knows no model for a kind Kubernetes does not have", async () => {
-      await assert.rejects(modelFor({ apiVersion: "apps/v1", kind: "Deploymnet" }), /Cannot find module|no apps\/v1 Deploymnet/);
+      await assert.rejects(
+        modelFor({ apiVersion: "apps/v1", kind: "Deploymnet" }),
+        /Cannot find module|no apps\/v1 Deploymnet/,
+      );
     });
   });
 });

@@ -16,7 +16,14 @@ import { SECRET_SENTINEL } from "../../tools/render/mocks";
 import { isKubernetesObject, Render, RenderedResource, SECRET_MASK } from "../../tools/render/model";
 import { readStackConfig } from "../../tools/render/stack-config";
 import { build, K8S } from "../components/kubernetes/harness";
-import { asList, asRecord, containersOf, podTemplateOf, restrictedViolations, selects } from "../components/kubernetes/pod-rules";
+import {
+  asList,
+  asRecord,
+  containersOf,
+  podTemplateOf,
+  restrictedViolations,
+  selects,
+} from "../components/kubernetes/pod-rules";
 import { promiseOf } from "../support/mocks";
 import { renderStack, runRender } from "../support/render";
 
@@ -66,7 +73,14 @@ function podTemplates(objects: Json[]): PodTemplate[] {
   const owned = objects.flatMap((object): PodTemplate[] => {
     const template = podTemplateOf(object);
     if (!template) return [];
-    return [{ owner: describe_(object), namespace: String(namespaceOf(object)), labels: asRecord(asRecord(template.metadata).labels) as Labels, spec: asRecord(template.spec) }];
+    return [
+      {
+        owner: describe_(object),
+        namespace: String(namespaceOf(object)),
+        labels: asRecord(asRecord(template.metadata).labels) as Labels,
+        spec: asRecord(template.spec),
+      },
+    ];
   });
   return [...owned, executorTemplate(objects)];
 }
@@ -99,7 +113,11 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
   describe("provider", () => {
     it("is one explicit provider with the kubeconfig as a secret and the configured context", () => {
       const providers = resources.filter((resource) => resource.type === K8S.provider);
-      assert.strictEqual(providers.length, 1, `expected one kubernetes provider, found ${providers.map((provider) => provider.urn).join(", ")}`);
+      assert.strictEqual(
+        providers.length,
+        1,
+        `expected one kubernetes provider, found ${providers.map((provider) => provider.urn).join(", ")}`,
+      );
       const [provider] = providers;
       assert.strictEqual(provider.inputs.kubeconfig, SECRET_MASK, `${provider.urn}: the kubeconfig is not a secret`);
       assert.strictEqual(provider.inputs.context, config.kubernetes.context, `${provider.urn}: context`);
@@ -114,7 +132,10 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
       const kubernetes = built.registrations.filter((entry) => entry.type.startsWith("kubernetes:"));
       assert.ok(kubernetes.length >= objects.length, "fewer objects in-process than in the render");
       for (const entry of kubernetes) {
-        assert.ok(entry.provider?.startsWith(`${urn}::`), `${entry.type}::${entry.name} uses ${entry.provider ?? "the ambient default provider"}`);
+        assert.ok(
+          entry.provider?.startsWith(`${urn}::`),
+          `${entry.type}::${entry.name} uses ${entry.provider ?? "the ambient default provider"}`,
+        );
       }
     });
   });
@@ -123,7 +144,11 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     it("enforces the restricted Pod Security Standard in both namespaces", () => {
       for (const name of [config.kubernetes.namespace, config.kubernetes.executorNamespace]) {
         const namespace = named("Namespace", name);
-        assert.strictEqual(asRecord(metadataOf(namespace).labels)["pod-security.kubernetes.io/enforce"], "restricted", `${describe_(namespace)} does not enforce restricted`);
+        assert.strictEqual(
+          asRecord(metadataOf(namespace).labels)["pod-security.kubernetes.io/enforce"],
+          "restricted",
+          `${describe_(namespace)} does not enforce restricted`,
+        );
       }
     });
 
@@ -131,13 +156,21 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
       const quotas = ofKind("ResourceQuota");
       assert.strictEqual(quotas.length, 1, "expected one ResourceQuota");
       const [quota] = quotas;
-      assert.strictEqual(namespaceOf(quota), config.kubernetes.executorNamespace, `${describe_(quota)} is not on the executor namespace`);
+      assert.strictEqual(
+        namespaceOf(quota),
+        config.kubernetes.executorNamespace,
+        `${describe_(quota)} is not on the executor namespace`,
+      );
       const hard = asRecord(asRecord(quota.spec).hard);
       assert.strictEqual(hard.pods, String(config.worker.maxConcurrentRuns), `${describe_(quota)}: pods`);
       for (const key of ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory", "requests.nvidia.com/gpu"]) {
         assert.ok(typeof hard[key] === "string", `${describe_(quota)} does not cap ${key}`);
       }
-      assert.strictEqual(ofKind("LimitRange").filter((range) => namespaceOf(range) === config.kubernetes.executorNamespace).length, 1, "no LimitRange with defaults for executors");
+      assert.strictEqual(
+        ofKind("LimitRange").filter((range) => namespaceOf(range) === config.kubernetes.executorNamespace).length,
+        1,
+        "no LimitRange with defaults for executors",
+      );
     });
 
     it("sets CPU and memory requests and limits on every container, executors included", () => {
@@ -146,7 +179,10 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
           const resources = asRecord(container.resources);
           for (const kind of ["requests", "limits"]) {
             for (const resource of ["cpu", "memory"]) {
-              assert.ok(asRecord(resources[kind])[resource], `${template.owner}/${String(container.name)} has no ${kind}.${resource}`);
+              assert.ok(
+                asRecord(resources[kind])[resource],
+                `${template.owner}/${String(container.name)} has no ${kind}.${resource}`,
+              );
             }
           }
         }
@@ -166,7 +202,11 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     it("mounts an API token only into the worker", () => {
       for (const template of podTemplates(objects)) {
         const expected = template.labels[NAME] === "prefect-worker";
-        assert.strictEqual(template.spec.automountServiceAccountToken, expected, `${template.owner}: automountServiceAccountToken`);
+        assert.strictEqual(
+          template.spec.automountServiceAccountToken,
+          expected,
+          `${template.owner}: automountServiceAccountToken`,
+        );
       }
     });
 
@@ -175,23 +215,37 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
         for (const object of ofKind(kind)) {
           const selector = asRecord(asRecord(asRecord(object.spec).selector).matchLabels) as Labels;
           const labels = asRecord(asRecord(podTemplateOf(object)?.metadata).labels) as Labels;
-          assert.deepStrictEqual(Object.keys(selector).sort(), ["app.kubernetes.io/instance", NAME], `${describe_(object)}: selector keys`);
+          assert.deepStrictEqual(
+            Object.keys(selector).sort(),
+            ["app.kubernetes.io/instance", NAME],
+            `${describe_(object)}: selector keys`,
+          );
           assert.ok(selects(selector, labels), `${describe_(object)}: the selector does not match its own pods`);
         }
       }
       const templates = podTemplates(objects);
       for (const object of [...ofKind("Service"), ...ofKind("PodDisruptionBudget")]) {
         const spec = asRecord(object.spec);
-        const selector = (object.kind === "Service" ? asRecord(spec.selector) : asRecord(asRecord(spec.selector).matchLabels)) as Labels;
-        const matched = templates.filter((template) => template.namespace === namespaceOf(object) && selects(selector, template.labels));
+        const selector = (
+          object.kind === "Service" ? asRecord(spec.selector) : asRecord(asRecord(spec.selector).matchLabels)
+        ) as Labels;
+        const matched = templates.filter(
+          (template) => template.namespace === namespaceOf(object) && selects(selector, template.labels),
+        );
         assert.strictEqual(matched.length, 1, `${describe_(object)} selects ${matched.length} workloads' pods`);
       }
     });
 
     it("probes the server on /api/health (startup, liveness) and /api/ready (readiness), and serving with all three", () => {
-      const [server] = asList(asRecord(podTemplateOf(named("Deployment", "prefect-server"))?.spec).containers).map(asRecord);
+      const [server] = asList(asRecord(podTemplateOf(named("Deployment", "prefect-server"))?.spec).containers).map(
+        asRecord,
+      );
       const path = (probe: string) => asRecord(asRecord(server[probe]).httpGet).path;
-      assert.deepStrictEqual([path("startupProbe"), path("livenessProbe"), path("readinessProbe")], ["/api/health", "/api/health", "/api/ready"], "prefect-server probes");
+      assert.deepStrictEqual(
+        [path("startupProbe"), path("livenessProbe"), path("readinessProbe")],
+        ["/api/health", "/api/health", "/api/ready"],
+        "prefect-server probes",
+      );
       for (const kind of ["Deployment", "StatefulSet"]) {
         for (const object of ofKind(kind)) {
           const [main] = asList(asRecord(podTemplateOf(object)?.spec).containers).map(asRecord);
@@ -211,17 +265,37 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
       const spec = asRecord(hpa.spec);
       const target = asRecord(spec.scaleTargetRef);
       const deployment = named("Deployment", String(target.name));
-      assert.deepStrictEqual([target.apiVersion, target.kind, namespaceOf(deployment)], ["apps/v1", "Deployment", namespaceOf(hpa)], `${describe_(hpa)}: target`);
-      assert.strictEqual(asRecord(asRecord(podTemplateOf(deployment)?.metadata).labels)[NAME], "model-serving", `${describe_(hpa)} scales something other than serving`);
+      assert.deepStrictEqual(
+        [target.apiVersion, target.kind, namespaceOf(deployment)],
+        ["apps/v1", "Deployment", namespaceOf(hpa)],
+        `${describe_(hpa)}: target`,
+      );
+      assert.strictEqual(
+        asRecord(asRecord(podTemplateOf(deployment)?.metadata).labels)[NAME],
+        "model-serving",
+        `${describe_(hpa)} scales something other than serving`,
+      );
       assert.ok(!("replicas" in asRecord(deployment.spec)), `${describe_(deployment)} sets replicas under an HPA`);
       const scaling = config.serving.autoscaling;
-      assert.deepStrictEqual([spec.minReplicas, spec.maxReplicas], [scaling.minReplicas, scaling.maxReplicas], `${describe_(hpa)}: bounds`);
+      assert.deepStrictEqual(
+        [spec.minReplicas, spec.maxReplicas],
+        [scaling.minReplicas, scaling.maxReplicas],
+        `${describe_(hpa)}: bounds`,
+      );
     });
 
     it("rolls out without losing capacity and keeps a replica through disruptions", () => {
       const deployment = named("Deployment", "model-serving");
-      assert.deepStrictEqual(asRecord(asRecord(deployment.spec).strategy).rollingUpdate, { maxSurge: 1, maxUnavailable: 0 }, `${describe_(deployment)}: strategy`);
-      assert.strictEqual(asRecord(named("PodDisruptionBudget", "model-serving").spec).minAvailable, 1, "serving's PodDisruptionBudget");
+      assert.deepStrictEqual(
+        asRecord(asRecord(deployment.spec).strategy).rollingUpdate,
+        { maxSurge: 1, maxUnavailable: 0 },
+        `${describe_(deployment)}: strategy`,
+      );
+      assert.strictEqual(
+        asRecord(named("PodDisruptionBudget", "model-serving").spec).minAvailable,
+        1,
+        "serving's PodDisruptionBudget",
+      );
     });
 
     it("is published with the server through the configured ingress class and host, on ClusterIP Services", () => {
@@ -229,14 +303,23 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
         asList(asRecord(ingress.spec).rules)
           .map(asRecord)
           .flatMap((rule) =>
-            asList(asRecord(rule.http).paths).map((entry) => `${String(asRecord(ingress.spec).ingressClassName)} ${String(rule.host)}${String(asRecord(entry).path)} -> ${String(asRecord(asRecord(asRecord(entry).backend).service).name)}`),
+            asList(asRecord(rule.http).paths).map(
+              (entry) =>
+                `${String(asRecord(ingress.spec).ingressClassName)} ${String(rule.host)}${String(asRecord(entry).path)} -> ${String(asRecord(asRecord(asRecord(entry).backend).service).name)}`,
+            ),
           ),
       );
       const { ingressClassName, ingressHost } = config.kubernetes;
-      assert.deepStrictEqual(routes.sort(), [`${ingressClassName} ${ingressHost}/ -> prefect-server`, `${ingressClassName} ${ingressHost}/serving -> model-serving`]);
+      assert.deepStrictEqual(routes.sort(), [
+        `${ingressClassName} ${ingressHost}/ -> prefect-server`,
+        `${ingressClassName} ${ingressHost}/serving -> model-serving`,
+      ]);
       for (const service of ofKind("Service")) {
         const type = asRecord(service.spec).type;
-        assert.ok(type === config.kubernetes.serviceType || asRecord(service.spec).clusterIP === "None", `${describe_(service)} is of type ${String(type)}`);
+        assert.ok(
+          type === config.kubernetes.serviceType || asRecord(service.spec).clusterIP === "None",
+          `${describe_(service)} is of type ${String(type)}`,
+        );
       }
     });
   });
@@ -250,15 +333,21 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     it("select real pods: every policy and every peer it admits matches some pod of its namespace", () => {
       for (const policy of ofKind("NetworkPolicy")) {
         const selector = asRecord(asRecord(asRecord(policy.spec).podSelector).matchLabels) as Labels;
-        const matched = templates.filter((template) => template.namespace === namespaceOf(policy) && selects(selector, template.labels));
+        const matched = templates.filter(
+          (template) => template.namespace === namespaceOf(policy) && selects(selector, template.labels),
+        );
         assert.ok(matched.length > 0, `${describe_(policy)} selects no pod`);
         for (const rule of asList(asRecord(policy.spec).ingress).map(asRecord)) {
           for (const peer of asList(rule.from).map(asRecord)) {
-            const peerNamespace = String(asRecord(asRecord(peer.namespaceSelector).matchLabels)["kubernetes.io/metadata.name"]);
+            const peerNamespace = String(
+              asRecord(asRecord(peer.namespaceSelector).matchLabels)["kubernetes.io/metadata.name"],
+            );
             if (!peer.podSelector) continue;
             const peerLabels = asRecord(asRecord(peer.podSelector).matchLabels) as Labels;
             assert.ok(
-              templates.some((template) => template.namespace === peerNamespace && selects(peerLabels, template.labels)),
+              templates.some(
+                (template) => template.namespace === peerNamespace && selects(peerLabels, template.labels),
+              ),
               `${describe_(policy)} admits ${JSON.stringify(peerLabels)} in ${peerNamespace}, which matches no pod`,
             );
           }
@@ -267,9 +356,16 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     });
 
     it("deny all ingress by default in both namespaces", () => {
-      const denials = ofKind("NetworkPolicy").filter((policy) => Object.keys(asRecord(asRecord(policy.spec).podSelector)).length === 0);
-      assert.deepStrictEqual(denials.map((policy) => namespaceOf(policy)).sort(), [config.kubernetes.executorNamespace, config.kubernetes.namespace].sort(), "default denials");
-      for (const denial of denials) assert.strictEqual(asRecord(denial.spec).ingress, undefined, `${describe_(denial)} admits traffic`);
+      const denials = ofKind("NetworkPolicy").filter(
+        (policy) => Object.keys(asRecord(asRecord(policy.spec).podSelector)).length === 0,
+      );
+      assert.deepStrictEqual(
+        denials.map((policy) => namespaceOf(policy)).sort(),
+        [config.kubernetes.executorNamespace, config.kubernetes.namespace].sort(),
+        "default denials",
+      );
+      for (const denial of denials)
+        assert.strictEqual(asRecord(denial.spec).ingress, undefined, `${describe_(denial)} admits traffic`);
     });
 
     it("allow exactly ingress controller -> server and serving, server -> postgres, worker and executors -> server", () => {
@@ -281,7 +377,9 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
             asList(rule.from)
               .map(asRecord)
               .map((peer) => {
-                const namespace = String(asRecord(asRecord(peer.namespaceSelector).matchLabels)["kubernetes.io/metadata.name"]);
+                const namespace = String(
+                  asRecord(asRecord(peer.namespaceSelector).matchLabels)["kubernetes.io/metadata.name"],
+                );
                 const pods = peer.podSelector ? String(asRecord(asRecord(peer.podSelector).matchLabels)[NAME]) : "*";
                 return `${namespace}/${pods} -> ${String(target)}`;
               }),
@@ -303,24 +401,46 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
 
   describe("worker", () => {
     it("has exactly Prefect's kubernetes worker rules, in the executor namespace, and nothing cluster-wide", () => {
-      assert.strictEqual(ofKind("ClusterRole").length + ofKind("ClusterRoleBinding").length, 0, "cluster-wide RBAC exists");
+      assert.strictEqual(
+        ofKind("ClusterRole").length + ofKind("ClusterRoleBinding").length,
+        0,
+        "cluster-wide RBAC exists",
+      );
       const roles = ofKind("Role");
       assert.strictEqual(roles.length, 1, "expected one Role");
       const [role] = roles;
       assert.strictEqual(namespaceOf(role), config.kubernetes.executorNamespace, `${describe_(role)} namespace`);
       assert.deepStrictEqual(role.rules, [
         { apiGroups: [""], resources: ["pods", "pods/log", "pods/status", "events"], verbs: ["get", "watch", "list"] },
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        {
+          apiGroups: ["batch"],
+          resources: ["jobs"],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
       ]);
       const [binding] = ofKind("RoleBinding");
-      assert.deepStrictEqual(asList(binding.subjects), [{ kind: "ServiceAccount", name: "prefect-worker", namespace: config.kubernetes.namespace }], `${describe_(binding)} subjects`);
+      assert.deepStrictEqual(
+        asList(binding.subjects),
+        [{ kind: "ServiceAccount", name: "prefect-worker", namespace: config.kubernetes.namespace }],
+        `${describe_(binding)} subjects`,
+      );
     });
 
     it("tells the worker the cluster UID and the one namespace to watch", () => {
-      const [worker] = asList(asRecord(podTemplateOf(named("Deployment", "prefect-worker"))?.spec).containers).map(asRecord);
-      const env = Object.fromEntries(asList(worker.env).map(asRecord).map((variable) => [variable.name, variable.value]));
+      const [worker] = asList(asRecord(podTemplateOf(named("Deployment", "prefect-worker"))?.spec).containers).map(
+        asRecord,
+      );
+      const env = Object.fromEntries(
+        asList(worker.env)
+          .map(asRecord)
+          .map((variable) => [variable.name, variable.value]),
+      );
       assert.match(String(env.PREFECT_KUBERNETES_CLUSTER_UID), /^[0-9a-f-]{36}$/, "no cluster UID");
-      assert.strictEqual(env.PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES, config.kubernetes.executorNamespace, "observer namespaces");
+      assert.strictEqual(
+        env.PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES,
+        config.kubernetes.executorNamespace,
+        "observer namespaces",
+      );
     });
   });
 
@@ -332,11 +452,27 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
       const spec = asRecord(job.spec);
       const { training } = config;
       assert.deepStrictEqual(
-        [spec.parallelism, spec.completions, spec.backoffLimit, spec.activeDeadlineSeconds, spec.ttlSecondsAfterFinished],
-        [training.parallelism, training.completions, training.backoffLimit, training.activeDeadlineSeconds, training.ttlSecondsAfterFinished],
+        [
+          spec.parallelism,
+          spec.completions,
+          spec.backoffLimit,
+          spec.activeDeadlineSeconds,
+          spec.ttlSecondsAfterFinished,
+        ],
+        [
+          training.parallelism,
+          training.completions,
+          training.backoffLimit,
+          training.activeDeadlineSeconds,
+          training.ttlSecondsAfterFinished,
+        ],
         `${describe_(job)} settings`,
       );
-      assert.strictEqual(asRecord(metadataOf(job).annotations)["pulumi.com/replaceUnready"], "true", `${describe_(job)}: a failed run is never retried`);
+      assert.strictEqual(
+        asRecord(metadataOf(job).annotations)["pulumi.com/replaceUnready"],
+        "true",
+        `${describe_(job)}: a failed run is never retried`,
+      );
     });
 
     it("retrains on the stack's schedule in UTC, one run at a time", () => {
@@ -344,8 +480,22 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
       const spec = asRecord(cronJob.spec);
       const { retraining } = config;
       assert.deepStrictEqual(
-        [spec.schedule, spec.timeZone, spec.concurrencyPolicy, spec.startingDeadlineSeconds, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit],
-        [retraining.schedule, "Etc/UTC", "Forbid", retraining.startingDeadlineSeconds, retraining.successfulJobsHistoryLimit, retraining.failedJobsHistoryLimit],
+        [
+          spec.schedule,
+          spec.timeZone,
+          spec.concurrencyPolicy,
+          spec.startingDeadlineSeconds,
+          spec.successfulJobsHistoryLimit,
+          spec.failedJobsHistoryLimit,
+        ],
+        [
+          retraining.schedule,
+          "Etc/UTC",
+          "Forbid",
+          retraining.startingDeadlineSeconds,
+          retraining.successfulJobsHistoryLimit,
+          retraining.failedJobsHistoryLimit,
+        ],
         `${describe_(cronJob)} settings`,
       );
     });
@@ -354,12 +504,21 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
   describe("storage", () => {
     it("protects and keeps the claims, the database StatefulSet and the namespaces that hold them", () => {
       assert.strictEqual(config.protectStorage, true, "Pulumi.prod.yaml must protect storage");
-      const kept = resources.filter((resource) =>
-        [K8S.claim, K8S.statefulSet, K8S.namespace].includes(resource.type as typeof K8S.claim) && resource.inputs.kind !== undefined,
+      const kept = resources.filter(
+        (resource) =>
+          [K8S.claim, K8S.statefulSet, K8S.namespace].includes(resource.type as typeof K8S.claim) &&
+          resource.inputs.kind !== undefined,
       );
-      assert.ok(kept.filter((resource) => resource.type === K8S.claim).length >= 2, "the data and models claims are missing");
+      assert.ok(
+        kept.filter((resource) => resource.type === K8S.claim).length >= 2,
+        "the data and models claims are missing",
+      );
       for (const resource of kept) {
-        assert.deepStrictEqual([resource.options.protect, resource.options.retainOnDelete], [true, true], `${resource.urn} is not protected and kept`);
+        assert.deepStrictEqual(
+          [resource.options.protect, resource.options.retainOnDelete],
+          [true, true],
+          `${resource.urn} is not protected and kept`,
+        );
       }
     });
   });
@@ -375,18 +534,26 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     it("keeps every secret value out of env values, ConfigMaps and annotations", () => {
       const sentinelObjects = sentinel.resources.filter(isKubernetesObject).map((resource) => resource.inputs);
       const secrets = sentinelObjects.filter((object) => object.kind === "Secret");
-      assert.ok(JSON.stringify(secrets).includes(SECRET_SENTINEL), "the sentinel never reached a Secret, so this test would prove nothing");
+      assert.ok(
+        JSON.stringify(secrets).includes(SECRET_SENTINEL),
+        "the sentinel never reached a Secret, so this test would prove nothing",
+      );
       const leaks: string[] = [];
       const check = (where: string, text: unknown) => {
-        if (typeof text === "string" && (text.includes(SECRET_SENTINEL) || text.includes(SECRET_MASK))) leaks.push(where);
+        if (typeof text === "string" && (text.includes(SECRET_SENTINEL) || text.includes(SECRET_MASK)))
+          leaks.push(where);
       };
       for (const object of sentinelObjects) {
-        for (const [key, value] of Object.entries(asRecord(metadataOf(object).annotations))) check(`${describe_(object)} annotation ${key}`, value);
-        if (object.kind === "ConfigMap") for (const [key, value] of Object.entries(asRecord(object.data))) check(`${describe_(object)} data ${key}`, value);
+        for (const [key, value] of Object.entries(asRecord(metadataOf(object).annotations)))
+          check(`${describe_(object)} annotation ${key}`, value);
+        if (object.kind === "ConfigMap")
+          for (const [key, value] of Object.entries(asRecord(object.data)))
+            check(`${describe_(object)} data ${key}`, value);
       }
       for (const template of podTemplates(sentinelObjects)) {
         for (const container of containersOf(template.spec)) {
-          for (const variable of asList(container.env).map(asRecord)) check(`${template.owner}/${String(container.name)} env ${String(variable.name)}`, variable.value);
+          for (const variable of asList(container.env).map(asRecord))
+            check(`${template.owner}/${String(container.name)} env ${String(variable.name)}`, variable.value);
         }
       }
       assert.deepStrictEqual(leaks, [], "secret values outside Secrets");
@@ -398,11 +565,16 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
       const url = containersOf(server?.spec)
         .flatMap((container) => asList(container.env).map(asRecord))
         .find((variable) => variable.name === "PREFECT_SERVER_DATABASE_CONNECTION_URL");
-      assert.ok(asRecord(asRecord(url?.valueFrom).secretKeyRef).name, "the server does not take its database URL from the Secret");
+      assert.ok(
+        asRecord(asRecord(url?.valueFrom).secretKeyRef).name,
+        "the server does not take its database URL from the Secret",
+      );
       assert.strictEqual(url?.value, undefined, "the server's database URL is a literal value");
       const postgres = templates.find((template) => template.labels[NAME] === "postgres");
       assert.ok(
-        asList(postgres?.spec.volumes).map(asRecord).some((volume) => volume.secret !== undefined),
+        asList(postgres?.spec.volumes)
+          .map(asRecord)
+          .some((volume) => volume.secret !== undefined),
         "postgres does not read its password from a mounted Secret",
       );
     });
@@ -414,7 +586,11 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     assert.strictEqual(outputs.servingUrl, `http://${config.kubernetes.ingressHost}/serving`, "servingUrl");
     assert.strictEqual(outputs.workPool, config.worker.workPool, "workPool");
     const sentence = String(outputs.retraining);
-    for (const part of ['CronJob "retraining"', `"${config.kubernetes.namespace}"`, `"${config.retraining.schedule}"`]) {
+    for (const part of [
+      'CronJob "retraining"',
+      `"${config.kubernetes.namespace}"`,
+      `"${config.retraining.schedule}"`,
+    ]) {
       assert.ok(sentence.includes(part), `the retraining sentence does not mention ${part}: ${sentence}`);
     }
   });

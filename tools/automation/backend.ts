@@ -16,9 +16,9 @@ export interface Backend {
   needsPassphrase: boolean;
   /** For the project-local backend: its folder. */
   stateDir?: string;
+  /** Something the user should know about this choice before it costs them state. */
+  warning?: string;
 }
-
-export class BackendError extends Error {}
 
 export type Environment = Record<string, string | undefined>;
 
@@ -28,14 +28,14 @@ export function resolveBackend(projectDir: string, env: Environment): Backend {
     const cloud = /^https?:\/\//.test(configured);
     return { url: configured, isProjectLocal: false, needsPassphrase: !cloud };
   }
-  if (env.CI === "true") {
-    throw new BackendError(
-      "PULUMI_BACKEND_URL is not set. In CI the default file backend would live and die with the runner, " +
-        "losing the stack's state; set PULUMI_BACKEND_URL (e.g. s3://bucket/ml-platform, or https://api.pulumi.com with PULUMI_ACCESS_TOKEN).",
-    );
-  }
   const stateDir = path.join(projectDir, LOCAL_STATE_DIR);
-  return { url: pathToFileURL(stateDir).href, isProjectLocal: true, needsPassphrase: true, stateDir };
+  const warning =
+    env.CI === "true"
+      ? `Warning: CI is set but PULUMI_BACKEND_URL is not, so the stack's state lives in ${LOCAL_STATE_DIR}/ of this checkout ` +
+        "and is lost with it. For a lasting CI deployment set PULUMI_BACKEND_URL (e.g. s3://bucket/ml-platform, or " +
+        "https://api.pulumi.com with PULUMI_ACCESS_TOKEN)."
+      : undefined;
+  return { url: pathToFileURL(stateDir).href, isProjectLocal: true, needsPassphrase: true, stateDir, warning };
 }
 
 /** The file backend needs its folder to exist before the first login. */

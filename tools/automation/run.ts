@@ -8,7 +8,7 @@ import * as path from "path";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { AutomationArgs, parseAutomationArgs, stackFileName, USAGE, UsageError, Verb } from "./args";
-import { BackendError, Environment, ensureStateDir, resolveBackend } from "./backend";
+import { Environment, ensureStateDir, resolveBackend } from "./backend";
 import { resolvePassphrase } from "./passphrase";
 import { INSTALL_HINT, LocateCli } from "./pulumi-cli";
 
@@ -105,14 +105,8 @@ export async function runAutomation(argv: string[], deps: AutomationDependencies
     return EXIT_FAILED;
   }
 
-  let backend;
-  try {
-    backend = resolveBackend(deps.projectDir, deps.env);
-  } catch (error) {
-    if (!(error instanceof BackendError)) throw error;
-    deps.stderr(`${error.message}\n`);
-    return EXIT_FAILED;
-  }
+  const backend = resolveBackend(deps.projectDir, deps.env);
+  if (backend.warning) deps.stderr(`${backend.warning}\n`);
   const passphrase = resolvePassphrase({
     backend,
     env: deps.env,

@@ -109,7 +109,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    this.registered.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, provider: args.provider || undefined });
+    this.registered.push({
+      type: args.type,
+      name: args.name,
+      custom: args.custom ?? true,
+      inputs: args.inputs,
+      provider: args.provider || undefined,
+    });
     if (this.options.registrationsLog) {
       fs.appendFileSync(this.options.registrationsLog, `${JSON.stringify({ type: args.type, name: args.name })}\n`);
     }

@@ -33,7 +33,10 @@ function placeholderKubeconfig(context: string): string {
 /** Writes (atomically: renders may run side by side) the placeholder for a context and returns its path. */
 function writePlaceholder(context: string): string {
   fs.mkdirSync(PLACEHOLDER_DIRECTORY, { recursive: true });
-  const file = path.join(PLACEHOLDER_DIRECTORY, `kubeconfig-${context.replace(/[^A-Za-z0-9_.-]/g, "_") || "default"}.yaml`);
+  const file = path.join(
+    PLACEHOLDER_DIRECTORY,
+    `kubeconfig-${context.replace(/[^A-Za-z0-9_.-]/g, "_") || "default"}.yaml`,
+  );
   const staging = `${file}.${process.pid}`;
   fs.writeFileSync(staging, placeholderKubeconfig(context));
   fs.renameSync(staging, file);

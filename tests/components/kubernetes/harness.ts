@@ -50,7 +50,9 @@ export async function build<T>(create: () => T, mocks: RecordingMocks = new Reco
   });
   await settled();
   const registrations = captured.map((registration) => {
-    const registered = mocks.registered.find((entry) => entry.type === registration.type && entry.name === registration.name);
+    const registered = mocks.registered.find(
+      (entry) => entry.type === registration.type && entry.name === registration.name,
+    );
     return { ...registration, inputs: registered?.inputs ?? {}, provider: registered?.provider };
   });
   return { result: result as T, mocks, registrations };
@@ -106,7 +108,8 @@ export function registration(built: Built<unknown>, type: string, name: string):
 /** The only registration of a type, failing when there are none or several. */
 export function single(built: Built<unknown>, type: string): Registration {
   const found = ofKind(built, type);
-  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.map((entry) => entry.name).join(", ") || "none"}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${type}, found ${found.map((entry) => entry.name).join(", ") || "none"}`);
   return found[0];
 }
 
@@ -114,10 +117,18 @@ export function single(built: Built<unknown>, type: string): Registration {
 export async function dependencyNames(built: Built<unknown>, subject: Registration): Promise<string[]> {
   const dependsOn = subject.opts.dependsOn;
   if (!dependsOn) return [];
-  const resolved = pulumi.Output.isInstance(dependsOn) ? await promiseOf(dependsOn as pulumi.Output<unknown>) : await dependsOn;
+  const resolved = pulumi.Output.isInstance(dependsOn)
+    ? await promiseOf(dependsOn as pulumi.Output<unknown>)
+    : await dependsOn;
   const list = (Array.isArray(resolved) ? resolved : [resolved]) as unknown[];
-  const resources = await Promise.all(list.map((item) => (pulumi.Output.isInstance(item) ? promiseOf(item as pulumi.Output<unknown>) : item)));
-  return resources.map((resource) => built.registrations.find((candidate) => candidate.resource === resource)?.name ?? "(unregistered)").sort();
+  const resources = await Promise.all(
+    list.map((item) => (pulumi.Output.isInstance(item) ? promiseOf(item as pulumi.Output<unknown>) : item)),
+  );
+  return resources
+    .map(
+      (resource) => built.registrations.find((candidate) => candidate.resource === resource)?.name ?? "(unregistered)",
+    )
+    .sort();
 }
 
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
@@ -168,7 +179,9 @@ function merge(base: Overrides, overrides: Overrides): Overrides {
   const result: Overrides = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     const current = result[key];
-    const bothObjects = [current, value].every((item) => typeof item === "object" && item !== null && !Array.isArray(item));
+    const bothObjects = [current, value].every(
+      (item) => typeof item === "object" && item !== null && !Array.isArray(item),
+    );
     result[key] = bothObjects ? merge(current as Overrides, value as Overrides) : value;
   }
   return result;
@@ -176,7 +189,9 @@ function merge(base: Overrides, overrides: Overrides): Overrides {
 
 /** A validated kubernetes-target config: the schema's defaults, a kubeconfig, then the overrides. */
 export function configWith(overrides: Overrides = {}): PlatformConfig {
-  return platformConfigSchema.parse(merge({ target: "kubernetes", environment: "production", kubeconfig: MICROK8S_KUBECONFIG }, overrides));
+  return platformConfigSchema.parse(
+    merge({ target: "kubernetes", environment: "production", kubeconfig: MICROK8S_KUBECONFIG }, overrides),
+  );
 }
 
 export function specWith(overrides: Overrides = {}, stack = "test"): PlatformSpec {
@@ -187,7 +202,9 @@ export function specWith(overrides: Overrides = {}, stack = "test"): PlatformSpe
  * A placement without the platform around it: secrets, bundles and claims get
  * names derived from the neutral ones; addresses are the target's own.
  */
-export function testPlacement(options: { spec?: PlatformSpec; namespace?: string; gpuRuntimeClassName?: string } = {}): PodPlacement {
+export function testPlacement(
+  options: { spec?: PlatformSpec; namespace?: string; gpuRuntimeClassName?: string } = {},
+): PodPlacement {
   const spec = options.spec ?? specWith();
   const namespace = options.namespace ?? "ml-platform";
   return {

@@ -20,7 +20,10 @@ describe("kubernetes target: layout", () => {
     it(`keeps the namespaces exactly when they hold protected storage (protectStorage ${protectStorage})`, () => {
       const spec = specWith({ protectStorage });
       const consumers = volumeConsumers(spec, "ml-platform", "ml-executors");
-      assert.deepStrictEqual(namespacesToKeep(spec, consumers, "ml-platform", "ml-executors"), { platform: protectStorage, executors: protectStorage });
+      assert.deepStrictEqual(namespacesToKeep(spec, consumers, "ml-platform", "ml-executors"), {
+        platform: protectStorage,
+        executors: protectStorage,
+      });
     });
   }
 
@@ -30,7 +33,10 @@ describe("kubernetes target: layout", () => {
       serviceUrl(spec, { service: "model-serving", port: "http", scheme: "http", path: "/healthz" }, "apps"),
       "http://model-serving.apps.svc.cluster.local:9000/healthz",
     );
-    assert.throws(() => serviceUrl(spec, { service: "model-serving", port: "grpc", scheme: "http", path: "" }, "apps"), /no port named "grpc"/);
+    assert.throws(
+      () => serviceUrl(spec, { service: "model-serving", port: "grpc", scheme: "http", path: "" }, "apps"),
+      /no port named "grpc"/,
+    );
   });
 
   it("starts every workload after the ones it waits for", () => {

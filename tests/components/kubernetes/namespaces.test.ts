@@ -1,5 +1,10 @@
 import * as assert from "assert";
-import { executorLimitRange, executorQuota, MAX_EXECUTOR_PODS, PlatformNamespaces } from "../../../components/kubernetes/namespaces";
+import {
+  executorLimitRange,
+  executorQuota,
+  MAX_EXECUTOR_PODS,
+  PlatformNamespaces,
+} from "../../../components/kubernetes/namespaces";
 import { parseCpuMillis, parseMemoryBytes } from "../../../config/quantities";
 import { build, K8S, ofKind, registration, specWith, unwrapSecrets } from "./harness";
 
@@ -33,10 +38,22 @@ describe("kubernetes target: namespaces", () => {
         const { requests, limits } = pool.executor.resources;
         assert.strictEqual(quota.pods, String(runs), "pods is not maxConcurrentRuns");
         // Compare as quantities: the quota may spell them in larger units.
-        assert.strictEqual(parseCpuMillis(quota["requests.cpu"]), (parseCpuMillis(requests.cpu) ?? 0) * runs, "requests.cpu");
+        assert.strictEqual(
+          parseCpuMillis(quota["requests.cpu"]),
+          (parseCpuMillis(requests.cpu) ?? 0) * runs,
+          "requests.cpu",
+        );
         assert.strictEqual(parseCpuMillis(quota["limits.cpu"]), (parseCpuMillis(limits.cpu) ?? 0) * runs, "limits.cpu");
-        assert.strictEqual(parseMemoryBytes(quota["requests.memory"]), (parseMemoryBytes(requests.memory) ?? 0) * runs, "requests.memory");
-        assert.strictEqual(parseMemoryBytes(quota["limits.memory"]), (parseMemoryBytes(limits.memory) ?? 0) * runs, "limits.memory");
+        assert.strictEqual(
+          parseMemoryBytes(quota["requests.memory"]),
+          (parseMemoryBytes(requests.memory) ?? 0) * runs,
+          "requests.memory",
+        );
+        assert.strictEqual(
+          parseMemoryBytes(quota["limits.memory"]),
+          (parseMemoryBytes(limits.memory) ?? 0) * runs,
+          "limits.memory",
+        );
         assert.strictEqual(quota["requests.nvidia.com/gpu"], "0", "executors without GPUs must be kept off the GPUs");
       });
     }
@@ -51,9 +68,17 @@ describe("kubernetes target: namespaces", () => {
     const [pool] = specWith(SMALL).executorPools;
     const [limits] = executorLimitRange([pool]).limits as unknown as Json[];
     assert.strictEqual(limits.type, "Container");
-    assert.deepStrictEqual(limits.defaultRequest, { cpu: "250m", memory: "300Mi" }, "defaultRequest is not the executor's requests");
+    assert.deepStrictEqual(
+      limits.defaultRequest,
+      { cpu: "250m", memory: "300Mi" },
+      "defaultRequest is not the executor's requests",
+    );
     assert.deepStrictEqual(limits.default, { cpu: "1500m", memory: "1000M" }, "default is not the executor's limits");
-    assert.deepStrictEqual(limits.max, { cpu: "1500m", memory: "1000M" }, "max is not the executor's limits, so the quota's arithmetic would not hold");
+    assert.deepStrictEqual(
+      limits.max,
+      { cpu: "1500m", memory: "1000M" },
+      "max is not the executor's limits, so the quota's arithmetic would not hold",
+    );
   });
 
   for (const keep of [true, false]) {
@@ -77,7 +102,11 @@ describe("kubernetes target: namespaces", () => {
         const metadata = created.inputs.metadata as Json;
         const labels = metadata.labels as Record<string, string>;
         assert.strictEqual(metadata.name, namespace, `${name}: wrong namespace name`);
-        assert.strictEqual(labels["pod-security.kubernetes.io/enforce"], "restricted", `${name} does not enforce the restricted profile`);
+        assert.strictEqual(
+          labels["pod-security.kubernetes.io/enforce"],
+          "restricted",
+          `${name} does not enforce the restricted profile`,
+        );
         for (const key of ["name", "instance", "component", "part-of", "managed-by"]) {
           assert.ok(labels[`app.kubernetes.io/${key}`], `${name} lacks app.kubernetes.io/${key}`);
         }
@@ -88,11 +117,27 @@ describe("kubernetes target: namespaces", () => {
         );
       }
       const quota = registration(built, K8S.resourceQuota, "ns-executor-quota");
-      assert.strictEqual((quota.inputs.metadata as Json).namespace, "ml-executors", `${quota.name} is not in the executor namespace`);
-      assert.deepStrictEqual(unwrapSecrets((quota.inputs.spec as Json).hard), executorQuota(spec.executorPools), `${quota.name} does not carry the executor quota`);
+      assert.strictEqual(
+        (quota.inputs.metadata as Json).namespace,
+        "ml-executors",
+        `${quota.name} is not in the executor namespace`,
+      );
+      assert.deepStrictEqual(
+        unwrapSecrets((quota.inputs.spec as Json).hard),
+        executorQuota(spec.executorPools),
+        `${quota.name} does not carry the executor quota`,
+      );
       const limits = registration(built, K8S.limitRange, "ns-executor-limits");
-      assert.strictEqual((limits.inputs.metadata as Json).namespace, "ml-executors", `${limits.name} is not in the executor namespace`);
-      assert.strictEqual(ofKind(built, K8S.resourceQuota).length, 1, "the platform namespace must not be capped by the executor quota");
+      assert.strictEqual(
+        (limits.inputs.metadata as Json).namespace,
+        "ml-executors",
+        `${limits.name} is not in the executor namespace`,
+      );
+      assert.strictEqual(
+        ofKind(built, K8S.resourceQuota).length,
+        1,
+        "the platform namespace must not be capped by the executor quota",
+      );
     });
   }
 });

@@ -5,14 +5,20 @@ import { build, K8S, ofKind, specWith } from "./harness";
 
 type Json = Record<string, unknown>;
 
-const LAYOUT: NetworkLayout = { instance: "ml-platform-test", platformNamespace: "ml-platform", executorNamespace: "ml-executors" };
+const LAYOUT: NetworkLayout = {
+  instance: "ml-platform-test",
+  platformNamespace: "ml-platform",
+  executorNamespace: "ml-executors",
+};
 
 /** "peer -> service:port" for every flow the rules allow, peers spelled namespace/name (or namespace/* for a whole namespace). */
 function flows(spec: PlatformSpec, layout: NetworkLayout = LAYOUT): string[] {
   return allowRules(spec, layout)
     .flatMap((rule) =>
       rule.from.flatMap((peer) =>
-        rule.ports.map((port) => `${peer.namespace}/${peer.podLabels?.["app.kubernetes.io/name"] ?? "*"} -> ${rule.service}:${port}`),
+        rule.ports.map(
+          (port) => `${peer.namespace}/${peer.podLabels?.["app.kubernetes.io/name"] ?? "*"} -> ${rule.service}:${port}`,
+        ),
       ),
     )
     .sort();
@@ -31,25 +37,41 @@ describe("kubernetes target: network policies", () => {
 
   it("derives the flows from the neutral allowFrom, not from workload names", () => {
     const spec = specWith({ serving: { port: 9000 } });
-    spec.services.find((service) => service.name === "model-serving")?.allowFrom.push({ kind: "workload", name: "prefect-worker" });
+    spec.services
+      .find((service) => service.name === "model-serving")
+      ?.allowFrom.push({ kind: "workload", name: "prefect-worker" });
     const changed = flows(spec, { ...LAYOUT, ingressNamespace: "ingress-nginx" });
-    assert.ok(changed.includes("ml-platform/prefect-worker -> model-serving:9000"), `a new allowFrom peer was not allowed: ${changed.join(", ")}`);
-    assert.ok(changed.includes("ingress-nginx/* -> model-serving:9000"), "the ingress namespace and the service's port are not the configured ones");
+    assert.ok(
+      changed.includes("ml-platform/prefect-worker -> model-serving:9000"),
+      `a new allowFrom peer was not allowed: ${changed.join(", ")}`,
+    );
+    assert.ok(
+      changed.includes("ingress-nginx/* -> model-serving:9000"),
+      "the ingress namespace and the service's port are not the configured ones",
+    );
   });
 
   it("selects peers by namespace and by the stable labels of their pods", () => {
     const spec = specWith();
     assert.deepStrictEqual(peerPods({ kind: "executors", pool: "prefect-worker" }, spec, LAYOUT), {
       namespace: "ml-executors",
-      podLabels: { "app.kubernetes.io/name": "prefect-worker-executor", "app.kubernetes.io/instance": "ml-platform-test" },
+      podLabels: {
+        "app.kubernetes.io/name": "prefect-worker-executor",
+        "app.kubernetes.io/instance": "ml-platform-test",
+      },
     });
     assert.throws(() => peerPods({ kind: "workload", name: "nobody" }, spec, LAYOUT), /unknown workload "nobody"/);
-    assert.throws(() => peerPods({ kind: "executors", pool: "nobody" }, spec, LAYOUT), /unknown executor pool "nobody"/);
+    assert.throws(
+      () => peerPods({ kind: "executors", pool: "nobody" }, spec, LAYOUT),
+      /unknown executor pool "nobody"/,
+    );
   });
 
   it("denies all ingress in both namespaces, then admits each service's peers on its ports only", async () => {
     const spec = specWith();
-    const built = await build(() => new NetworkPolicies("network", { spec, layout: LAYOUT, namespaceRef: (namespace) => namespace }));
+    const built = await build(
+      () => new NetworkPolicies("network", { spec, layout: LAYOUT, namespaceRef: (namespace) => namespace }),
+    );
     const policies = ofKind(built, K8S.networkPolicy);
     const denials = policies.filter((policy) => JSON.stringify((policy.inputs.spec as Json).podSelector) === "{}");
     assert.deepStrictEqual(
@@ -59,15 +81,26 @@ describe("kubernetes target: network policies", () => {
     );
     for (const denial of denials) {
       const spec = denial.inputs.spec as Json;
-      assert.deepStrictEqual([spec.policyTypes, spec.ingress], [["Ingress"], undefined], `${denial.name} lets something in`);
+      assert.deepStrictEqual(
+        [spec.policyTypes, spec.ingress],
+        [["Ingress"], undefined],
+        `${denial.name} lets something in`,
+      );
     }
     const server = policies.find((policy) => (policy.inputs.metadata as Json).name === "prefect-server-ingress");
     assert.ok(server, "the server admits nobody");
     const [rule] = (server.inputs.spec as Json).ingress as Json[];
     assert.deepStrictEqual(rule.ports, [{ protocol: "TCP", port: 4200 }], `${server.name}: ports`);
     for (const peer of rule.from as Json[]) {
-      assert.ok((peer.namespaceSelector as Json | undefined)?.matchLabels, `${server.name}: a peer without a namespace selector would match its own namespace only`);
+      assert.ok(
+        (peer.namespaceSelector as Json | undefined)?.matchLabels,
+        `${server.name}: a peer without a namespace selector would match its own namespace only`,
+      );
     }
-    assert.strictEqual(policies.length, 2 + spec.services.filter((service) => service.allowFrom.length > 0).length, "one policy per namespace and per service admitting traffic");
+    assert.strictEqual(
+      policies.length,
+      2 + spec.services.filter((service) => service.allowFrom.length > 0).length,
+      "one policy per namespace and per service admitting traffic",
+    );
   });
 });

@@ -11,14 +11,17 @@ import { build, Built, buildError, configWith, dependencyNames, K8S, ofKind, Reg
 
 type Json = Record<string, unknown>;
 
-const RECOMMENDED_LABELS = ["name", "instance", "component", "part-of", "managed-by"].map((key) => `app.kubernetes.io/${key}`);
+const RECOMMENDED_LABELS = ["name", "instance", "component", "part-of", "managed-by"].map(
+  (key) => `app.kubernetes.io/${key}`,
+);
 
 async function deploy(overrides: Record<string, unknown> = {}): Promise<Built<KubernetesPlatform>> {
   const config = configWith(overrides);
   return build(() => new KubernetesPlatform("ml", { spec: describePlatform(config, "test"), config }));
 }
 
-const kubernetesObjects = (built: Built<unknown>) => built.registrations.filter((entry) => entry.type.startsWith("kubernetes:") && entry.opts.id === undefined);
+const kubernetesObjects = (built: Built<unknown>) =>
+  built.registrations.filter((entry) => entry.type.startsWith("kubernetes:") && entry.opts.id === undefined);
 const workload = (built: Built<unknown>, type: string, name: string): Registration => {
   const found = ofKind(built, type).find((entry) => (entry.inputs.metadata as Json).name === name);
   if (!found) throw new Error(`no ${type} named ${name}`);
@@ -31,7 +34,10 @@ describe("kubernetes target: the whole platform", () => {
     const provider = single(built, K8S.provider);
     const providerUrn = await promiseOf(provider.resource.urn);
     for (const entry of built.registrations.filter((candidate) => candidate.type.startsWith("kubernetes:"))) {
-      assert.ok(entry.provider?.startsWith(`${providerUrn}::`), `${entry.type}::${entry.name} uses ${entry.provider ?? "the default provider"}`);
+      assert.ok(
+        entry.provider?.startsWith(`${providerUrn}::`),
+        `${entry.type}::${entry.name} uses ${entry.provider ?? "the default provider"}`,
+      );
     }
   });
 
@@ -63,25 +69,55 @@ describe("kubernetes target: the whole platform", () => {
       assert.ok((await waitsFor(later)).includes(earlier.name), `${later.name} may start before ${earlier.name}`);
     }
     for (const entry of [postgres, server, serving, worker, training, retraining]) {
-      assert.ok((await waitsFor(entry)).includes("ml-network-policies"), `${entry.name} may start before the network policies exist`);
+      assert.ok(
+        (await waitsFor(entry)).includes("ml-network-policies"),
+        `${entry.name} may start before the network policies exist`,
+      );
     }
   });
 
   it("puts the platform in its namespace and the executors' claims, quota and rights in theirs", async () => {
     const built = await deploy({ kubernetes: { namespace: "apps", executorNamespace: "flows" } });
     const namespaceOf = (entry: Registration) => (entry.inputs.metadata as Json).namespace;
-    for (const type of [K8S.statefulSet, K8S.deployment, K8S.job, K8S.cronJob, K8S.service, K8S.secret, K8S.configMap, K8S.ingress, K8S.hpa, K8S.pdb]) {
-      for (const entry of ofKind(built, type)) assert.strictEqual(namespaceOf(entry), "apps", `${entry.name} is outside the platform namespace`);
+    for (const type of [
+      K8S.statefulSet,
+      K8S.deployment,
+      K8S.job,
+      K8S.cronJob,
+      K8S.service,
+      K8S.secret,
+      K8S.configMap,
+      K8S.ingress,
+      K8S.hpa,
+      K8S.pdb,
+    ]) {
+      for (const entry of ofKind(built, type))
+        assert.strictEqual(namespaceOf(entry), "apps", `${entry.name} is outside the platform namespace`);
     }
     for (const type of [K8S.resourceQuota, K8S.limitRange, K8S.role, K8S.roleBinding]) {
-      for (const entry of ofKind(built, type)) assert.strictEqual(namespaceOf(entry), "flows", `${entry.name} is outside the executor namespace`);
+      for (const entry of ofKind(built, type))
+        assert.strictEqual(namespaceOf(entry), "flows", `${entry.name} is outside the executor namespace`);
     }
-    const claims = ofKind(built, K8S.claim).map((claim) => `${String(namespaceOf(claim))}/${String((claim.inputs.metadata as Json).name)}`);
-    assert.deepStrictEqual(claims.sort(), ["apps/data", "apps/models", "flows/data", "flows/models"], "claims per namespace");
-    const template = ofKind(built, K8S.configMap).find((configMap) => String((configMap.inputs.metadata as Json).name).startsWith("prefect-worker-job-template-"));
+    const claims = ofKind(built, K8S.claim).map(
+      (claim) => `${String(namespaceOf(claim))}/${String((claim.inputs.metadata as Json).name)}`,
+    );
+    assert.deepStrictEqual(
+      claims.sort(),
+      ["apps/data", "apps/models", "flows/data", "flows/models"],
+      "claims per namespace",
+    );
+    const template = ofKind(built, K8S.configMap).find((configMap) =>
+      String((configMap.inputs.metadata as Json).name).startsWith("prefect-worker-job-template-"),
+    );
     assert.ok(template, "no ConfigMap holds the work pool's job template");
-    const document = JSON.parse(Object.values(template.inputs.data as Record<string, string>)[0]) as { job_configuration: Json };
-    assert.strictEqual(document.job_configuration.namespace, "flows", `${template.name}: flow runs would start outside the executor namespace`);
+    const document = JSON.parse(Object.values(template.inputs.data as Record<string, string>)[0]) as {
+      job_configuration: Json;
+    };
+    assert.strictEqual(
+      document.job_configuration.namespace,
+      "flows",
+      `${template.name}: flow runs would start outside the executor namespace`,
+    );
   });
 
   it("refuses the same namespace for platform and executors before registering anything of the platform", async () => {
@@ -93,7 +129,9 @@ describe("kubernetes target: the whole platform", () => {
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error.name}`);
     assert.match(error.message, /ml-platform:kubernetes\.executorNamespace: must differ from kubernetes\.namespace/);
     assert.deepStrictEqual(
-      mocks.registered.filter((entry) => entry.type !== "pulumi:pulumi:Stack").map((entry) => `${entry.type}::${entry.name}`),
+      mocks.registered
+        .filter((entry) => entry.type !== "pulumi:pulumi:Stack")
+        .map((entry) => `${entry.type}::${entry.name}`),
       [],
       "resources were registered before the refusal",
     );
@@ -101,18 +139,34 @@ describe("kubernetes target: the whole platform", () => {
 
   describe("endpoints", () => {
     it("reports the UI and serving through the Ingress host, the pool and the retraining schedule", async () => {
-      const config = configWith({ server: { publicUrl: "http://ml.example.test" }, kubernetes: { ingressHost: "ml.example.test" }, worker: { workPool: "gpu-pool" } });
-      const { result: endpoints } = await build(() => deployPlatform("ml", { spec: describePlatform(config, "test"), config }));
+      const config = configWith({
+        server: { publicUrl: "http://ml.example.test" },
+        kubernetes: { ingressHost: "ml.example.test" },
+        worker: { workPool: "gpu-pool" },
+      });
+      const { result: endpoints } = await build(() =>
+        deployPlatform("ml", { spec: describePlatform(config, "test"), config }),
+      );
       assert.strictEqual(await promiseOf(pulumi.output(endpoints.prefectUiUrl)), "http://ml.example.test");
       assert.strictEqual(await promiseOf(pulumi.output(endpoints.servingUrl)), "http://ml.example.test/serving");
       assert.strictEqual(endpoints.workPool, "gpu-pool");
-      assert.match(endpoints.retraining, /CronJob "retraining" in namespace "ml-platform" runs the training job on schedule "0 3 \* \* \*" \(Etc\/UTC\)/);
+      assert.match(
+        endpoints.retraining,
+        /CronJob "retraining" in namespace "ml-platform" runs the training job on schedule "0 3 \* \* \*" \(Etc\/UTC\)/,
+      );
     });
 
     it("falls back to the public URL's host when no Ingress host is set, and says when retraining is off", () => {
-      const config = configWith({ server: { publicUrl: "http://10.0.0.5/" }, kubernetes: { ingressHost: "" }, retraining: { enabled: false } });
+      const config = configWith({
+        server: { publicUrl: "http://10.0.0.5/" },
+        kubernetes: { ingressHost: "" },
+        retraining: { enabled: false },
+      });
       const endpoints = platformEndpoints(describePlatform(config, "test"), config);
-      assert.deepStrictEqual([endpoints.prefectUiUrl, endpoints.servingUrl], ["http://10.0.0.5", "http://10.0.0.5/serving"]);
+      assert.deepStrictEqual(
+        [endpoints.prefectUiUrl, endpoints.servingUrl],
+        ["http://10.0.0.5", "http://10.0.0.5/serving"],
+      );
       assert.match(endpoints.retraining, /retraining is off/);
     });
   });

@@ -6,11 +6,21 @@
 
 type Json = Record<string, unknown>;
 
-const asRecord = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});
+const asRecord = (value: unknown): Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** Volume types the restricted profile allows. */
-const RESTRICTED_VOLUME_TYPES = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
+const RESTRICTED_VOLUME_TYPES = new Set([
+  "configMap",
+  "csi",
+  "downwardAPI",
+  "emptyDir",
+  "ephemeral",
+  "persistentVolumeClaim",
+  "projected",
+  "secret",
+]);
 
 /**
  * Every way a pod spec breaks the restricted Pod Security Standard (the
@@ -40,12 +50,15 @@ export function restrictedViolations(podSpec: unknown): string[] {
     if (!asList(capabilities.drop).includes("ALL")) problems.push(`${name}: capabilities do not drop ALL`);
     const added = asList(capabilities.add).filter((capability) => capability !== "NET_BIND_SERVICE");
     if (added.length > 0) problems.push(`${name}: adds capabilities ${added.join(", ")}`);
-    if (context.runAsNonRoot !== true && podContext.runAsNonRoot !== true) problems.push(`${name}: runAsNonRoot is not true`);
+    if (context.runAsNonRoot !== true && podContext.runAsNonRoot !== true)
+      problems.push(`${name}: runAsNonRoot is not true`);
     if (context.runAsUser === 0) problems.push(`${name}: runs as uid 0`);
     const seccomp = asRecord(context.seccompProfile).type ?? asRecord(podContext.seccompProfile).type;
-    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push(`${name}: seccompProfile is ${String(seccomp)}, not RuntimeDefault`);
+    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
+      problems.push(`${name}: seccompProfile is ${String(seccomp)}, not RuntimeDefault`);
     for (const port of asList(container.ports).map(asRecord)) {
-      if (port.hostPort !== undefined && port.hostPort !== 0) problems.push(`${name}: uses hostPort ${String(port.hostPort)}`);
+      if (port.hostPort !== undefined && port.hostPort !== 0)
+        problems.push(`${name}: uses hostPort ${String(port.hostPort)}`);
     }
   }
   return problems;

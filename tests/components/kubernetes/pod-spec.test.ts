@@ -22,9 +22,18 @@ function podFor(name: string, overrides: Record<string, unknown> = {}, role: Par
 }
 
 const mainContainer = (pod: Json) => asRecord(asList(pod.containers)[0]);
-const envNamed = (container: Json, name: string) => asList(container.env).map(asRecord).find((variable) => variable.name === name);
-const volumeNamed = (pod: Json, name: string) => asList(pod.volumes).map(asRecord).find((volume) => volume.name === name);
-const mountAt = (container: Json, path: string) => asList(container.volumeMounts).map(asRecord).find((mount) => mount.mountPath === path);
+const envNamed = (container: Json, name: string) =>
+  asList(container.env)
+    .map(asRecord)
+    .find((variable) => variable.name === name);
+const volumeNamed = (pod: Json, name: string) =>
+  asList(pod.volumes)
+    .map(asRecord)
+    .find((volume) => volume.name === name);
+const mountAt = (container: Json, path: string) =>
+  asList(container.volumeMounts)
+    .map(asRecord)
+    .find((mount) => mount.mountPath === path);
 
 describe("kubernetes target: pod-spec builder", () => {
   for (const name of ["postgres", "prefect-server", "model-serving", "training", "prefect-worker"]) {
@@ -39,10 +48,22 @@ describe("kubernetes target: pod-spec builder", () => {
         `pod of ${name}: runAsUser/runAsGroup/fsGroup must come from the spec's user`,
       );
       for (const container of containersOf(pod)) {
-        assert.strictEqual(asRecord(container.securityContext).readOnlyRootFilesystem, true, `${name}/${String(container.name)}: root filesystem must be read-only`);
+        assert.strictEqual(
+          asRecord(container.securityContext).readOnlyRootFilesystem,
+          true,
+          `${name}/${String(container.name)}: root filesystem must be read-only`,
+        );
       }
-      assert.strictEqual(pod.automountServiceAccountToken, false, `pod of ${name} mounts an API token it does not need`);
-      assert.strictEqual(pod.enableServiceLinks, false, `pod of ${name} gets service-link variables that collide with PREFECT_SERVER_*`);
+      assert.strictEqual(
+        pod.automountServiceAccountToken,
+        false,
+        `pod of ${name} mounts an API token it does not need`,
+      );
+      assert.strictEqual(
+        pod.enableServiceLinks,
+        false,
+        `pod of ${name} gets service-link variables that collide with PREFECT_SERVER_*`,
+      );
     });
   }
 
@@ -55,7 +76,11 @@ describe("kubernetes target: pod-spec builder", () => {
     }) as unknown as Json;
     assert.deepStrictEqual(restrictedViolations(pod), [], "pod with an init container breaks the restricted profile");
     assert.strictEqual(asList(pod.initContainers).length, 1, "the init container is missing");
-    assert.deepStrictEqual([pod.automountServiceAccountToken, pod.serviceAccountName], [true, "worker"], "the worker's token and account were not set");
+    assert.deepStrictEqual(
+      [pod.automountServiceAccountToken, pod.serviceAccountName],
+      [true, "worker"],
+      "the worker's token and account were not set",
+    );
   });
 
   it("refuses a root user rather than building a pod admission would reject", () => {
@@ -69,17 +94,33 @@ describe("kubernetes target: pod-spec builder", () => {
     const variable = envNamed(server, "PREFECT_SERVER_DATABASE_CONNECTION_URL");
     assert.ok(variable, "prefect-server has no database URL variable");
     assert.strictEqual(variable.value, undefined, "prefect-server's database URL is a literal value");
-    assert.deepStrictEqual(asRecord(variable.valueFrom).secretKeyRef, { name: "secret-of-postgres", key: "database-url" }, "prefect-server reads the wrong secret key");
+    assert.deepStrictEqual(
+      asRecord(variable.valueFrom).secretKeyRef,
+      { name: "secret-of-postgres", key: "database-url" },
+      "prefect-server reads the wrong secret key",
+    );
   });
 
   it("delivers a secret the image reads from <NAME>_FILE as a file with only that key", () => {
     const pod = podFor("postgres");
     const postgres = mainContainer(pod);
-    assert.strictEqual(envNamed(postgres, "POSTGRES_PASSWORD"), undefined, "postgres also gets the password as a variable");
-    assert.strictEqual(envNamed(postgres, "POSTGRES_PASSWORD_FILE")?.value, "/run/secrets/postgres/password", "postgres is not pointed at the password file");
+    assert.strictEqual(
+      envNamed(postgres, "POSTGRES_PASSWORD"),
+      undefined,
+      "postgres also gets the password as a variable",
+    );
+    assert.strictEqual(
+      envNamed(postgres, "POSTGRES_PASSWORD_FILE")?.value,
+      "/run/secrets/postgres/password",
+      "postgres is not pointed at the password file",
+    );
     const volume = asRecord(volumeNamed(pod, "secret-postgres")?.secret);
     assert.strictEqual(volume.secretName, "secret-of-postgres", "postgres mounts the wrong Secret");
-    assert.deepStrictEqual(volume.items, [{ key: "password", path: "password" }], "postgres sees more of the Secret than its password");
+    assert.deepStrictEqual(
+      volume.items,
+      [{ key: "password", path: "password" }],
+      "postgres sees more of the Secret than its password",
+    );
     assert.strictEqual(volume.defaultMode, 0o440, "the password file must be readable by the container's group only");
     assert.strictEqual(mountAt(postgres, "/run/secrets/postgres")?.readOnly, true, "the secret mount is writable");
   });
@@ -97,9 +138,17 @@ describe("kubernetes target: pod-spec builder", () => {
   it("mounts file bundles read-only from their ConfigMap, and volumes from their claims as the spec says", () => {
     const pod = podFor("training");
     const training = mainContainer(pod);
-    assert.deepStrictEqual(asRecord(volumeNamed(pod, "bundle-training-code")?.configMap).name, "configmap-of-training-code", "training's code is not its bundle's ConfigMap");
+    assert.deepStrictEqual(
+      asRecord(volumeNamed(pod, "bundle-training-code")?.configMap).name,
+      "configmap-of-training-code",
+      "training's code is not its bundle's ConfigMap",
+    );
     assert.strictEqual(mountAt(training, "/opt/ml")?.readOnly, true, "training can write its own code");
-    assert.strictEqual(asRecord(volumeNamed(pod, "data")?.persistentVolumeClaim).claimName, "claim-of-data", "training's data is not the data claim");
+    assert.strictEqual(
+      asRecord(volumeNamed(pod, "data")?.persistentVolumeClaim).claimName,
+      "claim-of-data",
+      "training's data is not the data claim",
+    );
     assert.strictEqual(mountAt(training, "/data")?.readOnly, true, "training can write the data volume");
     assert.strictEqual(mountAt(training, "/models")?.readOnly, false, "training cannot write its models");
   });
@@ -110,15 +159,31 @@ describe("kubernetes target: pod-spec builder", () => {
     for (const path of ["/var/lib/prefect", "/tmp"]) {
       const mount = mountAt(server, path);
       assert.ok(mount, `prefect-server has nothing mounted at ${path}`);
-      assert.deepStrictEqual(volumeNamed(pod, String(mount.name))?.emptyDir, {}, `prefect-server's ${path} is not an emptyDir`);
+      assert.deepStrictEqual(
+        volumeNamed(pod, String(mount.name))?.emptyDir,
+        {},
+        `prefect-server's ${path} is not an emptyDir`,
+      );
     }
   });
 
   it("translates probes: HTTP checks on named ports, commands as exec", () => {
     const server = mainContainer(podFor("prefect-server"));
-    assert.deepStrictEqual(asRecord(server.startupProbe).httpGet, { path: "/api/health", port: "http", scheme: "HTTP" }, "prefect-server's startup probe");
-    assert.deepStrictEqual(asRecord(server.readinessProbe).httpGet, { path: "/api/ready", port: "http", scheme: "HTTP" }, "prefect-server's readiness probe");
-    assert.deepStrictEqual(asRecord(server.livenessProbe).httpGet, { path: "/api/health", port: "http", scheme: "HTTP" }, "prefect-server's liveness probe");
+    assert.deepStrictEqual(
+      asRecord(server.startupProbe).httpGet,
+      { path: "/api/health", port: "http", scheme: "HTTP" },
+      "prefect-server's startup probe",
+    );
+    assert.deepStrictEqual(
+      asRecord(server.readinessProbe).httpGet,
+      { path: "/api/ready", port: "http", scheme: "HTTP" },
+      "prefect-server's readiness probe",
+    );
+    assert.deepStrictEqual(
+      asRecord(server.livenessProbe).httpGet,
+      { path: "/api/health", port: "http", scheme: "HTTP" },
+      "prefect-server's liveness probe",
+    );
     const startup = containerOf(specWith(), "prefect-server").probes.startup;
     assert.deepStrictEqual(
       [asRecord(server.startupProbe).failureThreshold, asRecord(server.startupProbe).periodSeconds],
@@ -126,7 +191,11 @@ describe("kubernetes target: pod-spec builder", () => {
       "prefect-server's startup probe lost its thresholds",
     );
     const postgres = mainContainer(podFor("postgres"));
-    assert.deepStrictEqual(asList(asRecord(asRecord(postgres.readinessProbe).exec).command).slice(0, 1), ["pg_isready"], "postgres' readiness is not pg_isready");
+    assert.deepStrictEqual(
+      asList(asRecord(asRecord(postgres.readinessProbe).exec).command).slice(0, 1),
+      ["pg_isready"],
+      "postgres' readiness is not pg_isready",
+    );
   });
 
   it("sets requests and limits, and no GPU when none is asked for", () => {
@@ -140,17 +209,35 @@ describe("kubernetes target: pod-spec builder", () => {
   it("asks for GPUs as an nvidia.com/gpu limit with the configured runtime class", () => {
     const overrides = { training: { gpu: { enabled: true, count: 2 } }, kubernetes: { gpuSupport: true } };
     const spec = specWith(overrides);
-    const pod = buildPodSpec({ name: "training", spec: spec.jobs[0].container }, testPlacement({ spec, gpuRuntimeClassName: "nvidia-experimental" })) as unknown as Json;
-    assert.strictEqual(asRecord(asRecord(mainContainer(pod).resources).limits)[GPU_RESOURCE], "2", "training does not ask for its 2 GPUs");
-    assert.strictEqual(pod.runtimeClassName, "nvidia-experimental", "training does not run with the configured GPU runtime class");
+    const pod = buildPodSpec(
+      { name: "training", spec: spec.jobs[0].container },
+      testPlacement({ spec, gpuRuntimeClassName: "nvidia-experimental" }),
+    ) as unknown as Json;
+    assert.strictEqual(
+      asRecord(asRecord(mainContainer(pod).resources).limits)[GPU_RESOURCE],
+      "2",
+      "training does not ask for its 2 GPUs",
+    );
+    assert.strictEqual(
+      pod.runtimeClassName,
+      "nvidia-experimental",
+      "training does not run with the configured GPU runtime class",
+    );
   });
 
   it("refuses a container that sets a variable twice or mounts two volumes at one path", () => {
     const server = specWith().services[1].container;
     assert.throws(
-      () => buildPodSpec({ name: "server", spec: server, extraEnv: [{ name: "PREFECT_HOME", value: "/elsewhere" }] }, testPlacement()),
+      () =>
+        buildPodSpec(
+          { name: "server", spec: server, extraEnv: [{ name: "PREFECT_HOME", value: "/elsewhere" }] },
+          testPlacement(),
+        ),
       /server.*PREFECT_HOME twice/,
     );
-    assert.throws(() => buildPodSpec({ name: "server", spec: { ...server, writablePaths: ["/tmp", "/tmp"] } }, testPlacement()), /server.*two volumes at \/tmp/);
+    assert.throws(
+      () => buildPodSpec({ name: "server", spec: { ...server, writablePaths: ["/tmp", "/tmp"] } }, testPlacement()),
+      /server.*two volumes at \/tmp/,
+    );
   });
 });

@@ -4,7 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../../config/load";
-import { createClusterProvider, expandPath, readKubeconfigFile, resolveKubeconfig } from "../../../components/kubernetes/provider";
+import {
+  createClusterProvider,
+  expandPath,
+  readKubeconfigFile,
+  resolveKubeconfig,
+} from "../../../components/kubernetes/provider";
 import { promiseOf } from "../../support/mocks";
 import { build, configWith, isSecretValue, K8S, MICROK8S_KUBECONFIG, single, unwrapSecrets } from "./harness";
 
@@ -50,10 +55,16 @@ describe("kubernetes target: the explicit provider", () => {
         }
         throw new Error("a missing kubeconfig was accepted");
       })();
-      assert.ok(error instanceof ConfigError, "a missing kubeconfig must be a ConfigError (a RunError: no stack trace)");
+      assert.ok(
+        error instanceof ConfigError,
+        "a missing kubeconfig must be a ConfigError (a RunError: no stack trace)",
+      );
       assert.ok(error instanceof pulumi.RunError, "ConfigError is a RunError");
       assert.match(error.message, /ml-platform:kubernetes\.kubeconfigPath/, "the message does not name the key");
-      assert.ok(error.message.includes(path.join(home, ".kube/missing.config")), `the message does not name the resolved path: ${error.message}`);
+      assert.ok(
+        error.message.includes(path.join(home, ".kube/missing.config")),
+        `the message does not name the resolved path: ${error.message}`,
+      );
       assert.match(error.message, /"~\/\.kube\/missing\.config"/, "the message does not name the path as configured");
       assert.match(error.message, /no such file/, "the message does not say why");
     });
@@ -76,9 +87,20 @@ describe("kubernetes target: the explicit provider", () => {
     it("reads kubernetes.kubeconfigPath at deploy time and keeps the content secret", async () => {
       const home = temporaryHome();
       const file = writeKubeconfig(home, ".kube/microk8s.config");
-      const resolved = resolveKubeconfig(configWith({ kubeconfig: "", kubernetes: { kubeconfigPath: "~/.kube/microk8s.config" } }), home);
-      assert.deepStrictEqual(resolved.source, { kind: "file", key: "ml-platform:kubernetes.kubeconfigPath", path: file });
-      assert.strictEqual(await pulumi.isSecret(resolved.content), true, "the kubeconfig read from the file is not a secret");
+      const resolved = resolveKubeconfig(
+        configWith({ kubeconfig: "", kubernetes: { kubeconfigPath: "~/.kube/microk8s.config" } }),
+        home,
+      );
+      assert.deepStrictEqual(resolved.source, {
+        kind: "file",
+        key: "ml-platform:kubernetes.kubeconfigPath",
+        path: file,
+      });
+      assert.strictEqual(
+        await pulumi.isSecret(resolved.content),
+        true,
+        "the kubeconfig read from the file is not a secret",
+      );
       assert.strictEqual(await promiseOf(resolved.content), MICROK8S_KUBECONFIG);
     });
 
@@ -86,7 +108,10 @@ describe("kubernetes target: the explicit provider", () => {
       const home = temporaryHome();
       writeKubeconfig(home, "config");
       const config = configWith({ kubeconfig: MICROK8S_KUBECONFIG, kubernetes: { kubeconfigPath: "~/config" } });
-      assert.throws(() => resolveKubeconfig(config, home), /both ml-platform:kubeconfig and ml-platform:kubernetes\.kubeconfigPath are set/);
+      assert.throws(
+        () => resolveKubeconfig(config, home),
+        /both ml-platform:kubeconfig and ml-platform:kubernetes\.kubeconfigPath are set/,
+      );
     });
 
     it("refuses neither, rather than falling back to the ambient kubeconfig", () => {
@@ -106,10 +131,25 @@ describe("kubernetes target: the explicit provider", () => {
           }),
         );
         const provider = single(built, K8S.provider);
-        assert.ok(isSecretValue(provider.inputs.kubeconfig), `${provider.name}: the kubeconfig reached the provider in clear`);
-        assert.strictEqual(unwrapSecrets(provider.inputs.kubeconfig), MICROK8S_KUBECONFIG, `${provider.name}: the kubeconfig changed on the way`);
-        assert.strictEqual(provider.inputs.context, context === "" ? undefined : context, `${provider.name}: wrong context`);
-        assert.strictEqual(provider.inputs.clusterIdentifier, "ml-platform-test", `${provider.name}: no cluster identifier, so a refreshed certificate would replace everything`);
+        assert.ok(
+          isSecretValue(provider.inputs.kubeconfig),
+          `${provider.name}: the kubeconfig reached the provider in clear`,
+        );
+        assert.strictEqual(
+          unwrapSecrets(provider.inputs.kubeconfig),
+          MICROK8S_KUBECONFIG,
+          `${provider.name}: the kubeconfig changed on the way`,
+        );
+        assert.strictEqual(
+          provider.inputs.context,
+          context === "" ? undefined : context,
+          `${provider.name}: wrong context`,
+        );
+        assert.strictEqual(
+          provider.inputs.clusterIdentifier,
+          "ml-platform-test",
+          `${provider.name}: no cluster identifier, so a refreshed certificate would replace everything`,
+        );
       });
     }
   });

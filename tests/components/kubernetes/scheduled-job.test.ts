@@ -11,7 +11,13 @@ const field = (value: unknown, ...path: string[]): unknown =>
 async function deploy(overrides: Record<string, unknown>) {
   const spec = specWith(overrides);
   return build(
-    () => new ScheduledJob("retraining", { schedule: spec.schedules[0], instance: spec.instance, placement: testPlacement({ spec }), namespace: "ml-platform" }),
+    () =>
+      new ScheduledJob("retraining", {
+        schedule: spec.schedules[0],
+        instance: spec.instance,
+        placement: testPlacement({ spec }),
+        namespace: "ml-platform",
+      }),
   );
 }
 
@@ -25,27 +31,63 @@ describe("kubernetes target: ScheduledJob", () => {
       const cronJob = single(built, K8S.cronJob);
       const spec = cronJob.inputs.spec as Json;
       assert.deepStrictEqual(
-        [spec.schedule, spec.timeZone, spec.concurrencyPolicy, spec.startingDeadlineSeconds, spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit],
-        [retraining.schedule, "Etc/UTC", "Forbid", retraining.startingDeadlineSeconds, retraining.successfulJobsHistoryLimit, retraining.failedJobsHistoryLimit],
+        [
+          spec.schedule,
+          spec.timeZone,
+          spec.concurrencyPolicy,
+          spec.startingDeadlineSeconds,
+          spec.successfulJobsHistoryLimit,
+          spec.failedJobsHistoryLimit,
+        ],
+        [
+          retraining.schedule,
+          "Etc/UTC",
+          "Forbid",
+          retraining.startingDeadlineSeconds,
+          retraining.successfulJobsHistoryLimit,
+          retraining.failedJobsHistoryLimit,
+        ],
         `${cronJob.name}: schedule, zone, concurrency, deadline and history`,
       );
     });
   }
 
   it("runs the training job's pod and settings on every tick, retraining each time", async () => {
-    const training = { parallelism: 1, completions: 2, backoffLimit: 1, activeDeadlineSeconds: 900, ttlSecondsAfterFinished: 120 };
+    const training = {
+      parallelism: 1,
+      completions: 2,
+      backoffLimit: 1,
+      activeDeadlineSeconds: 900,
+      ttlSecondsAfterFinished: 120,
+    };
     const built = await deploy({ training });
     const cronJob = single(built, K8S.cronJob);
     const jobSpec = field(cronJob.inputs.spec, "jobTemplate", "spec") as Json;
     assert.deepStrictEqual(
-      [jobSpec.parallelism, jobSpec.completions, jobSpec.backoffLimit, jobSpec.activeDeadlineSeconds, jobSpec.ttlSecondsAfterFinished],
-      [training.parallelism, training.completions, training.backoffLimit, training.activeDeadlineSeconds, training.ttlSecondsAfterFinished],
+      [
+        jobSpec.parallelism,
+        jobSpec.completions,
+        jobSpec.backoffLimit,
+        jobSpec.activeDeadlineSeconds,
+        jobSpec.ttlSecondsAfterFinished,
+      ],
+      [
+        training.parallelism,
+        training.completions,
+        training.backoffLimit,
+        training.activeDeadlineSeconds,
+        training.ttlSecondsAfterFinished,
+      ],
       `${cronJob.name}: job settings`,
     );
     const pod = field(podTemplateOf({ kind: "CronJob", spec: cronJob.inputs.spec }), "spec") as Json;
     assert.deepStrictEqual(restrictedViolations(pod), [], `${cronJob.name}: pod breaks the restricted profile`);
     const [container] = pod.containers as Json[];
     const neutral = specWith().schedules[0].job.container;
-    assert.deepStrictEqual(container.command, neutral.command, `${cronJob.name}: a scheduled retraining must train, not skip as a repeated run would`);
+    assert.deepStrictEqual(
+      container.command,
+      neutral.command,
+      `${cronJob.name}: a scheduled retraining must train, not skip as a repeated run would`,
+    );
   });
 });

@@ -9,7 +9,11 @@ type Json = Record<string, unknown>;
 const field = (value: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], value);
 
-async function deploy(name: string, overrides: Record<string, unknown> = {}, args: Partial<PlatformServiceArgs> = {}): Promise<Built<PlatformService>> {
+async function deploy(
+  name: string,
+  overrides: Record<string, unknown> = {},
+  args: Partial<PlatformServiceArgs> = {},
+): Promise<Built<PlatformService>> {
   const spec = specWith(overrides);
   const service = spec.services.find((candidate) => candidate.name === name) as ServiceSpec;
   return build(
@@ -31,14 +35,26 @@ function checkSelection(built: Built<unknown>, workloadType: string): void {
   const template = podTemplateOf({ kind: workloadType.split(":").pop(), spec: workload.inputs.spec }) as Json;
   const labels = field(template, "metadata", "labels") as Record<string, string>;
   const selector = field(workload.inputs.spec, "selector", "matchLabels") as Record<string, string>;
-  assert.deepStrictEqual(Object.keys(selector).sort(), ["app.kubernetes.io/instance", "app.kubernetes.io/name"], `${workload.name}: selector must use only the stable labels`);
+  assert.deepStrictEqual(
+    Object.keys(selector).sort(),
+    ["app.kubernetes.io/instance", "app.kubernetes.io/name"],
+    `${workload.name}: selector must use only the stable labels`,
+  );
   assert.ok(selects(selector, labels), `${workload.name}: its selector does not select its own pods`);
   const service = single(built, K8S.service);
-  assert.deepStrictEqual(field(service.inputs.spec, "selector"), selector, `${service.name}: selects other pods than ${workload.name}`);
+  assert.deepStrictEqual(
+    field(service.inputs.spec, "selector"),
+    selector,
+    `${service.name}: selects other pods than ${workload.name}`,
+  );
   for (const key of ["name", "instance", "component", "part-of", "managed-by"]) {
     assert.ok(labels[`app.kubernetes.io/${key}`], `${workload.name}: pod template lacks app.kubernetes.io/${key}`);
   }
-  assert.deepStrictEqual(restrictedViolations(field(template, "spec")), [], `${workload.name}: pod breaks the restricted profile`);
+  assert.deepStrictEqual(
+    restrictedViolations(field(template, "spec")),
+    [],
+    `${workload.name}: pod breaks the restricted profile`,
+  );
 }
 
 describe("kubernetes target: PlatformService", () => {
@@ -50,7 +66,11 @@ describe("kubernetes target: PlatformService", () => {
       it(`hands the replica count to an autoscaling/v2 HPA (${autoscaling.minReplicas}-${autoscaling.maxReplicas} at ${autoscaling.cpuTargetPercent}% CPU)`, async () => {
         const built = await deploy("model-serving", { serving: { autoscaling } });
         const deployment = single(built, K8S.deployment);
-        assert.strictEqual(field(deployment.inputs.spec, "replicas"), undefined, `${deployment.name} sets replicas, which would fight the HPA on every apply`);
+        assert.strictEqual(
+          field(deployment.inputs.spec, "replicas"),
+          undefined,
+          `${deployment.name} sets replicas, which would fight the HPA on every apply`,
+        );
         const hpa = single(built, K8S.hpa);
         assert.deepStrictEqual(
           field(hpa.inputs.spec, "scaleTargetRef"),
@@ -64,7 +84,15 @@ describe("kubernetes target: PlatformService", () => {
         );
         assert.deepStrictEqual(
           field(hpa.inputs.spec, "metrics"),
-          [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaling.cpuTargetPercent } } }],
+          [
+            {
+              type: "Resource",
+              resource: {
+                name: "cpu",
+                target: { type: "Utilization", averageUtilization: autoscaling.cpuTargetPercent },
+              },
+            },
+          ],
           `${hpa.name}: CPU target`,
         );
         assert.strictEqual(
@@ -72,7 +100,11 @@ describe("kubernetes target: PlatformService", () => {
           autoscaling.scaleDownStabilizationSeconds,
           `${hpa.name}: scale-down stabilisation`,
         );
-        assert.strictEqual(field(hpa.inputs.metadata, "namespace"), field(deployment.inputs.metadata, "namespace"), `${hpa.name} is in another namespace than its target`);
+        assert.strictEqual(
+          field(hpa.inputs.metadata, "namespace"),
+          field(deployment.inputs.metadata, "namespace"),
+          `${hpa.name} is in another namespace than its target`,
+        );
       });
     }
 
@@ -86,7 +118,11 @@ describe("kubernetes target: PlatformService", () => {
       );
       const pdb = single(built, K8S.pdb);
       assert.strictEqual(field(pdb.inputs.spec, "minAvailable"), 1, `${pdb.name}: minAvailable`);
-      assert.deepStrictEqual(field(pdb.inputs.spec, "selector"), field(deployment.inputs.spec, "selector"), `${pdb.name} guards other pods than ${deployment.name}`);
+      assert.deepStrictEqual(
+        field(pdb.inputs.spec, "selector"),
+        field(deployment.inputs.spec, "selector"),
+        `${pdb.name} guards other pods than ${deployment.name}`,
+      );
       checkSelection(built, K8S.deployment);
     });
 
@@ -104,7 +140,9 @@ describe("kubernetes target: PlatformService", () => {
       );
       const service = single(built, K8S.service);
       assert.ok(
-        (field(service.inputs.spec, "ports") as Json[]).some((port) => port.name === "http" && port.targetPort === "http"),
+        (field(service.inputs.spec, "ports") as Json[]).some(
+          (port) => port.name === "http" && port.targetPort === "http",
+        ),
         `${service.name} has no port named http for the Ingress`,
       );
     });
@@ -114,11 +152,19 @@ describe("kubernetes target: PlatformService", () => {
     it("keeps its fixed replica count and answers on / of the Ingress", async () => {
       const built = await deploy("prefect-server");
       const deployment = single(built, K8S.deployment);
-      assert.strictEqual(field(deployment.inputs.spec, "replicas"), 1, `${deployment.name}: without an autoscaler the count is the spec's`);
+      assert.strictEqual(
+        field(deployment.inputs.spec, "replicas"),
+        1,
+        `${deployment.name}: without an autoscaler the count is the spec's`,
+      );
       assert.strictEqual(ofKind(built, K8S.hpa).length, 0, "a service without autoscaling got an HPA");
       assert.strictEqual(ofKind(built, K8S.pdb).length, 0, "a service without minAvailable got a PodDisruptionBudget");
       const [rule] = field(single(built, K8S.ingress).inputs.spec, "rules") as Json[];
-      assert.strictEqual(field((field(rule, "http", "paths") as Json[])[0], "path"), "/", "prefect-server must answer at the Ingress root");
+      assert.strictEqual(
+        field((field(rule, "http", "paths") as Json[])[0], "path"),
+        "/",
+        "prefect-server must answer at the Ingress root",
+      );
       checkSelection(built, K8S.deployment);
     });
 
@@ -127,14 +173,22 @@ describe("kubernetes target: PlatformService", () => {
         const built = await deploy("prefect-server", {}, { serviceType });
         const service = single(built, K8S.service);
         assert.strictEqual(field(service.inputs.spec, "type"), serviceType, `${service.name}: type`);
-        assert.strictEqual(field(service.inputs.metadata, "annotations"), undefined, `${service.name}: no reason to skip waiting`);
+        assert.strictEqual(
+          field(service.inputs.metadata, "annotations"),
+          undefined,
+          `${service.name}: no reason to skip waiting`,
+        );
       });
     }
 
     it("does not wait for a LoadBalancer address that may never come", async () => {
       const built = await deploy("prefect-server", {}, { serviceType: "LoadBalancer" });
       const service = single(built, K8S.service);
-      assert.deepStrictEqual(field(service.inputs.metadata, "annotations"), { "pulumi.com/skipAwait": "true" }, `${service.name} would hang pulumi up without MetalLB`);
+      assert.deepStrictEqual(
+        field(service.inputs.metadata, "annotations"),
+        { "pulumi.com/skipAwait": "true" },
+        `${service.name} would hang pulumi up without MetalLB`,
+      );
     });
 
     it("answers any host when no ingress host is set, with the configured ingress class", async () => {
@@ -154,16 +208,30 @@ describe("kubernetes target: PlatformService", () => {
         const statefulSet = single(built, K8S.statefulSet);
         const service = single(built, K8S.service);
         assert.strictEqual(field(service.inputs.spec, "clusterIP"), "None", `${service.name} is not headless`);
-        assert.strictEqual(field(statefulSet.inputs.spec, "serviceName"), field(service.inputs.metadata, "name"), `${statefulSet.name} names another Service`);
+        assert.strictEqual(
+          field(statefulSet.inputs.spec, "serviceName"),
+          field(service.inputs.metadata, "name"),
+          `${statefulSet.name} names another Service`,
+        );
         const [template] = field(statefulSet.inputs.spec, "volumeClaimTemplates") as Json[];
         assert.deepStrictEqual(
-          [field(template, "metadata", "name"), field(template, "spec", "storageClassName"), field(template, "spec", "resources", "requests", "storage")],
+          [
+            field(template, "metadata", "name"),
+            field(template, "spec", "storageClassName"),
+            field(template, "spec", "resources", "requests", "storage"),
+          ],
           ["postgres-data", "microk8s-hostpath", "10Gi"],
           `${statefulSet.name}: claim template`,
         );
-        const mounts = field(podTemplateOf({ kind: "StatefulSet", spec: statefulSet.inputs.spec }), "spec", "containers") as Json[];
+        const mounts = field(
+          podTemplateOf({ kind: "StatefulSet", spec: statefulSet.inputs.spec }),
+          "spec",
+          "containers",
+        ) as Json[];
         assert.ok(
-          (mounts[0].volumeMounts as Json[]).some((mount) => mount.name === "postgres-data" && mount.mountPath === "/var/lib/postgresql/data"),
+          (mounts[0].volumeMounts as Json[]).some(
+            (mount) => mount.name === "postgres-data" && mount.mountPath === "/var/lib/postgresql/data",
+          ),
           `${statefulSet.name}: the claim is not mounted at the data directory`,
         );
         assert.deepStrictEqual(
@@ -183,7 +251,11 @@ describe("kubernetes target: PlatformService", () => {
     it("takes the storage class the database names over the default", async () => {
       const built = await deploy("postgres", { database: { storage: { storageClass: "fast-ssd" } } });
       const [template] = field(single(built, K8S.statefulSet).inputs.spec, "volumeClaimTemplates") as Json[];
-      assert.strictEqual(field(template, "spec", "storageClassName"), "fast-ssd", "the database's storage class was ignored");
+      assert.strictEqual(
+        field(template, "spec", "storageClassName"),
+        "fast-ssd",
+        "the database's storage class was ignored",
+      );
     });
   });
 });

@@ -22,11 +22,19 @@ async function deploy(overrides: Record<string, unknown>) {
 describe("kubernetes target: volume claims", () => {
   for (const protectStorage of [true, false]) {
     it(`claims data and models in every namespace that mounts them${protectStorage ? ", protected and kept" : ""}`, async () => {
-      const volumes = { data: { size: "50Gi", accessMode: "ReadWriteOnce" }, models: { size: "20Gi", accessMode: "ReadWriteOncePod", storageClass: "fast-ssd" } };
+      const volumes = {
+        data: { size: "50Gi", accessMode: "ReadWriteOnce" },
+        models: { size: "20Gi", accessMode: "ReadWriteOncePod", storageClass: "fast-ssd" },
+      };
       const built = await deploy({ protectStorage, volumes });
       const claims = ofKind(built, K8S.claim);
       assert.deepStrictEqual(
-        claims.map((claim) => `${String((claim.inputs.metadata as Json).namespace)}/${String((claim.inputs.metadata as Json).name)}`).sort(),
+        claims
+          .map(
+            (claim) =>
+              `${String((claim.inputs.metadata as Json).namespace)}/${String((claim.inputs.metadata as Json).name)}`,
+          )
+          .sort(),
         ["ml-executors/data", "ml-executors/models", "ml-platform/data", "ml-platform/models"],
         "claims per namespace",
       );
@@ -35,7 +43,11 @@ describe("kubernetes target: volume claims", () => {
         const spec = claim.inputs.spec as Json;
         assert.deepStrictEqual(
           [spec.accessModes, spec.storageClassName, (spec.resources as Json).requests],
-          [[volumes[name].accessMode], name === "models" ? "fast-ssd" : "microk8s-hostpath", { storage: volumes[name].size }],
+          [
+            [volumes[name].accessMode],
+            name === "models" ? "fast-ssd" : "microk8s-hostpath",
+            { storage: volumes[name].size },
+          ],
           `${claim.name}: access mode, storage class (the volume's own over the default) and size`,
         );
         assert.deepStrictEqual(
@@ -51,6 +63,9 @@ describe("kubernetes target: volume claims", () => {
     const built = await deploy({});
     const volumes = built.result;
     assert.strictEqual(volumes.fixedClaimName("ml-executors", "models"), "models");
-    assert.throws(() => volumes.fixedClaimName("ml-executors", "postgres-data"), /no claim in namespace "ml-executors"/);
+    assert.throws(
+      () => volumes.fixedClaimName("ml-executors", "postgres-data"),
+      /no claim in namespace "ml-executors"/,
+    );
   });
 });

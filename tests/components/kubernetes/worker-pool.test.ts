@@ -21,38 +21,68 @@ async function deploy(overrides: Record<string, unknown> = {}, clusterUid = "") 
         placement: testPlacement({ spec }),
         namespace: "ml-platform",
         executorNamespace: "ml-executors",
-        executors: { instance: spec.instance, executorNamespace: "ml-executors", claimName: (volume) => volume, gpuRuntimeClassName: "nvidia" },
+        executors: {
+          instance: spec.instance,
+          executorNamespace: "ml-executors",
+          claimName: (volume) => volume,
+          gpuRuntimeClassName: "nvidia",
+        },
         clusterUid,
       }),
   );
 }
 
-const envOf = (container: Json) => Object.fromEntries((container.env as Json[]).map((variable) => [variable.name, variable.value]));
+const envOf = (container: Json) =>
+  Object.fromEntries((container.env as Json[]).map((variable) => [variable.name, variable.value]));
 
 describe("kubernetes target: WorkerPool", () => {
   it("grants exactly what Prefect's kubernetes worker needs, in the executor namespace only", async () => {
     const built = await deploy();
     const role = single(built, K8S.role);
-    assert.strictEqual(field(role.inputs.metadata, "namespace"), "ml-executors", `${role.name} is not in the executor namespace`);
+    assert.strictEqual(
+      field(role.inputs.metadata, "namespace"),
+      "ml-executors",
+      `${role.name} is not in the executor namespace`,
+    );
     assert.deepStrictEqual(
       role.inputs.rules,
       [
         { apiGroups: [""], resources: ["pods", "pods/log", "pods/status", "events"], verbs: ["get", "watch", "list"] },
-        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        {
+          apiGroups: ["batch"],
+          resources: ["jobs"],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
       ],
       `${role.name}: rules`,
     );
-    assert.strictEqual(ofKind(built, K8S.clusterRole).length + ofKind(built, K8S.clusterRoleBinding).length, 0, "the worker got cluster-wide rights");
+    assert.strictEqual(
+      ofKind(built, K8S.clusterRole).length + ofKind(built, K8S.clusterRoleBinding).length,
+      0,
+      "the worker got cluster-wide rights",
+    );
     const binding = single(built, K8S.roleBinding);
     const account = single(built, K8S.serviceAccount);
-    assert.strictEqual(field(binding.inputs.metadata, "namespace"), "ml-executors", `${binding.name} is not in the executor namespace`);
-    assert.deepStrictEqual(binding.inputs.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: field(role.inputs.metadata, "name") }, `${binding.name}: roleRef`);
+    assert.strictEqual(
+      field(binding.inputs.metadata, "namespace"),
+      "ml-executors",
+      `${binding.name} is not in the executor namespace`,
+    );
+    assert.deepStrictEqual(
+      binding.inputs.roleRef,
+      { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: field(role.inputs.metadata, "name") },
+      `${binding.name}: roleRef`,
+    );
     assert.deepStrictEqual(
       binding.inputs.subjects,
       [{ kind: "ServiceAccount", name: field(account.inputs.metadata, "name"), namespace: "ml-platform" }],
       `${binding.name} binds someone other than the worker's account`,
     );
-    assert.strictEqual(account.inputs.automountServiceAccountToken, false, `${account.name}: tokens must be opted into`);
+    assert.strictEqual(
+      account.inputs.automountServiceAccountToken,
+      false,
+      `${account.name}: tokens must be opted into`,
+    );
   });
 
   for (const [replicas, maxConcurrentRuns] of [
@@ -67,9 +97,16 @@ describe("kubernetes target: WorkerPool", () => {
       const [worker] = pod.containers as Json[];
       const command = worker.command as string[];
       assert.deepStrictEqual(command.slice(0, 3), ["prefect", "worker", "start"], `${deployment.name}: not a worker`);
-      assert.deepStrictEqual(command.slice(-2), ["--type", "kubernetes"], `${deployment.name}: not a kubernetes-type worker`);
+      assert.deepStrictEqual(
+        command.slice(-2),
+        ["--type", "kubernetes"],
+        `${deployment.name}: not a kubernetes-type worker`,
+      );
       const limit = Number(command[command.indexOf("--limit") + 1]);
-      assert.ok(limit * replicas <= maxConcurrentRuns && limit >= 1, `${deployment.name}: --limit ${limit} x ${replicas} workers exceeds ${maxConcurrentRuns}`);
+      assert.ok(
+        limit * replicas <= maxConcurrentRuns && limit >= 1,
+        `${deployment.name}: --limit ${limit} x ${replicas} workers exceeds ${maxConcurrentRuns}`,
+      );
       assert.deepStrictEqual(restrictedViolations(pod), [], `${deployment.name}: pod breaks the restricted profile`);
       assert.deepStrictEqual(
         [pod.automountServiceAccountToken, pod.serviceAccountName],
@@ -83,8 +120,16 @@ describe("kubernetes target: WorkerPool", () => {
     const built = await deploy({}, "5b0e3c1a-0000-4000-8000-000000000001");
     const [worker] = field(single(built, K8S.deployment).inputs.spec, "template", "spec", "containers") as Json[];
     const env = envOf(worker);
-    assert.strictEqual(env.PREFECT_KUBERNETES_CLUSTER_UID, "5b0e3c1a-0000-4000-8000-000000000001", "the configured cluster UID is not passed on");
-    assert.strictEqual(env.PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES, "ml-executors", "the worker would watch Jobs cluster-wide");
+    assert.strictEqual(
+      env.PREFECT_KUBERNETES_CLUSTER_UID,
+      "5b0e3c1a-0000-4000-8000-000000000001",
+      "the configured cluster UID is not passed on",
+    );
+    assert.strictEqual(
+      env.PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES,
+      "ml-executors",
+      "the worker would watch Jobs cluster-wide",
+    );
     assert.strictEqual(ofKind(built, K8S.namespace).length, 0, "kube-system was read although the UID is configured");
   });
 
@@ -105,29 +150,58 @@ describe("kubernetes target: WorkerPool", () => {
     const [register] = pod.initContainers as Json[];
     const script = (register.command as string[]).join(" ");
     const env = envOf(register);
-    assert.match(script, /prefect work-pool create "\$WORK_POOL_NAME" --type "\$WORK_POOL_TYPE" --base-job-template "\$WORK_POOL_TEMPLATE" --overwrite/, "the pool is not created from the template");
-    assert.match(script, /prefect work-pool set-concurrency-limit "\$WORK_POOL_NAME" "\$WORK_POOL_CONCURRENCY_LIMIT"/, "the pool is not capped as a whole");
+    assert.match(
+      script,
+      /prefect work-pool create "\$WORK_POOL_NAME" --type "\$WORK_POOL_TYPE" --base-job-template "\$WORK_POOL_TEMPLATE" --overwrite/,
+      "the pool is not created from the template",
+    );
+    assert.match(
+      script,
+      /prefect work-pool set-concurrency-limit "\$WORK_POOL_NAME" "\$WORK_POOL_CONCURRENCY_LIMIT"/,
+      "the pool is not capped as a whole",
+    );
     assert.deepStrictEqual(
       [env.WORK_POOL_NAME, env.WORK_POOL_TYPE, env.WORK_POOL_CONCURRENCY_LIMIT],
       [specWith().executorPools[0].workPool, "kubernetes", String(specWith().executorPools[0].maxConcurrentRuns)],
       "registration settings",
     );
-    assert.strictEqual(env.PREFECT_API_URL, "http://prefect-server.ml-platform.svc.cluster.local:4200/api", "registration does not reach the server");
+    assert.strictEqual(
+      env.PREFECT_API_URL,
+      "http://prefect-server.ml-platform.svc.cluster.local:4200/api",
+      "registration does not reach the server",
+    );
     const configMap = single(built, K8S.configMap);
     const templateText = (configMap.inputs.data as Record<string, string>)[TEMPLATE_FILE];
     assert.ok(templateText, `${configMap.name} does not hold ${TEMPLATE_FILE}`);
-    assert.strictEqual(JSON.parse(templateText).job_configuration.namespace, "ml-executors", `${configMap.name}: template for the wrong namespace`);
-    const templateVolume = (pod.volumes as Json[]).find((volume) => field(volume, "configMap", "name") === field(configMap.inputs.metadata, "name"));
+    assert.strictEqual(
+      JSON.parse(templateText).job_configuration.namespace,
+      "ml-executors",
+      `${configMap.name}: template for the wrong namespace`,
+    );
+    const templateVolume = (pod.volumes as Json[]).find(
+      (volume) => field(volume, "configMap", "name") === field(configMap.inputs.metadata, "name"),
+    );
     assert.ok(templateVolume, "the template ConfigMap is not mounted");
     const mount = (register.volumeMounts as Json[]).find((candidate) => candidate.name === templateVolume.name);
-    assert.strictEqual(`${String(mount?.mountPath)}/${TEMPLATE_FILE}`, env.WORK_POOL_TEMPLATE, "registration reads the template from elsewhere");
+    assert.strictEqual(
+      `${String(mount?.mountPath)}/${TEMPLATE_FILE}`,
+      env.WORK_POOL_TEMPLATE,
+      "registration reads the template from elsewhere",
+    );
     assert.strictEqual(mount?.readOnly, true, "the template mount is writable");
-    assert.deepStrictEqual(restrictedViolations(pod), [], `${deployment.name}: the registration step breaks the restricted profile`);
+    assert.deepStrictEqual(
+      restrictedViolations(pod),
+      [],
+      `${deployment.name}: the registration step breaks the restricted profile`,
+    );
   });
 
   it("starts workers only once their rights exist", async () => {
     const built = await deploy();
     const deployment = single(built, K8S.deployment);
-    assert.ok((await dependencyNames(built, deployment)).includes(single(built, K8S.roleBinding).name), `${deployment.name} may start before its RoleBinding`);
+    assert.ok(
+      (await dependencyNames(built, deployment)).includes(single(built, K8S.roleBinding).name),
+      `${deployment.name} may start before its RoleBinding`,
+    );
   });
 });

@@ -188,11 +188,17 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
       });
     }
 
-    it("refuses the throwaway local backend in CI", async () => {
+    it("warns in CI that the local backend's state lives only as long as the checkout, and goes on", async () => {
       const run = harness({ CI: "true", PULUMI_CONFIG_PASSPHRASE: "x" });
-      assert.strictEqual(await runAutomation(["up", "dev"], run.deps), 1);
-      assert.match(run.stderr(), /PULUMI_BACKEND_URL is not set/);
-      assert.deepStrictEqual(run.opened, []);
+      assert.strictEqual(await runAutomation(["up", "dev"], run.deps), 0, run.stderr());
+      assert.match(
+        run.stderr(),
+        /CI is set but PULUMI_BACKEND_URL is not, so the stack's state lives in \.pulumi-state\/ of this checkout/,
+      );
+      assert.strictEqual(
+        run.opened[0].envVars.PULUMI_BACKEND_URL,
+        pathToFileURL(path.join(run.projectDir, ".pulumi-state")).href,
+      );
     });
   });
 
