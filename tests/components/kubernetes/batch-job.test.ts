@@ -175,6 +175,35 @@ describe("kubernetes target: BatchJob", () => {
     );
   });
 
+  it("still tells an unguarded job its run id", async () => {
+    const spec = specWith();
+    const [training] = spec.jobs;
+    const mounts = training.container.mounts.map((mount) => ({ ...mount, readOnly: true }));
+    const job = { ...training, container: { ...training.container, mounts } };
+    const built = await build(
+      () =>
+        new BatchJob("training", {
+          job,
+          instance: spec.instance,
+          placement: testPlacement({ spec }),
+          namespace: "ml-platform",
+        }),
+    );
+    const created = single(built, K8S.job);
+    const [container] = field(created.inputs.spec, "template", "spec", "containers") as Json[];
+    assert.deepStrictEqual(
+      container.command,
+      training.container.command,
+      `${created.name}: a job without markers must run as given`,
+    );
+    const runId = (container.env as Json[]).find((variable) => variable.name === RUN_ID_VARIABLE);
+    assert.strictEqual(
+      runId?.value,
+      field(created.inputs.metadata, "annotations", "ml-platform/run-id"),
+      `${created.name}: no run id for the trainer`,
+    );
+  });
+
   it("runs on GPUs when the config enables them", async () => {
     const built = await deploy({ training: { gpu: { enabled: true, count: 1 } }, kubernetes: { gpuSupport: true } });
     const pod = field(single(built, K8S.job).inputs.spec, "template", "spec") as Json;

@@ -216,8 +216,3 @@ export function testPlacement(
     gpuRuntimeClassName: options.gpuRuntimeClassName ?? "nvidia",
   };
 }
-
-/** Resolves every Output inside a value built by the code under test (e.g. a pod spec). */
-export async function resolved<T>(value: T): Promise<unknown> {
-  return promiseOf(pulumi.output(value) as pulumi.Output<unknown>);
-}

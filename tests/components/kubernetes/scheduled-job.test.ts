@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { RUN_ID_VARIABLE } from "../../../components/kubernetes/run-once";
 import { ScheduledJob } from "../../../components/kubernetes/scheduled-job";
 import { build, K8S, single, specWith, testPlacement } from "./harness";
 import { podTemplateOf, restrictedViolations } from "./pod-rules";
@@ -88,6 +89,12 @@ describe("kubernetes target: ScheduledJob", () => {
       container.command,
       neutral.command,
       `${cronJob.name}: a scheduled retraining must train, not skip as a repeated run would`,
+    );
+    const runId = (container.env as Json[]).find((variable) => variable.name === RUN_ID_VARIABLE);
+    assert.deepStrictEqual(
+      runId?.valueFrom,
+      { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } },
+      `${cronJob.name}: the completions of one scheduled run must share a run id (its Job's name)`,
     );
   });
 });
