@@ -22,7 +22,11 @@ export interface PlatformEndpoints {
   retraining: string;
 }
 
-export type DeployPlatform = (name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) => PlatformEndpoints;
+export type DeployPlatform = (
+  name: string,
+  args: TargetArgs,
+  opts?: pulumi.ComponentResourceOptions,
+) => PlatformEndpoints;
 
 /**
  * Loaded lazily so that each stack loads only its own provider SDK: the dev

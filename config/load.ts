@@ -46,9 +46,10 @@ export function decodeProjectConfig(flat: Record<string, string>): Record<string
     const separator = fullKey.indexOf(":");
     if (fullKey.slice(0, separator) !== CONFIG_NAMESPACE) continue;
     const key = fullKey.slice(separator + 1);
-    raw[key] = key in PLATFORM_SCALAR_KEYS
-      ? decodeScalar(key as keyof typeof PLATFORM_SCALAR_KEYS, text)
-      : decodeStructured(text);
+    raw[key] =
+      key in PLATFORM_SCALAR_KEYS
+        ? decodeScalar(key as keyof typeof PLATFORM_SCALAR_KEYS, text)
+        : decodeStructured(text);
   }
   return raw;
 }

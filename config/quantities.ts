@@ -25,9 +25,7 @@ export const MEMORY_QUANTITY_RULE = 'a memory quantity such as "512Mi" or "2Gi"'
 /** Millicores in a CPU quantity, or undefined when it is not one. */
 export function parseCpuMillis(quantity: string): number | undefined {
   if (!CPU_PATTERN.test(quantity)) return undefined;
-  return quantity.endsWith("m")
-    ? Number(quantity.slice(0, -1))
-    : Math.round(Number(quantity) * 1000);
+  return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) : Math.round(Number(quantity) * 1000);
 }
 
 /** Bytes in a memory quantity, or undefined when it is not one. */

@@ -33,7 +33,8 @@ const name = z
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and '-', at most 63");
 const port = z.number().int().min(1, "must be a port from 1 to 65535").max(65535, "must be a port from 1 to 65535");
 const count = (max: number) => z.number().int().min(1, "must be at least 1").max(max, `must be at most ${max}`);
-const seconds = (max: number) => z.number().int().min(1, "must be at least 1 second").max(max, `must be at most ${max} seconds`);
+const seconds = (max: number) =>
+  z.number().int().min(1, "must be at least 1 second").max(max, `must be at most ${max} seconds`);
 
 const resources = (defaults: { cpu: string; memory: string }) =>
   z
@@ -100,7 +101,9 @@ export const platformConfigSchema = z.strictObject({
   server: z
     .strictObject({
       /** The address a browser uses to reach the Prefect UI (PREFECT_UI_API_URL is this plus /api). */
-      publicUrl: z.url({ message: "must be an http(s) URL the user's browser reaches" }).default("http://127.0.0.1:4200"),
+      publicUrl: z
+        .url({ message: "must be an http(s) URL the user's browser reaches" })
+        .default("http://127.0.0.1:4200"),
       resources: resources({ cpu: "500m", memory: "1Gi" }),
     })
     .prefault({}),
@@ -151,9 +154,7 @@ export const platformConfigSchema = z.strictObject({
       ttlSecondsAfterFinished: seconds(30 * 86400).default(86400),
       /** Training passes over the data; handed to the trainer as --epochs. */
       epochs: count(10000).default(200),
-      gpu: z
-        .strictObject({ enabled: z.boolean().default(false), count: count(8).default(1) })
-        .prefault({}),
+      gpu: z.strictObject({ enabled: z.boolean().default(false), count: count(8).default(1) }).prefault({}),
       resources: resources({ cpu: "1", memory: "1Gi" }),
     })
     .prefault({}),

@@ -14,9 +14,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-export type ValidationResult =
-  | { ok: true; config: PlatformConfig }
-  | { ok: false; problems: ConfigProblem[] };
+export type ValidationResult = { ok: true; config: PlatformConfig } | { ok: false; problems: ConfigProblem[] };
 
 function keyPath(path: ReadonlyArray<PropertyKey>): string {
   const [top, ...rest] = path.map(String);
@@ -86,7 +84,12 @@ function schemaProblems(error: z.ZodError): ConfigProblem[] {
       return [{ key: keyPath(issue.path), message: `must be ${expected}` }];
     }
     if (issue.code === "invalid_value" && "values" in issue) {
-      return [{ key: keyPath(issue.path), message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+      return [
+        {
+          key: keyPath(issue.path),
+          message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+        },
+      ];
     }
     return [{ key: keyPath(issue.path), message: issue.message }];
   });
@@ -96,7 +99,10 @@ function resourceProblems(path: string[], resources: ResourcesConfig): ConfigPro
   const problems: ConfigProblem[] = [];
   const { requests, limits } = resources;
   if ((parseCpuMillis(requests.cpu) ?? 0) > (parseCpuMillis(limits.cpu) ?? 0)) {
-    problems.push({ key: keyPath([...path, "requests", "cpu"]), message: `request ${requests.cpu} exceeds the limit ${limits.cpu}` });
+    problems.push({
+      key: keyPath([...path, "requests", "cpu"]),
+      message: `request ${requests.cpu} exceeds the limit ${limits.cpu}`,
+    });
   }
   if ((parseMemoryBytes(requests.memory) ?? 0) > (parseMemoryBytes(limits.memory) ?? 0)) {
     problems.push({
@@ -136,23 +142,38 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     needs: [["serving", "autoscaling"]],
     check: ({ serving: { autoscaling } }, add) => {
       if (autoscaling.minReplicas > autoscaling.maxReplicas) {
-        add(["serving", "autoscaling", "minReplicas"], `${autoscaling.minReplicas} exceeds maxReplicas ${autoscaling.maxReplicas}`);
+        add(
+          ["serving", "autoscaling", "minReplicas"],
+          `${autoscaling.minReplicas} exceeds maxReplicas ${autoscaling.maxReplicas}`,
+        );
       }
     },
   },
   {
-    needs: [["training", "parallelism"], ["training", "completions"]],
+    needs: [
+      ["training", "parallelism"],
+      ["training", "completions"],
+    ],
     check: ({ training }, add) => {
       if (training.parallelism > training.completions) {
-        add(["training", "parallelism"], `${training.parallelism} exceeds completions ${training.completions}; the extra pods would idle`);
+        add(
+          ["training", "parallelism"],
+          `${training.parallelism} exceeds completions ${training.completions}; the extra pods would idle`,
+        );
       }
     },
   },
   {
-    needs: [["worker", "replicas"], ["worker", "maxConcurrentRuns"]],
+    needs: [
+      ["worker", "replicas"],
+      ["worker", "maxConcurrentRuns"],
+    ],
     check: ({ worker }, add) => {
       if (worker.replicas > worker.maxConcurrentRuns) {
-        add(["worker", "replicas"], `${worker.replicas} workers exceed maxConcurrentRuns ${worker.maxConcurrentRuns}; each worker needs room for one run`);
+        add(
+          ["worker", "replicas"],
+          `${worker.replicas} workers exceed maxConcurrentRuns ${worker.maxConcurrentRuns}; each worker needs room for one run`,
+        );
       }
     },
   },
@@ -164,7 +185,10 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     needs: [["target"], ["docker", "serverHostPort"], ["docker", "servingHostPort"]],
     check: ({ target, docker }, add) => {
       if (target === "docker" && docker.serverHostPort === docker.servingHostPort) {
-        add(["docker", "servingHostPort"], `${docker.servingHostPort} is already docker.serverHostPort; host ports must differ`);
+        add(
+          ["docker", "servingHostPort"],
+          `${docker.servingHostPort} is already docker.serverHostPort; host ports must differ`,
+        );
       }
     },
   },
@@ -173,10 +197,16 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     check: ({ target, training, docker, kubernetes }, add) => {
       if (!training.gpu.enabled) return;
       if (target === "docker" && !docker.gpuSupport) {
-        add(["training", "gpu", "enabled"], "requests a GPU but docker.gpuSupport is false; enable it once the host has the NVIDIA container runtime");
+        add(
+          ["training", "gpu", "enabled"],
+          "requests a GPU but docker.gpuSupport is false; enable it once the host has the NVIDIA container runtime",
+        );
       }
       if (target === "kubernetes" && !kubernetes.gpuSupport) {
-        add(["training", "gpu", "enabled"], "requests a GPU but kubernetes.gpuSupport is false; enable the cluster's GPU addon and set it to true");
+        add(
+          ["training", "gpu", "enabled"],
+          "requests a GPU but kubernetes.gpuSupport is false; enable the cluster's GPU addon and set it to true",
+        );
       }
     },
   },
@@ -184,7 +214,10 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
     check: ({ target, kubeconfig, kubernetes }, add) => {
       if (target === "kubernetes" && kubeconfig === "" && kubernetes.kubeconfigPath === "") {
-        add(["kubeconfig"], "the kubernetes target needs a kubeconfig: set ml-platform:kubeconfig (--secret) or kubernetes.kubeconfigPath; the ambient kubeconfig is never used");
+        add(
+          ["kubeconfig"],
+          "the kubernetes target needs a kubeconfig: set ml-platform:kubeconfig (--secret) or kubernetes.kubeconfigPath; the ambient kubeconfig is never used",
+        );
       }
     },
   },

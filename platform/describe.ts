@@ -272,11 +272,20 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
     maxConcurrentRuns: worker.maxConcurrentRuns,
     worker: {
       image: config.images.prefectWorker,
-      command: ["prefect", "worker", "start", "--pool", worker.workPool, "--limit", String(perWorkerLimit), "--with-healthcheck"],
+      command: [
+        "prefect",
+        "worker",
+        "start",
+        "--pool",
+        worker.workPool,
+        "--limit",
+        String(perWorkerLimit),
+        "--with-healthcheck",
+      ],
       env: {
         PREFECT_HOME: "/var/lib/prefect",
-      // The image has no home for the unprivileged user; keep caches on a writable path.
-      HOME: "/var/lib/prefect",
+        // The image has no home for the unprivileged user; keep caches on a writable path.
+        HOME: "/var/lib/prefect",
         PREFECT_WORKER_WEBSERVER_HOST: "0.0.0.0",
         PREFECT_WORKER_WEBSERVER_PORT: String(WORKER_HEALTH_PORT),
       },

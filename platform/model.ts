@@ -109,10 +109,7 @@ export interface ContainerSpec {
 }
 
 /** Who may open connections to a service. */
-export type Peer =
-  | { kind: "workload"; name: string }
-  | { kind: "executors"; pool: string }
-  | { kind: "ingress" };
+export type Peer = { kind: "workload"; name: string } | { kind: "executors"; pool: string } | { kind: "ingress" };
 
 export interface PublicEndpoint {
   /** The port published to users. */
@@ -229,10 +226,7 @@ export interface SecretSpec {
   derived: Record<string, TemplatePart[]>;
 }
 
-export type TemplatePart =
-  | { literal: string }
-  | { secretKey: string }
-  | { serviceHost: string };
+export type TemplatePart = { literal: string } | { secretKey: string } | { serviceHost: string };
 
 export type Workload = ServiceSpec | JobSpec | ScheduledJobSpec | ExecutorPoolSpec;
 

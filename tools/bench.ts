@@ -38,16 +38,23 @@ function median(values: number[]): number {
 /** Which SDK modules the stack's render asks for (and which SDK packages end up loaded). */
 export function traceSdkModules(stack: string, outDir: string): SdkTrace {
   const traceFile = path.join(outDir, `${stack}-sdk.json`);
-  run(["--require", TRACE_HOOK, RENDER_CLI, "--stack", stack, "--out", outDir], { ...process.env, ML_PLATFORM_SDK_TRACE: traceFile });
+  run(["--require", TRACE_HOOK, RENDER_CLI, "--stack", stack, "--out", outDir], {
+    ...process.env,
+    ML_PLATFORM_SDK_TRACE: traceFile,
+  });
   return JSON.parse(fs.readFileSync(traceFile, "utf8")) as SdkTrace;
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, stack: { type: "string", multiple: true } } });
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: "5" }, stack: { type: "string", multiple: true } },
+  });
   const runs = Math.max(1, Number(values.runs));
   const stacks = values.stack ?? ["dev", "prod"];
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-bench-"));
-  console.log(`median of ${runs} fresh processes per measurement (node ${process.version}, ${os.cpus().length} cores)\n`);
+  console.log(
+    `median of ${runs} fresh processes per measurement (node ${process.version}, ${os.cpus().length} cores)\n`,
+  );
   console.log("stack  sdk-only ms  render ms  ratio  goal   sdk modules");
   let worst = 0;
   for (const stack of stacks) {
@@ -57,7 +64,9 @@ function main(): void {
     const render: number[] = [];
     for (let i = 0; i < runs; i++) {
       // Interleaved, so a slow moment of the machine hits both sides alike.
-      baseline.push(run(["-e", loadOnly], { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules") }));
+      baseline.push(
+        run(["-e", loadOnly], { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules") }),
+      );
       render.push(run([RENDER_CLI, "--stack", stack, "--out", outDir]));
     }
     const ratio = median(render) / median(baseline);

@@ -8,7 +8,9 @@ import Module from "module";
 
 const traceFile = process.env.ML_PLATFORM_SDK_TRACE;
 const requested = new Set<string>();
-const loadModule = (Module as unknown as { _load: (request: string, parent: NodeModule | undefined, isMain: boolean) => unknown })._load;
+const loadModule = (
+  Module as unknown as { _load: (request: string, parent: NodeModule | undefined, isMain: boolean) => unknown }
+)._load;
 
 (Module as unknown as { _load: typeof loadModule })._load = function (request, parent, isMain) {
   const fromProject = parent?.filename !== undefined && !parent.filename.includes(`${"node_modules"}`);
@@ -21,5 +23,8 @@ process.on("exit", () => {
   const loaded = Object.keys(require.cache)
     .map((file) => /node_modules[\\/](@pulumi[\\/][^\\/]+)[\\/]/.exec(file)?.[1]?.replace(/\\/g, "/"))
     .filter((name): name is string => name !== undefined);
-  fs.writeFileSync(traceFile, JSON.stringify({ requested: [...requested].sort(), packages: [...new Set(loaded)].sort() }));
+  fs.writeFileSync(
+    traceFile,
+    JSON.stringify({ requested: [...requested].sort(), packages: [...new Set(loaded)].sort() }),
+  );
 });

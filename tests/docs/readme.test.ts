@@ -23,8 +23,11 @@ describe("README", () => {
         const owner = keyPath.slice(0, -1).join(".");
         const leaf = keyPath[keyPath.length - 1];
         // Resource blocks share one documented shape; the block itself must be listed.
-        if (keyPath.includes("resources")) return !readme.includes(`\`${keyPath.slice(0, keyPath.indexOf("resources") + 1).join(".")}`);
-        return owner === "" ? !readme.includes(`\`${leaf}\``) : !(readme.includes(`\`${owner}`) && readme.includes(leaf));
+        if (keyPath.includes("resources"))
+          return !readme.includes(`\`${keyPath.slice(0, keyPath.indexOf("resources") + 1).join(".")}`);
+        return owner === ""
+          ? !readme.includes(`\`${leaf}\``)
+          : !(readme.includes(`\`${owner}`) && readme.includes(leaf));
       })
       .map((keyPath) => keyPath.join("."));
     assert.deepStrictEqual(missing, [], `undocumented keys: ${missing.join(", ")}`);
@@ -36,12 +39,16 @@ describe("README", () => {
       .split("\n")
       .filter((line) => line.trim() !== "" && !line.startsWith("#") && !/^(set|cd) /.test(line))
       .pop();
-    const readmeCommands = shellBlocks(readme).flatMap((block) => block.split("\n").filter((line) => line && !line.startsWith("#")));
+    const readmeCommands = shellBlocks(readme).flatMap((block) =>
+      block.split("\n").filter((line) => line && !line.startsWith("#")),
+    );
     assert.ok(ciCommand && readmeCommands.includes(ciCommand), `README has no command "${ciCommand}"`);
   });
 
   it("gives a main-job command that installs and runs the dev stack through a script that exists", () => {
-    const scripts = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
     const main = shellBlocks(readme)
       .flatMap((block) => block.split("\n"))
       .find((line) => /^npm ci && npm run up -- dev$/.test(line));

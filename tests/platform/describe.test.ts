@@ -27,9 +27,20 @@ describe("the target-neutral platform description", () => {
   const dev = describePlatform(configFrom({}), "dev");
 
   it("names every part of the platform", () => {
-    assert.deepStrictEqual(workloads(dev).map((w) => w.name).sort(), Object.values(WORKLOAD_NAMES).sort());
-    assert.deepStrictEqual(dev.volumes.map((v) => v.name), ["data", "models"]);
-    assert.deepStrictEqual(dev.secrets.map((s) => s.name), ["postgres"]);
+    assert.deepStrictEqual(
+      workloads(dev)
+        .map((w) => w.name)
+        .sort(),
+      Object.values(WORKLOAD_NAMES).sort(),
+    );
+    assert.deepStrictEqual(
+      dev.volumes.map((v) => v.name),
+      ["data", "models"],
+    );
+    assert.deepStrictEqual(
+      dev.secrets.map((s) => s.name),
+      ["postgres"],
+    );
   });
 
   it("describes the same platform whichever target the config selects", () => {
@@ -43,7 +54,8 @@ describe("the target-neutral platform description", () => {
       assert.ok(container.resources.limits.cpu && container.resources.limits.memory, `${name} has no limits`);
       assert.notStrictEqual(container.user.uid, 0, `${name} runs as root`);
       assert.match(container.image, /:[\w.-]+$/, `${name} image ${container.image} has no tag`);
-      if (container.readOnlyRootFilesystem) assert.ok(container.writablePaths.includes("/tmp"), `${name} has no writable /tmp`);
+      if (container.readOnlyRootFilesystem)
+        assert.ok(container.writablePaths.includes("/tmp"), `${name} has no writable /tmp`);
     }
   });
 
@@ -51,7 +63,11 @@ describe("the target-neutral platform description", () => {
     for (const [name, container] of containers(dev)) {
       for (const [variable, value] of Object.entries(container.env)) {
         assert.doesNotMatch(value, /:\/\/[^/]*:[^@/]*@/, `${name} env ${variable} carries credentials in a URL`);
-        assert.doesNotMatch(variable, /PASSWORD|TOKEN|SECRET|CONNECTION_URL/, `${name} has secret-like variable ${variable} in plain env`);
+        assert.doesNotMatch(
+          variable,
+          /PASSWORD|TOKEN|SECRET|CONNECTION_URL/,
+          `${name} has secret-like variable ${variable} in plain env`,
+        );
       }
     }
     const server = dev.services.find((s) => s.name === WORKLOAD_NAMES.server);
@@ -66,11 +82,14 @@ describe("the target-neutral platform description", () => {
   it("checks the Prefect server's health and readiness on the documented endpoints", () => {
     const server = dev.services.find((s) => s.name === WORKLOAD_NAMES.server);
     const { startup, readiness, liveness } = server?.container.probes ?? {};
-    assert.deepStrictEqual([startup?.check, readiness?.check, liveness?.check], [
-      { kind: "http", path: "/api/health", port: "http" },
-      { kind: "http", path: "/api/ready", port: "http" },
-      { kind: "http", path: "/api/health", port: "http" },
-    ]);
+    assert.deepStrictEqual(
+      [startup?.check, readiness?.check, liveness?.check],
+      [
+        { kind: "http", path: "/api/health", port: "http" },
+        { kind: "http", path: "/api/ready", port: "http" },
+        { kind: "http", path: "/api/health", port: "http" },
+      ],
+    );
     assert.strictEqual(server?.container.env.PREFECT_UI_API_URL, "http://127.0.0.1:4200/api");
   });
 
@@ -92,7 +111,10 @@ describe("the target-neutral platform description", () => {
 
   it("asks for GPUs only when training enables them", () => {
     assert.strictEqual(dev.jobs[0].container.resources.gpus, 0);
-    const gpu = describePlatform(configFrom({ training: { gpu: { enabled: true, count: 2 } }, docker: { gpuSupport: true } }), "g");
+    const gpu = describePlatform(
+      configFrom({ training: { gpu: { enabled: true, count: 2 } }, docker: { gpuSupport: true } }),
+      "g",
+    );
     assert.strictEqual(gpu.jobs[0].container.resources.gpus, 2);
     assert.strictEqual(gpu.schedules[0].job.container.resources.gpus, 2);
   });

@@ -30,17 +30,28 @@ describe("the offline render", () => {
         const urns = new Set(render.resources.map((r) => r.urn));
         const stackUrn = `urn:pulumi:${stack}::ml-platform::pulumi:pulumi:Stack::ml-platform-${stack}`;
         for (const resource of render.resources) {
-          assert.deepStrictEqual(Object.keys(resource).sort(), ["inputs", "name", "options", "parent", "type", "urn"], resource.urn);
+          assert.deepStrictEqual(
+            Object.keys(resource).sort(),
+            ["inputs", "name", "options", "parent", "type", "urn"],
+            resource.urn,
+          );
           assert.deepStrictEqual(
             Object.keys(resource.options).sort(),
             ["deleteBeforeReplace", "dependsOn", "ignoreChanges", "protect", "retainOnDelete"],
             resource.urn,
           );
-          assert.ok(resource.parent === stackUrn || urns.has(resource.parent ?? ""), `${resource.urn} has unknown parent ${resource.parent}`);
-          for (const dependency of resource.options.dependsOn) assert.ok(urns.has(dependency), `${resource.urn} depends on unknown ${dependency}`);
+          assert.ok(
+            resource.parent === stackUrn || urns.has(resource.parent ?? ""),
+            `${resource.urn} has unknown parent ${resource.parent}`,
+          );
+          for (const dependency of resource.options.dependsOn)
+            assert.ok(urns.has(dependency), `${resource.urn} depends on unknown ${dependency}`);
         }
         for (const key of ["prefectUiUrl", "servingUrl", "workPool", "retraining"]) {
-          assert.ok(typeof render.outputs[key] === "string" && (render.outputs[key] as string).length > 0, `output ${key} is empty`);
+          assert.ok(
+            typeof render.outputs[key] === "string" && (render.outputs[key] as string).length > 0,
+            `output ${key} is empty`,
+          );
         }
       });
 
@@ -64,7 +75,10 @@ describe("the offline render", () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-trace-"));
     const dev = traceSdkModules("dev", outDir);
     const prod = traceSdkModules("prod", outDir);
-    assert.ok(!dev.packages.includes("@pulumi/kubernetes"), `dev loaded @pulumi/kubernetes: ${dev.packages.join(", ")}`);
+    assert.ok(
+      !dev.packages.includes("@pulumi/kubernetes"),
+      `dev loaded @pulumi/kubernetes: ${dev.packages.join(", ")}`,
+    );
     assert.ok(!prod.packages.includes("@pulumi/docker"), `prod loaded @pulumi/docker: ${prod.packages.join(", ")}`);
     assert.ok(dev.packages.includes("@pulumi/docker") && prod.packages.includes("@pulumi/kubernetes"));
     assert.ok(!prod.requested.includes("@pulumi/kubernetes"), "prod imports the whole @pulumi/kubernetes package");
@@ -73,7 +87,14 @@ describe("the offline render", () => {
   it("refuses a broken config with every problem, no stack trace and no files", () => {
     const run = renderConfig(
       "dev",
-      ["config:", "  ml-platform:serving:", "    replicas: -2", "    autoscaling: { minReplicas: 4, maxReplicas: 2 }", "  ml-platform:wrokers: {}", ""].join("\n"),
+      [
+        "config:",
+        "  ml-platform:serving:",
+        "    replicas: -2",
+        "    autoscaling: { minReplicas: 4, maxReplicas: 2 }",
+        "  ml-platform:wrokers: {}",
+        "",
+      ].join("\n"),
     );
     assert.notStrictEqual(run.status, 0);
     assert.match(run.stderr, /ml-platform:serving\.replicas: must be at least 1/);

@@ -8,7 +8,11 @@ import { RecordingMocks, RegisteredInputs } from "../../tools/render/mocks";
 export type { RegisteredInputs };
 
 /** Installs fresh mocks (and optional config) for the current test. */
-export function useMocks(stack = "test", config: Record<string, string> = {}, secretKeys: string[] = []): RecordingMocks {
+export function useMocks(
+  stack = "test",
+  config: Record<string, string> = {},
+  secretKeys: string[] = [],
+): RecordingMocks {
   const mocks = new RecordingMocks();
   pulumi.runtime.setMocks(mocks, "ml-platform", stack, false, "organization");
   pulumi.runtime.setAllConfig(config, secretKeys);

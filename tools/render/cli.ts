@@ -98,7 +98,9 @@ async function renderOne(
     }
     const written = writeRender(render, outDir);
     process.stdout.write(formatFindings(stack, findings));
-    process.stdout.write(`rendered ${stack}: ${render.resources.length} resources -> ${path.relative(process.cwd(), written) || "."}\n`);
+    process.stdout.write(
+      `rendered ${stack}: ${render.resources.length} resources -> ${path.relative(process.cwd(), written) || "."}\n`,
+    );
   } catch (error) {
     // RunErrors (a broken config, refused storage replacement) are the program's own verdicts: no stack trace.
     if (error instanceof StackFileError || pulumi.RunError.isInstance(error as Error)) fail((error as Error).message);
@@ -145,4 +147,6 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => fail(`render failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+main().catch((error: unknown) =>
+  fail(`render failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+);

@@ -47,7 +47,8 @@ function readYaml(file: string): Yaml {
     throw new StackFileError(`${file}: ${(error as Error).message}`);
   }
   if (document === null || document === undefined) return {};
-  if (typeof document !== "object" || Array.isArray(document)) throw new StackFileError(`${file}: must be a YAML mapping`);
+  if (typeof document !== "object" || Array.isArray(document))
+    throw new StackFileError(`${file}: must be a YAML mapping`);
   return document as Yaml;
 }
 

@@ -14,7 +14,14 @@ export function resourcesJson(render: Render): string {
     project,
     stack,
     target,
-    resources: resources.map(({ urn, type, name, parent, inputs, options }) => ({ urn, type, name, parent, inputs, options })),
+    resources: resources.map(({ urn, type, name, parent, inputs, options }) => ({
+      urn,
+      type,
+      name,
+      parent,
+      inputs,
+      options,
+    })),
     outputs,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
@@ -50,7 +57,10 @@ export function mermaidGraph(render: Render): string {
 export function manifestFileName(resource: RenderedResource): string {
   const metadata = (resource.inputs.metadata ?? {}) as { name?: string; namespace?: string };
   const parts = [String(resource.inputs.kind), metadata.namespace ?? "cluster", metadata.name ?? resource.name];
-  return `${parts.join("_").toLowerCase().replace(/[^a-z0-9_.-]/g, "-")}.yaml`;
+  return `${parts
+    .join("_")
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, "-")}.yaml`;
 }
 
 export function manifests(render: Render): Map<string, string> {
