@@ -222,6 +222,20 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     },
   },
   {
+    needs: [
+      ["kubernetes", "namespace"],
+      ["kubernetes", "executorNamespace"],
+    ],
+    check: ({ kubernetes }, add) => {
+      if (kubernetes.namespace === kubernetes.executorNamespace) {
+        add(
+          ["kubernetes", "executorNamespace"],
+          `"${kubernetes.executorNamespace}" is also kubernetes.namespace; executors need a namespace of their own for their quota and policies`,
+        );
+      }
+    },
+  },
+  {
     needs: [["target"], ["worker", "dockerSocket"]],
     check: ({ target, worker }, add) => {
       if (target !== "docker" && worker.dockerSocket) {

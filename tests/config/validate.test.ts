@@ -105,6 +105,11 @@ describe("stack config validation", () => {
     assert.match(problemFor(problems, "ml-platform:docker.servingHostPort").message, /must differ/);
   });
 
+  it("keeps executors in a namespace of their own", () => {
+    const problems = problemsOf({ kubernetes: { namespace: "ml", executorNamespace: "ml" } });
+    assert.match(problemFor(problems, "ml-platform:kubernetes.executorNamespace").message, /namespace of their own/);
+  });
+
   it("keeps the Docker-socket opt-in to the docker target", () => {
     const problems = problemsOf({ target: "kubernetes", kubeconfig: "x", worker: { dockerSocket: true } });
     problemFor(problems, "ml-platform:worker.dockerSocket");
