@@ -7,6 +7,7 @@
 import type {
   EnforcementLevel,
   Policies,
+  Policy,
   PolicyResourceOptions,
   ReportViolation,
   ResourceValidationArgs,
@@ -68,12 +69,19 @@ export function subjectOf(resource: EngineResource): PolicySubject {
   };
 }
 
-function resourcePolicy(rule: Rule, settings: PolicySettings, configSecrets: string[]): ResourceValidationPolicy {
+/** What a policy says about itself, the same for resource and stack rules. */
+function policyMetadata(rule: Rule, settings: PolicySettings): Policy {
   return {
     name: rule.name,
     description: rule.description,
     remediationSteps: rule.remediation,
     enforcementLevel: rule.enforcement(settings) as EnforcementLevel,
+  };
+}
+
+function resourcePolicy(rule: Rule, settings: PolicySettings, configSecrets: string[]): ResourceValidationPolicy {
+  return {
+    ...policyMetadata(rule, settings),
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
       const context: PolicyContext = { settings, resources: [], containsSecret: secretMatcher(configSecrets) };
       for (const message of rule.check(subjectOf(args), context)) report(message);
@@ -83,10 +91,7 @@ function resourcePolicy(rule: Rule, settings: PolicySettings, configSecrets: str
 
 function stackPolicy(rule: Rule, settings: PolicySettings, configSecrets: string[]): StackValidationPolicy {
   return {
-    name: rule.name,
-    description: rule.description,
-    remediationSteps: rule.remediation,
-    enforcementLevel: rule.enforcement(settings) as EnforcementLevel,
+    ...policyMetadata(rule, settings),
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       const resources = args.resources.map(subjectOf);
       const containsSecret = secretMatcher([...configSecrets, ...secretValuesOfStack(resources)]);

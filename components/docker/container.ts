@@ -246,6 +246,31 @@ export function deliverFiles(
   );
 }
 
+/** What every workload's containers are built from: who they are and how their files reach them. */
+export interface PreparedContainer {
+  identity: WorkloadIdentity;
+  plan: FilePlan;
+  /** Undefined when the container has no secrets or bundles to deliver. */
+  delivery: FileDelivery | undefined;
+}
+
+/**
+ * The first steps of every workload component: its labels' identity, the plan
+ * for its secrets and bundles, and their FileDelivery (`<name>-files`, a child
+ * of `parent`), created here so that every workload names and parents it alike.
+ */
+export function prepareContainer(
+  name: string,
+  container: ContainerSpec,
+  options: { workload: { name: string; component: string }; context: PlatformContext; parent: pulumi.Resource },
+): PreparedContainer {
+  const { workload, context, parent } = options;
+  const identity = { instance: context.instance, name: workload.name, component: workload.component };
+  const plan = filePlan(container, context);
+  const delivery = deliverFiles(`${name}-files`, container, plan, { identity, context, parent });
+  return { identity, plan, delivery };
+}
+
 /** Several lists of resources to wait for, as one. */
 export function allOf(...lists: pulumi.Input<pulumi.Resource[]>[]): pulumi.Output<pulumi.Resource[]> {
   return pulumi.all(lists).apply((resolved) => resolved.flat());

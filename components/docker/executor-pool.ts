@@ -18,8 +18,7 @@ import {
   budgetOf,
   ComputeBudget,
   containerDependencies,
-  deliverFiles,
-  filePlan,
+  prepareContainer,
 } from "./container";
 import { asResourceError, PlatformContext } from "./context";
 import { healthcheckFor, waitTimeoutSeconds } from "./probes";
@@ -81,14 +80,12 @@ export class DockerExecutorPool extends pulumi.ComponentResource {
     super("ml-platform:docker:ExecutorPool", name, {}, opts);
     try {
       const { spec, context } = args;
-      const identity = { instance: context.instance, name: spec.name, component: spec.component };
       const container = workerContainer(spec);
       const healthcheck = healthcheckFor(container);
       if (!healthcheck) throw new pulumi.ResourceError(`${spec.name} has no readiness or liveness probe`, this);
       if (spec.dockerSocket) pulumi.log.warn(DOCKER_SOCKET_WARNING, this);
 
-      const plan = filePlan(container, context);
-      const delivery = deliverFiles(`${name}-files`, container, plan, { identity, context, parent: this });
+      const { identity, plan, delivery } = prepareContainer(name, container, { workload: spec, context, parent: this });
       const extraMounts = executorMountsOnWorkers(spec);
       const bindMounts: docker.types.input.ContainerMount[] = spec.dockerSocket
         ? [{ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET }]

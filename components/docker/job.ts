@@ -17,7 +17,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { JobSpec } from "../../platform/model";
 import { withRetriesAndDeadline } from "./commands";
-import { allOf, baseContainerArgs, commandFor, containerDependencies, deliverFiles, filePlan } from "./container";
+import { allOf, baseContainerArgs, commandFor, containerDependencies, prepareContainer } from "./container";
 import { asResourceError, PlatformContext } from "./context";
 import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
 
@@ -88,9 +88,11 @@ export class DockerJob extends pulumi.ComponentResource {
     super("ml-platform:docker:Job", name, {}, opts);
     try {
       const { spec, context } = args;
-      const identity = { instance: context.instance, name: spec.name, component: spec.component };
-      const plan = filePlan(spec.container, context);
-      const delivery = deliverFiles(`${name}-files`, spec.container, plan, { identity, context, parent: this });
+      const { identity, plan, delivery } = prepareContainer(name, spec.container, {
+        workload: spec,
+        context,
+        parent: this,
+      });
       const command = commandFor(spec.container, plan, spec.name);
       if (!command) throw new pulumi.ResourceError(`${spec.name} has no command to run`, this);
       const id = runId(spec);

@@ -14,8 +14,7 @@ import {
   budgetOf,
   ComputeBudget,
   containerDependencies,
-  deliverFiles,
-  filePlan,
+  prepareContainer,
 } from "./container";
 import { asResourceError, PlatformContext } from "./context";
 import { readSchedulerScript, SCHEDULER_FILE } from "./scheduler-script";
@@ -151,10 +150,8 @@ export class DockerScheduledJob extends pulumi.ComponentResource {
     super("ml-platform:docker:ScheduledJob", name, {}, opts);
     try {
       const { spec, context } = args;
-      const identity = { instance: context.instance, name: spec.name, component: spec.component };
       const container = schedulerContainer(spec, args.schedulerScript ?? readSchedulerScript());
-      const plan = filePlan(container, context);
-      const delivery = deliverFiles(`${name}-files`, container, plan, { identity, context, parent: this });
+      const { identity, plan, delivery } = prepareContainer(name, container, { workload: spec, context, parent: this });
       const dependsOn = containerDependencies(args.after ?? [], container.mounts, context, delivery);
 
       this.scheduler = new docker.Container(

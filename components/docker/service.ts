@@ -10,7 +10,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec, VolumeMount } from "../../platform/model";
-import { baseContainerArgs, containerDependencies, deliverFiles, filePlan } from "./container";
+import { baseContainerArgs, containerDependencies, prepareContainer } from "./container";
 import { asResourceError, PlatformContext } from "./context";
 import { healthcheckFor, waitTimeoutSeconds } from "./probes";
 
@@ -78,7 +78,6 @@ export class DockerService extends pulumi.ComponentResource {
           this,
         );
       }
-      const identity = { instance: context.instance, name: spec.name, component: spec.component };
       const healthcheck = healthcheckFor(spec.container);
       if (!healthcheck) {
         throw new pulumi.ResourceError(
@@ -87,8 +86,11 @@ export class DockerService extends pulumi.ComponentResource {
         );
       }
 
-      const plan = filePlan(spec.container, context);
-      const delivery = deliverFiles(`${name}-files`, spec.container, plan, { identity, context, parent: this });
+      const { identity, plan, delivery } = prepareContainer(name, spec.container, {
+        workload: spec,
+        context,
+        parent: this,
+      });
       const extraMounts = stateMounts(spec);
       const dependsOn = containerDependencies(
         args.after ?? [],

@@ -8,7 +8,8 @@ import { Container, containersOf, PodTemplate, podTemplateOf } from "./kubernete
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isRecord, listAt, recordAt, stringAt, valueAt } from "./values";
 
-const RESTRICTED_VOLUME_TYPES = new Set([
+/** Volume types the restricted profile allows; exported so the tests check rendered pods against the same list. */
+export const RESTRICTED_VOLUME_TYPES: ReadonlySet<string> = new Set([
   "configMap",
   "csi",
   "downwardAPI",

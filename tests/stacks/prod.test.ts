@@ -24,6 +24,7 @@ import {
   restrictedViolations,
   selects,
 } from "../components/kubernetes/pod-rules";
+import { assertJobSettings, assertScheduleSettings } from "../components/kubernetes/job-settings";
 import { promiseOf } from "../support/mocks";
 import { renderStack, runRender } from "../support/render";
 
@@ -449,25 +450,7 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
       const jobs = ofKind("Job");
       assert.strictEqual(jobs.length, 1, "expected one Job");
       const [job] = jobs;
-      const spec = asRecord(job.spec);
-      const { training } = config;
-      assert.deepStrictEqual(
-        [
-          spec.parallelism,
-          spec.completions,
-          spec.backoffLimit,
-          spec.activeDeadlineSeconds,
-          spec.ttlSecondsAfterFinished,
-        ],
-        [
-          training.parallelism,
-          training.completions,
-          training.backoffLimit,
-          training.activeDeadlineSeconds,
-          training.ttlSecondsAfterFinished,
-        ],
-        `${describe_(job)} settings`,
-      );
+      assertJobSettings(asRecord(job.spec), config.training, `${describe_(job)} settings`);
       assert.strictEqual(
         asRecord(metadataOf(job).annotations)["pulumi.com/replaceUnready"],
         "true",
@@ -477,27 +460,7 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
 
     it("retrains on the stack's schedule in UTC, one run at a time", () => {
       const [cronJob] = ofKind("CronJob");
-      const spec = asRecord(cronJob.spec);
-      const { retraining } = config;
-      assert.deepStrictEqual(
-        [
-          spec.schedule,
-          spec.timeZone,
-          spec.concurrencyPolicy,
-          spec.startingDeadlineSeconds,
-          spec.successfulJobsHistoryLimit,
-          spec.failedJobsHistoryLimit,
-        ],
-        [
-          retraining.schedule,
-          "Etc/UTC",
-          "Forbid",
-          retraining.startingDeadlineSeconds,
-          retraining.successfulJobsHistoryLimit,
-          retraining.failedJobsHistoryLimit,
-        ],
-        `${describe_(cronJob)} settings`,
-      );
+      assertScheduleSettings(asRecord(cronJob.spec), config.retraining, `${describe_(cronJob)} settings`);
     });
   });
 

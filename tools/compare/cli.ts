@@ -4,9 +4,9 @@
  * Shows, workload by workload, where two stacks differ. Exit status: 0 done,
  * 1 a stack's config is missing or invalid, 2 usage.
  */
-import { parseArgs } from "util";
 import { ConfigError } from "../../config/load";
 import { projectRoot } from "../../platform/project-root";
+import { checkStackNames, outputFormat, parseCommandLine, reportUsageError, UsageError } from "../command-line";
 import { StackFileError } from "../render/stack-config";
 import { compareFacts, comparisonMarkdown, comparisonText } from "./compare";
 import { workloadFacts } from "./facts";
@@ -15,27 +15,16 @@ import { describeStack, StackDescriptionError } from "./load";
 const USAGE = `usage: npm run compare -- <stackA> <stackB> [--all] [--format text|markdown]
   --all     show every property, not only those that differ`;
 
-class UsageError extends Error {}
-
 function parseOptions(argv: string[]): { a: string; b: string; all: boolean; format: "text" | "markdown" } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { all: { type: "boolean", default: false }, format: { type: "string", default: "text" } },
-      allowPositionals: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { positionals, values } = parsed;
+  const { positionals, values } = parseCommandLine({
+    args: argv,
+    options: { all: { type: "boolean", default: false }, format: { type: "string", default: "text" } },
+    allowPositionals: true,
+  });
   if (positionals.length !== 2) throw new UsageError(`expected two stacks, got ${positionals.length}`);
-  if (values.format !== "text" && values.format !== "markdown") {
-    throw new UsageError(`--format must be text or markdown, not "${values.format}"`);
-  }
-  for (const stack of positionals)
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`"${stack}" is not a stack name`);
-  return { a: positionals[0], b: positionals[1], all: values.all ?? false, format: values.format };
+  const format = outputFormat(values.format);
+  checkStackNames(positionals);
+  return { a: positionals[0], b: positionals[1], all: values.all ?? false, format };
 }
 
 function main(argv: string[]): number {
@@ -43,8 +32,7 @@ function main(argv: string[]): number {
   try {
     options = parseOptions(argv);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    return reportUsageError(error as Error, USAGE);
   }
   try {
     const root = projectRoot();

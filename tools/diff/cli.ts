@@ -7,8 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { projectRoot } from "../../platform/project-root";
+import { checkStackNames, outputFormat, parseCommandLine, reportUsageError, UsageError } from "../command-line";
 import { BaseTreeError } from "./base-tree";
 import { formatMarkdown, COMMENT_MARKER } from "./format-markdown";
 import { formatText } from "./format-text";
@@ -38,41 +38,30 @@ interface CliOptions {
   fullDiffLink?: string;
 }
 
-class UsageError extends Error {}
 class HelpRequested extends Error {}
 
 function parseOptions(argv: string[], root: string): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        base: { type: "string" },
-        stack: { type: "string", multiple: true },
-        format: { type: "string", default: "text" },
-        "exit-code": { type: "boolean", default: false },
-        output: { type: "string" },
-        "full-output": { type: "string" },
-        "full-diff-link": { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
+  const { values } = parseCommandLine({
+    args: argv,
+    options: {
+      base: { type: "string" },
+      stack: { type: "string", multiple: true },
+      format: { type: "string", default: "text" },
+      "exit-code": { type: "boolean", default: false },
+      output: { type: "string" },
+      "full-output": { type: "string" },
+      "full-diff-link": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    allowPositionals: false,
+  });
   if (values.help) throw new HelpRequested();
-  if (values.format !== "text" && values.format !== "markdown") {
-    throw new UsageError(`--format must be text or markdown, not "${values.format}"`);
-  }
-  for (const stack of values.stack ?? []) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`"${stack}" is not a stack name`);
-  }
+  const format = outputFormat(values.format);
+  checkStackNames(values.stack ?? []);
   return {
     base: values.base,
     stacks: values.stack ?? [],
-    format: values.format,
+    format,
     exitCode: values["exit-code"] ?? false,
     output: values.output,
     fullOutput: path.resolve(values["full-output"] ?? path.join(root, "out", "diff", "full.md")),
@@ -133,10 +122,7 @@ function main(argv: string[]): number {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return EXIT_ERROR;
-    }
+    if (error instanceof UsageError) return reportUsageError(error, USAGE);
     if (error instanceof GitError || error instanceof BaseTreeError) {
       reportFailure(error.message, options);
       return EXIT_ERROR;

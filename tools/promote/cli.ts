@@ -8,11 +8,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs } from "util";
 import { parse } from "yaml";
 import { decodeProjectConfig } from "../../config/load";
 import { formatProblems, validatePlatformConfig } from "../../config/validate";
 import { projectRoot } from "../../platform/project-root";
+import { checkStackNames, outputFormat, parseCommandLine, reportUsageError, UsageError } from "../command-line";
 import { diffRenders } from "../diff/compare-renders";
 import { formatMarkdown, GITHUB_COMMENT_LIMIT } from "../diff/format-markdown";
 import { formatText } from "../diff/format-text";
@@ -31,7 +31,6 @@ const USAGE = `usage: npm run promote -- --from <stack> --to <stack> [--dry-run]
 const EXIT_REFUSED = 1;
 const EXIT_ERROR = 2;
 
-class UsageError extends Error {}
 class Refusal extends Error {}
 
 interface Options {
@@ -43,29 +42,22 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        from: { type: "string" },
-        to: { type: "string" },
-        "dry-run": { type: "boolean", default: false },
-        format: { type: "string", default: "text" },
-        output: { type: "string" },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { from, to, format } = values;
+  const { values } = parseCommandLine({
+    args: argv,
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      format: { type: "string", default: "text" },
+      output: { type: "string" },
+    },
+    allowPositionals: false,
+  });
+  const { from, to } = values;
   if (!from || !to) throw new UsageError("--from and --to are both required");
-  for (const stack of [from, to])
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`"${stack}" is not a stack name`);
+  checkStackNames([from, to]);
   if (from === to) throw new UsageError("--from and --to must name different stacks");
-  if (format !== "text" && format !== "markdown")
-    throw new UsageError(`--format must be text or markdown, not "${format}"`);
+  const format = outputFormat(values.format);
   return { from, to, dryRun: values["dry-run"] ?? false, format, output: values.output };
 }
 
@@ -157,10 +149,7 @@ function main(argv: string[]): number {
     promote(parseOptions(argv));
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return EXIT_ERROR;
-    }
+    if (error instanceof UsageError) return reportUsageError(error, USAGE);
     if (error instanceof PromotionRefused) {
       process.stderr.write(`Refusing to promote:\n${error.problems.map((problem) => `  - ${problem}`).join("\n")}\n`);
       return EXIT_REFUSED;

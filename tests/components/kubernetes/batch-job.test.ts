@@ -3,6 +3,7 @@ import { BatchJob, runIdentity } from "../../../components/kubernetes/batch-job"
 import { MARKER_DIRECTORY_VARIABLE, RUN_ID_VARIABLE, runOnce } from "../../../components/kubernetes/run-once";
 import { JobSpec } from "../../../platform/model";
 import { build, K8S, single, specWith, testPlacement } from "./harness";
+import { assertJobSettings } from "./job-settings";
 import { restrictedViolations } from "./pod-rules";
 
 type Json = Record<string, unknown>;
@@ -38,21 +39,9 @@ describe("kubernetes target: BatchJob", () => {
       const built = await deploy({ training });
       const job = single(built, K8S.job);
       const spec = job.inputs.spec as Json;
-      assert.deepStrictEqual(
-        [
-          spec.parallelism,
-          spec.completions,
-          spec.backoffLimit,
-          spec.activeDeadlineSeconds,
-          spec.ttlSecondsAfterFinished,
-        ],
-        [
-          training.parallelism,
-          training.completions,
-          training.backoffLimit,
-          training.activeDeadlineSeconds,
-          training.ttlSecondsAfterFinished,
-        ],
+      assertJobSettings(
+        spec,
+        training,
         `${job.name}: parallelism, completions, backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished`,
       );
       assert.strictEqual(

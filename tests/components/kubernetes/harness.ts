@@ -1,61 +1,22 @@
 /**
- * Builds Kubernetes target components under Pulumi's mocks and records every
- * registration with its inputs, the provider it resolved to, and its resource
- * options (protect, retainOnDelete, dependsOn, customTimeouts), which the
- * mocks alone never see: a stack transformation inside a root stack does.
+ * Builds Kubernetes target components under Pulumi's mocks (see
+ * tests/support/harness.ts), with the Kubernetes target's configs,
+ * placements and fixtures.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { PlatformConfig, platformConfigSchema } from "../../../config/schema";
 import { serviceUrl } from "../../../components/kubernetes/layout";
 import { PodPlacement } from "../../../components/kubernetes/placement";
 import { describePlatform } from "../../../platform/describe";
 import { PlatformSpec } from "../../../platform/model";
 import { RecordingMocks } from "../../../tools/render/mocks";
-import { promiseOf, settled } from "../../support/mocks";
+import { buildInStack, Built, ofKind, Registration } from "../../support/harness";
 
-export interface Registration {
-  type: string;
-  name: string;
-  resource: pulumi.Resource;
-  opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
-  /** The inputs the mock provider received (secrets still in their envelopes). */
-  inputs: Record<string, unknown>;
-  /** The provider reference ("<urn>::<id>") the SDK sent, if any. */
-  provider?: string;
-}
-
-export interface Built<T> {
-  result: T;
-  mocks: RecordingMocks;
-  registrations: Registration[];
-}
-
-let stackCounter = 0;
+export type { Built, Registration };
+export { dependencyNames, ofKind, registration } from "../../support/harness";
 
 /** Runs `create` in a fresh mocked stack and waits until every registration has happened. */
-export async function build<T>(create: () => T, mocks: RecordingMocks = new RecordingMocks()): Promise<Built<T>> {
-  stackCounter += 1;
-  pulumi.runtime.setMocks(mocks, "ml-platform", `kubernetes-test-${stackCounter}`, false);
-  pulumi.runtime.setAllConfig({}, []);
-  const captured: Omit<Registration, "inputs">[] = [];
-  let result: T | undefined;
-  await runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      captured.push({ type: args.type, name: args.name, resource: args.resource, opts: args.opts });
-      return undefined;
-    });
-    result = create();
-    return {};
-  });
-  await settled();
-  const registrations = captured.map((registration) => {
-    const registered = mocks.registered.find(
-      (entry) => entry.type === registration.type && entry.name === registration.name,
-    );
-    return { ...registration, inputs: registered?.inputs ?? {}, provider: registered?.provider };
-  });
-  return { result: result as T, mocks, registrations };
+export function build<T>(create: () => T, mocks: RecordingMocks = new RecordingMocks()): Promise<Built<T>> {
+  return buildInStack("kubernetes-test", create, mocks);
 }
 
 /** Like `build`, for code expected to throw: resolves with the error. */
@@ -92,43 +53,12 @@ export const K8S = {
   provider: "pulumi:providers:kubernetes",
 } as const;
 
-export function ofKind(built: Built<unknown>, type: string): Registration[] {
-  return built.registrations.filter((registration) => registration.type === type);
-}
-
-export function registration(built: Built<unknown>, type: string, name: string): Registration {
-  const found = built.registrations.find((candidate) => candidate.type === type && candidate.name === name);
-  if (!found) {
-    const seen = built.registrations.map((candidate) => `${candidate.type}::${candidate.name}`).join("\n  ");
-    throw new Error(`no ${type} named ${name}; registered:\n  ${seen}`);
-  }
-  return found;
-}
-
 /** The only registration of a type, failing when there are none or several. */
 export function single(built: Built<unknown>, type: string): Registration {
   const found = ofKind(built, type);
   if (found.length !== 1)
     throw new Error(`expected one ${type}, found ${found.map((entry) => entry.name).join(", ") || "none"}`);
   return found[0];
-}
-
-/** Names of the resources a registration explicitly depends on (components stand for themselves). */
-export async function dependencyNames(built: Built<unknown>, subject: Registration): Promise<string[]> {
-  const dependsOn = subject.opts.dependsOn;
-  if (!dependsOn) return [];
-  const resolved = pulumi.Output.isInstance(dependsOn)
-    ? await promiseOf(dependsOn as pulumi.Output<unknown>)
-    : await dependsOn;
-  const list = (Array.isArray(resolved) ? resolved : [resolved]) as unknown[];
-  const resources = await Promise.all(
-    list.map((item) => (pulumi.Output.isInstance(item) ? promiseOf(item as pulumi.Output<unknown>) : item)),
-  );
-  return resources
-    .map(
-      (resource) => built.registrations.find((candidate) => candidate.resource === resource)?.name ?? "(unregistered)",
-    )
-    .sort();
 }
 
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";

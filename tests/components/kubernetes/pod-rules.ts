@@ -3,24 +3,13 @@
  * stack suite: the restricted Pod Security Standard, label selection, and
  * where a pod template sits in each kind of object.
  */
+import { RESTRICTED_VOLUME_TYPES } from "../../../policy/rules/pod-security-restricted";
 
 type Json = Record<string, unknown>;
 
 const asRecord = (value: unknown): Json =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-
-/** Volume types the restricted profile allows. */
-const RESTRICTED_VOLUME_TYPES = new Set([
-  "configMap",
-  "csi",
-  "downwardAPI",
-  "emptyDir",
-  "ephemeral",
-  "persistentVolumeClaim",
-  "projected",
-  "secret",
-]);
 
 /**
  * Every way a pod spec breaks the restricted Pod Security Standard (the

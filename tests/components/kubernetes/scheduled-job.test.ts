@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { RUN_ID_VARIABLE } from "../../../components/kubernetes/run-once";
 import { ScheduledJob } from "../../../components/kubernetes/scheduled-job";
 import { build, K8S, single, specWith, testPlacement } from "./harness";
+import { assertJobSettings, assertScheduleSettings } from "./job-settings";
 import { podTemplateOf, restrictedViolations } from "./pod-rules";
 
 type Json = Record<string, unknown>;
@@ -30,24 +31,9 @@ describe("kubernetes target: ScheduledJob", () => {
     it(`is a CronJob on "${retraining.schedule}" in UTC that never overlaps a running retraining`, async () => {
       const built = await deploy({ retraining: { enabled: true, ...retraining } });
       const cronJob = single(built, K8S.cronJob);
-      const spec = cronJob.inputs.spec as Json;
-      assert.deepStrictEqual(
-        [
-          spec.schedule,
-          spec.timeZone,
-          spec.concurrencyPolicy,
-          spec.startingDeadlineSeconds,
-          spec.successfulJobsHistoryLimit,
-          spec.failedJobsHistoryLimit,
-        ],
-        [
-          retraining.schedule,
-          "Etc/UTC",
-          "Forbid",
-          retraining.startingDeadlineSeconds,
-          retraining.successfulJobsHistoryLimit,
-          retraining.failedJobsHistoryLimit,
-        ],
+      assertScheduleSettings(
+        cronJob.inputs.spec as Json,
+        retraining,
         `${cronJob.name}: schedule, zone, concurrency, deadline and history`,
       );
     });
@@ -64,23 +50,7 @@ describe("kubernetes target: ScheduledJob", () => {
     const built = await deploy({ training });
     const cronJob = single(built, K8S.cronJob);
     const jobSpec = field(cronJob.inputs.spec, "jobTemplate", "spec") as Json;
-    assert.deepStrictEqual(
-      [
-        jobSpec.parallelism,
-        jobSpec.completions,
-        jobSpec.backoffLimit,
-        jobSpec.activeDeadlineSeconds,
-        jobSpec.ttlSecondsAfterFinished,
-      ],
-      [
-        training.parallelism,
-        training.completions,
-        training.backoffLimit,
-        training.activeDeadlineSeconds,
-        training.ttlSecondsAfterFinished,
-      ],
-      `${cronJob.name}: job settings`,
-    );
+    assertJobSettings(jobSpec, training, `${cronJob.name}: job settings`);
     const pod = field(podTemplateOf({ kind: "CronJob", spec: cronJob.inputs.spec }), "spec") as Json;
     assert.deepStrictEqual(restrictedViolations(pod), [], `${cronJob.name}: pod breaks the restricted profile`);
     const [container] = pod.containers as Json[];
