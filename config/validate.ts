@@ -22,16 +22,21 @@ function keyPath(path: ReadonlyArray<PropertyKey>): string {
   return `${CONFIG_NAMESPACE}:${dotted}`;
 }
 
-function allowedKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
-  let schema: z.ZodType = platformConfigSchema;
+function schemaAt(path: ReadonlyArray<PropertyKey>): z.ZodType | undefined {
+  let schema: z.ZodType | undefined = platformConfigSchema;
   for (const part of path) {
-    schema = unwrap(schema);
-    if (!(schema instanceof z.ZodObject)) return [];
-    schema = (schema.shape as Record<string, z.ZodType>)[String(part)];
-    if (!schema) return [];
+    const object: z.ZodType = unwrap(schema);
+    if (!(object instanceof z.ZodObject)) return undefined;
+    schema = (object.shape as Record<string, z.ZodType>)[String(part)];
+    if (!schema) return undefined;
   }
-  schema = unwrap(schema);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  return schema;
+}
+
+function allowedKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
+  const schema = schemaAt(path);
+  const object = schema && unwrap(schema);
+  return object instanceof z.ZodObject ? Object.keys(object.shape) : [];
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {
@@ -95,36 +100,21 @@ function schemaProblems(error: z.ZodError): ConfigProblem[] {
   });
 }
 
-function resourceProblems(path: string[], resources: ResourcesConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const { requests, limits } = resources;
-  if ((parseCpuMillis(requests.cpu) ?? 0) > (parseCpuMillis(limits.cpu) ?? 0)) {
-    problems.push({
-      key: keyPath([...path, "requests", "cpu"]),
-      message: `request ${requests.cpu} exceeds the limit ${limits.cpu}`,
-    });
-  }
-  if ((parseMemoryBytes(requests.memory) ?? 0) > (parseMemoryBytes(limits.memory) ?? 0)) {
-    problems.push({
-      key: keyPath([...path, "requests", "memory"]),
-      message: `request ${requests.memory} exceeds the limit ${limits.memory}`,
-    });
-  }
-  return problems;
-}
-
 type AddProblem = (path: string[], message: string) => void;
 
-function collect(check: (add: AddProblem) => void): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  check((path, message) => problems.push({ key: keyPath(path), message }));
-  return problems;
+function checkRequestsWithinLimits(path: string[], { requests, limits }: ResourcesConfig, add: AddProblem): void {
+  if ((parseCpuMillis(requests.cpu) ?? 0) > (parseCpuMillis(limits.cpu) ?? 0)) {
+    add([...path, "requests", "cpu"], `request ${requests.cpu} exceeds the limit ${limits.cpu}`);
+  }
+  if ((parseMemoryBytes(requests.memory) ?? 0) > (parseMemoryBytes(limits.memory) ?? 0)) {
+    add([...path, "requests", "memory"], `request ${requests.memory} exceeds the limit ${limits.memory}`);
+  }
 }
 
 interface CrossKeyRule {
   /** Key paths the rule reads; it runs only when all of them are well-formed. */
   needs: string[][];
-  check: (config: PlatformConfig, add: AddProblem) => ConfigProblem[] | void;
+  check: (config: PlatformConfig, add: AddProblem) => void;
 }
 
 const RESOURCE_BLOCKS: Array<[string[], (config: PlatformConfig) => ResourcesConfig]> = [
@@ -179,7 +169,7 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
   },
   ...RESOURCE_BLOCKS.map(([path, block]): CrossKeyRule => ({
     needs: [path],
-    check: (config) => resourceProblems(path, block(config)),
+    check: (config, add) => checkRequestsWithinLimits(path, block(config), add),
   })),
   {
     needs: [["target"], ["docker", "serverHostPort"], ["docker", "servingHostPort"]],
@@ -245,17 +235,6 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
   },
 ];
 
-function schemaAt(path: ReadonlyArray<string>): z.ZodType | undefined {
-  let schema: z.ZodType | undefined = platformConfigSchema;
-  for (const part of path) {
-    const object: z.ZodType = unwrap(schema);
-    if (!(object instanceof z.ZodObject)) return undefined;
-    schema = (object.shape as Record<string, z.ZodType>)[part];
-    if (!schema) return undefined;
-  }
-  return schema;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -294,11 +273,9 @@ function crossKeyProblems(raw: Record<string, unknown>, parsed?: PlatformConfig)
   return CROSS_KEY_RULES.flatMap((rule) => {
     const config = parsed ?? (wellFormedParts(raw, rule.needs) as PlatformConfig | undefined);
     if (!config) return [];
-    let returned: ConfigProblem[] | void = undefined;
-    const added = collect((add) => {
-      returned = rule.check(config, add);
-    });
-    return [...added, ...(returned ?? [])];
+    const problems: ConfigProblem[] = [];
+    rule.check(config, (path, message) => problems.push({ key: keyPath(path), message }));
+    return problems;
   });
 }
 
