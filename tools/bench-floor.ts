@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import { SELF_MANAGED_ORGANIZATION } from "./render/mocks";
 import { Render } from "./render/model";
 
 type ResourceClass = new (name: string, args: object, opts: pulumi.CustomResourceOptions) => pulumi.Resource;
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     render.project,
     render.stack,
     false,
-    "organization",
+    SELF_MANAGED_ORGANIZATION,
   );
   const byUrn = new Map(render.resources.map((resource) => [resource.urn, resource]));
   const created = new Map<string, pulumi.Resource>();
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
       resource.type === "pulumi:pulumi:StackReference"
         ? new pulumi.StackReference(
             resource.name,
-            { name: `organization/${render.project}/${render.stack}` },
+            { name: `${SELF_MANAGED_ORGANIZATION}/${render.project}/${render.stack}` },
             { parent },
           )
         : Class

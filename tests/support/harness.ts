@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import { RecordingMocks } from "../../tools/render/mocks";
+import { RecordingMocks, SELF_MANAGED_ORGANIZATION } from "../../tools/render/mocks";
 import { promiseOf, settled } from "./mocks";
 
 export interface Registration {
@@ -36,7 +36,7 @@ let stackCounter = 0;
  */
 export async function buildInStack<T>(stackPrefix: string, create: () => T, mocks: RecordingMocks): Promise<Built<T>> {
   stackCounter += 1;
-  pulumi.runtime.setMocks(mocks, "ml-platform", `${stackPrefix}-${stackCounter}`, false);
+  pulumi.runtime.setMocks(mocks, "ml-platform", `${stackPrefix}-${stackCounter}`, false, SELF_MANAGED_ORGANIZATION);
   pulumi.runtime.setAllConfig({}, []);
   const captured: Omit<Registration, "inputs">[] = [];
   let result: T | undefined;

@@ -3,7 +3,7 @@
  * own, so tests and the offline render see providers the same way.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { RecordingMocks, RegisteredInputs } from "../../tools/render/mocks";
+import { RecordingMocks, RegisteredInputs, SELF_MANAGED_ORGANIZATION } from "../../tools/render/mocks";
 
 export type { RegisteredInputs };
 
@@ -14,7 +14,7 @@ export function useMocks(
   secretKeys: string[] = [],
 ): RecordingMocks {
   const mocks = new RecordingMocks();
-  pulumi.runtime.setMocks(mocks, "ml-platform", stack, false, "organization");
+  pulumi.runtime.setMocks(mocks, "ml-platform", stack, false, SELF_MANAGED_ORGANIZATION);
   pulumi.runtime.setAllConfig(config, secretKeys);
   return mocks;
 }

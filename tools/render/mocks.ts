@@ -7,6 +7,17 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 
+/** What pulumi.getOrganization() answers on a self-managed (file) backend. */
+export const SELF_MANAGED_ORGANIZATION = "organization";
+
+/** The key by which the SDK marks a secret value inside serialized inputs. */
+const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Whether a value that reached the mocks is a secret envelope ({ <signature>, value }). */
+export function isSecretEnvelope(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && SECRET_SIGNATURE_KEY in value;
+}
+
 export interface RegisteredInputs {
   type: string;
   name: string;

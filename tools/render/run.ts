@@ -7,13 +7,9 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import { MockOptions, RecordingMocks, RegisteredInputs } from "./mocks";
+import { isSecretEnvelope, MockOptions, RecordingMocks, RegisteredInputs, SELF_MANAGED_ORGANIZATION } from "./mocks";
 import { Render, RenderedResource, SECRET_FINGERPRINT_KEY_VARIABLE, SECRET_MASK } from "./model";
 import { StackConfigSource } from "./stack-config";
-
-const SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d";
-/** What pulumi.getOrganization() answers on a self-managed (file) backend. */
-const SELF_MANAGED_ORGANIZATION = "organization";
 
 /** A sentinel render's secrets are fakes, written in clear so a test can trace them. */
 let revealSecrets = false;
@@ -45,7 +41,7 @@ export function sanitize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sanitize);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (SECRET_SIGNATURE_KEY in record) return revealSecrets ? sanitize(record.value) : secretMask(record.value);
+    if (isSecretEnvelope(record)) return revealSecrets ? sanitize(record.value) : secretMask(record.value);
     return Object.fromEntries(
       Object.keys(record)
         .sort()

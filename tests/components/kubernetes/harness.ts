@@ -8,7 +8,7 @@ import { serviceUrl } from "../../../components/kubernetes/layout";
 import { PodPlacement } from "../../../components/kubernetes/placement";
 import { describePlatform } from "../../../platform/describe";
 import { PlatformSpec } from "../../../platform/model";
-import { RecordingMocks } from "../../../tools/render/mocks";
+import { isSecretEnvelope, RecordingMocks } from "../../../tools/render/mocks";
 import { buildInStack, Built, ofKind, Registration } from "../../support/harness";
 
 export type { Built, Registration };
@@ -61,19 +61,15 @@ export function single(built: Built<unknown>, type: string): Registration {
   return found[0];
 }
 
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
-
 /** Whether a registered input value arrived as a secret. */
-export function isSecretValue(value: unknown): boolean {
-  return typeof value === "object" && value !== null && SECRET_SIGNATURE in (value as Record<string, unknown>);
-}
+export const isSecretValue = isSecretEnvelope;
 
 /** Removes secret envelopes, so tests can look at the values themselves. */
 export function unwrapSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapSecrets);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (SECRET_SIGNATURE in record) return unwrapSecrets(record.value);
+    if (isSecretEnvelope(record)) return unwrapSecrets(record.value);
     return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item)]));
   }
   return value;
