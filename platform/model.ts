@@ -155,6 +155,14 @@ export interface ServiceSpec {
   after: string[];
 }
 
+/**
+ * Variables a target gives every completion of a job, as Kubernetes names the
+ * index of an Indexed Job: which run it belongs to (the same for all
+ * completions of one run, new when the job changes) and which completion it is.
+ */
+export const RUN_ID_VARIABLE = "ML_PLATFORM_RUN_ID";
+export const COMPLETION_INDEX_VARIABLE = "JOB_COMPLETION_INDEX";
+
 export interface JobSpec {
   kind: "job";
   name: string;

@@ -15,7 +15,7 @@
 import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { JobSpec } from "../../platform/model";
+import { COMPLETION_INDEX_VARIABLE, JobSpec, RUN_ID_VARIABLE } from "../../platform/model";
 import { withRetriesAndDeadline } from "./commands";
 import { allOf, baseContainerArgs, commandFor, containerDependencies, prepareContainer } from "./container";
 import { asResourceError, PlatformContext } from "./context";
@@ -53,10 +53,6 @@ export function runCommand(job: JobTemplate, command: string[], retryDelaySecond
 export function predecessorIndex(index: number, parallelism: number): number | undefined {
   return index >= parallelism ? index - parallelism : undefined;
 }
-
-/** Variables every run gets, named as on Kubernetes: the run's id and, as an Indexed Job has it, the completion index. */
-export const RUN_ID_VARIABLE = "ML_PLATFORM_RUN_ID";
-export const COMPLETION_INDEX_VARIABLE = "JOB_COMPLETION_INDEX";
 
 /**
  * What the runs of one deployment share: a digest of everything the job does,

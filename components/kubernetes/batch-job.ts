@@ -23,7 +23,8 @@ import { Labels, objectLabels } from "./labels";
 import { contentHash, suffixed } from "./naming";
 import { PodPlacement } from "./placement";
 import { buildPodSpec } from "./pod-spec";
-import { RUN_ID_VARIABLE, runOnce } from "./run-once";
+import { RUN_ID_VARIABLE } from "../../platform/model";
+import { runOnce } from "./run-once";
 
 /** Headroom over activeDeadlineSeconds for scheduling and image pulls before the Job's clock starts. */
 const AWAIT_MARGIN_MINUTES = 10;

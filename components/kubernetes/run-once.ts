@@ -6,9 +6,8 @@
  * already finished exits at once instead of training again. A new image or
  * configuration is a new run id, so it trains.
  */
-import { ContainerSpec } from "../../platform/model";
+import { COMPLETION_INDEX_VARIABLE, ContainerSpec, RUN_ID_VARIABLE } from "../../platform/model";
 
-export const RUN_ID_VARIABLE = "ML_PLATFORM_RUN_ID";
 export const MARKER_DIRECTORY_VARIABLE = "ML_PLATFORM_RUN_MARKERS";
 /** Under the writable volume, next to the results the run wrote. */
 export const MARKER_ROOT = ".ml-platform/runs";
@@ -16,9 +15,9 @@ export const MARKER_ROOT = ".ml-platform/runs";
 // POSIX sh: the command runs as a child so its success can be recorded, and
 // SIGTERM (pod deletion, deadline) is passed on to it rather than swallowed by PID 1.
 const RUN_ONCE_SCRIPT = [
-  `marker="$${MARKER_DIRECTORY_VARIABLE}/\${JOB_COMPLETION_INDEX:-0}.done"`,
+  `marker="$${MARKER_DIRECTORY_VARIABLE}/\${${COMPLETION_INDEX_VARIABLE}:-0}.done"`,
   `if [ -e "$marker" ]; then`,
-  `  echo "run $${RUN_ID_VARIABLE} index \${JOB_COMPLETION_INDEX:-0} already completed at $(cat "$marker"); nothing to do"`,
+  `  echo "run $${RUN_ID_VARIABLE} index \${${COMPLETION_INDEX_VARIABLE}:-0} already completed at $(cat "$marker"); nothing to do"`,
   `  exit 0`,
   `fi`,
   `"$@" &`,

@@ -10,7 +10,7 @@ import { jobSpec } from "./batch-job";
 import { Labels, objectLabels } from "./labels";
 import { PodPlacement } from "./placement";
 import { buildPodSpec } from "./pod-spec";
-import { RUN_ID_VARIABLE } from "./run-once";
+import { RUN_ID_VARIABLE } from "../../platform/model";
 
 /** The label the Job controller puts on every pod of a Job, naming the Job. */
 export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { BatchJob, runIdentity } from "../../../components/kubernetes/batch-job";
-import { MARKER_DIRECTORY_VARIABLE, RUN_ID_VARIABLE, runOnce } from "../../../components/kubernetes/run-once";
+import { MARKER_DIRECTORY_VARIABLE, runOnce } from "../../../components/kubernetes/run-once";
+import { RUN_ID_VARIABLE } from "../../../platform/model";
 import { JobSpec } from "../../../platform/model";
 import { build, K8S, single, specWith, testPlacement } from "./harness";
 import { assertJobSettings } from "./job-settings";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { RUN_ID_VARIABLE } from "../../../components/kubernetes/run-once";
+import { RUN_ID_VARIABLE } from "../../../platform/model";
 import { ScheduledJob } from "../../../components/kubernetes/scheduled-job";
 import { build, K8S, single, specWith, testPlacement } from "./harness";
 import { assertJobSettings, assertScheduleSettings } from "./job-settings";
