@@ -11,9 +11,6 @@ import { isSecretEnvelope, MockOptions, RecordingMocks, RegisteredInputs, SELF_M
 import { Render, RenderedResource, SECRET_FINGERPRINT_KEY_VARIABLE, SECRET_MASK } from "./model";
 import { StackConfigSource } from "./stack-config";
 
-/** A sentinel render's secrets are fakes, written in clear so a test can trace them. */
-let revealSecrets = false;
-
 interface Captured {
   resource: pulumi.Resource;
   type: string;
@@ -25,28 +22,43 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
-/** SECRET_MASK, or a per-run fingerprint when a comparing tool asked for one. */
-function secretMask(value: unknown): string {
-  const key = process.env[SECRET_FINGERPRINT_KEY_VARIABLE];
-  if (!key) return SECRET_MASK;
-  const fingerprint = crypto
+/** How a secret value is written into the render. */
+type SecretWriter = (value: unknown) => unknown;
+
+/**
+ * SECRET_MASK; a per-run fingerprint when a comparing tool asked for one; or,
+ * in a sentinel render, whose secrets are fakes, the value in clear so a test
+ * can trace it.
+ */
+function secretWriter(reveal: boolean): SecretWriter {
+  if (reveal) {
+    const write: SecretWriter = (value) => sanitize(value, write);
+    return write;
+  }
+  const fingerprintKey = process.env[SECRET_FINGERPRINT_KEY_VARIABLE];
+  return fingerprintKey ? (value) => fingerprint(fingerprintKey, value) : () => SECRET_MASK;
+}
+
+/** Equal for equal values within one run, meaningless outside it. */
+function fingerprint(key: string, value: unknown): string {
+  const digest = crypto
     .createHmac("sha256", key)
     .update(JSON.stringify(value ?? null))
     .digest("hex");
-  return `[secret:${fingerprint.slice(0, 16)}]`;
+  return `[secret:${digest.slice(0, 16)}]`;
 }
 
-/** Masks secret envelopes and orders keys, so output is safe and stable. */
-export function sanitize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sanitize);
+/** Writes secret envelopes with writeSecret and orders keys, so output is safe and stable. */
+function sanitize(value: unknown, writeSecret: SecretWriter): unknown {
+  if (Array.isArray(value)) return value.map((item) => sanitize(item, writeSecret));
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (isSecretEnvelope(record)) return revealSecrets ? sanitize(record.value) : secretMask(record.value);
+    if (isSecretEnvelope(record)) return writeSecret(record.value);
     return Object.fromEntries(
       Object.keys(record)
         .sort()
         .filter((key) => record[key] !== undefined)
-        .map((key) => [key, sanitize(record[key])]),
+        .map((key) => [key, sanitize(record[key], writeSecret)]),
     );
   }
   return value;
@@ -66,13 +78,13 @@ async function dependencyUrns(dependsOn: pulumi.ResourceOptions["dependsOn"]): P
   return urns.sort();
 }
 
-async function outputValue(value: unknown): Promise<unknown> {
+async function outputValue(value: unknown, writeSecret: SecretWriter): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as pulumi.Output<unknown>;
     const resolved = await valueOf(output);
-    return (await pulumi.isSecret(output)) && !revealSecrets ? secretMask(resolved) : sanitize(resolved);
+    return (await pulumi.isSecret(output)) ? writeSecret(resolved) : sanitize(resolved, writeSecret);
   }
-  return sanitize(value);
+  return sanitize(value, writeSecret);
 }
 
 export async function renderInProcess(
@@ -83,7 +95,7 @@ export async function renderInProcess(
 ): Promise<Render> {
   const project = "ml-platform";
   const mocks = new RecordingMocks(options);
-  revealSecrets = options.secretSentinels === true;
+  const writeSecret = secretWriter(options.secretSentinels === true);
   pulumi.runtime.setMocks(mocks, project, stack, false, SELF_MANAGED_ORGANIZATION);
   pulumi.runtime.setAllConfig(source.config, source.secretKeys);
 
@@ -116,7 +128,7 @@ export async function renderInProcess(
       name,
       parent: opts.parent ? await urnOf(opts.parent) : stackUrn,
       custom: registered?.custom ?? true,
-      inputs: sanitize(registered?.inputs ?? {}) as Record<string, unknown>,
+      inputs: sanitize(registered?.inputs ?? {}, writeSecret) as Record<string, unknown>,
       options: {
         protect: opts.protect === true,
         retainOnDelete: opts.retainOnDelete === true,
@@ -129,7 +141,8 @@ export async function renderInProcess(
   resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
 
   const outputs: Record<string, unknown> = {};
-  for (const key of Object.keys(programOutputs).sort()) outputs[key] = await outputValue(programOutputs[key]);
+  for (const key of Object.keys(programOutputs).sort())
+    outputs[key] = await outputValue(programOutputs[key], writeSecret);
 
   return { project, stack, target: String(outputs.target ?? ""), resources, outputs };
 }
