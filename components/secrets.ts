@@ -28,7 +28,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         const password = new random.RandomPassword(
           `${name}-${secret.name}-${key}`,
           { length, special: false },
-          { parent: this },
+          { parent: this, protect: secret.protect },
         );
         generated[key] = pulumi.secret(password.result);
       }

@@ -71,6 +71,7 @@ function describeSecrets(config: PlatformConfig): SecretSpec[] {
           { literal: `:${POSTGRES_PORT}/${name}` },
         ],
       },
+      protect: config.protectStorage,
     },
   ];
 }
@@ -127,6 +128,9 @@ function describeServer(config: PlatformConfig): ServiceSpec {
       PREFECT_UI_URL: publicUrl,
       PREFECT_UI_API_URL: `${publicUrl}/api`,
       PREFECT_SERVER_ANALYTICS_ENABLED: "false",
+      // The server copies its UI into this folder at start; by default that is inside
+      // site-packages, which a read-only root filesystem refuses, and the server exits.
+      PREFECT_UI_STATIC_DIRECTORY: "/var/lib/prefect/ui",
     },
     secretEnv: { PREFECT_SERVER_DATABASE_CONNECTION_URL: { secret: "postgres", key: "database-url" } },
     serviceEnv: {},

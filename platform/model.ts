@@ -232,6 +232,12 @@ export interface SecretSpec {
   generated: Record<string, { length: number }>;
   /** Keys whose value is assembled from literals, generated keys and service addresses. */
   derived: Record<string, TemplatePart[]>;
+  /**
+   * The generated values are protected like the storage they unlock: a kept
+   * database volume holds the password it was initialised with, so a
+   * teardown that keeps the volume must keep the password too.
+   */
+  protect: boolean;
 }
 
 export type TemplatePart = { literal: string } | { secretKey: string } | { serviceHost: string };

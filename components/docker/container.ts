@@ -49,6 +49,24 @@ export function addBudgets(a: ComputeBudget, b: ComputeBudget): ComputeBudget {
   };
 }
 
+/** The CFS period CPU limits are expressed in (Docker's default, 100 ms). */
+export const CPU_PERIOD_MICROSECONDS = 100_000;
+
+/**
+ * A hard CPU limit as a CFS quota. Docker refuses `cpus` above the host's CPU
+ * count ("Range of CPUs is from 0.01 to 2.00"), so a limit written for a bigger
+ * machine would stop the platform on a small one; a quota means the same
+ * throttling and is accepted on any host.
+ */
+export function cpuLimit(millis: number): Pick<docker.ContainerArgs, "cpuPeriod" | "cpuQuota"> {
+  return { cpuPeriod: CPU_PERIOD_MICROSECONDS, cpuQuota: Math.round((millis * CPU_PERIOD_MICROSECONDS) / 1000) };
+}
+
+/** The CPU limit of container inputs, in millicores (the inverse of cpuLimit). */
+export function cpuLimitMillis(inputs: { cpuPeriod?: unknown; cpuQuota?: unknown }): number {
+  return (Number(inputs.cpuQuota) * 1000) / Number(inputs.cpuPeriod);
+}
+
 /**
  * Limits are hard (memory is OOM-killed above, CPU is throttled); requests
  * become the soft memory reservation and the CPU weight under contention,
@@ -56,16 +74,19 @@ export function addBudgets(a: ComputeBudget, b: ComputeBudget): ComputeBudget {
  */
 export function resourceArgs(
   budget: ComputeBudget,
-): Pick<docker.ContainerArgs, "memory" | "memoryReservation" | "memorySwap" | "cpus" | "cpuShares" | "deviceRequests"> {
+): Pick<
+  docker.ContainerArgs,
+  "memory" | "memoryReservation" | "memorySwap" | "cpuPeriod" | "cpuQuota" | "cpuShares" | "deviceRequests"
+> {
   const args: Pick<
     docker.ContainerArgs,
-    "memory" | "memoryReservation" | "memorySwap" | "cpus" | "cpuShares" | "deviceRequests"
+    "memory" | "memoryReservation" | "memorySwap" | "cpuPeriod" | "cpuQuota" | "cpuShares" | "deviceRequests"
   > = {
     memory: budget.memoryMiB,
     memoryReservation: Math.min(budget.memoryReservationMiB, budget.memoryMiB),
     // Equal to memory: no swap on top of the limit, as on Kubernetes.
     memorySwap: budget.memoryMiB,
-    cpus: (budget.cpuMillis / 1000).toString(),
+    ...cpuLimit(budget.cpuMillis),
     cpuShares: Math.max(2, Math.round((budget.cpuRequestMillis * 1024) / 1000)),
   };
   if (budget.gpus > 0) args.deviceRequests = [{ driver: "nvidia", count: budget.gpus, capabilities: ["gpu"] }];

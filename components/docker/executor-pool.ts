@@ -12,8 +12,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec, ExecutorPoolSpec } from "../../platform/model";
+import { registerPoolContainer } from "../../platform/work-pool";
 import {
   addBudgets,
+  allOf,
   baseContainerArgs,
   budgetOf,
   ComputeBudget,
@@ -22,6 +24,7 @@ import {
 } from "./container";
 import { asResourceError, PlatformContext } from "./context";
 import { healthcheckFor, waitTimeoutSeconds } from "./probes";
+import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
 import { executorMountsOnWorkers } from "./volumes";
 
 export const DOCKER_SOCKET = "/var/run/docker.sock";
@@ -72,6 +75,32 @@ export const DOCKER_SOCKET_WARNING =
   "do anything root can do on this host. The flow-run containers start on Docker's default bridge unless the work pool's " +
   "job template names the platform network.";
 
+/**
+ * The run that registers the pool before any worker starts (see
+ * platform/work-pool.ts); it runs again whenever the pool's settings change.
+ */
+function registerPool(
+  name: string,
+  spec: ExecutorPoolSpec,
+  context: PlatformContext,
+  after: pulumi.Input<pulumi.Resource[]>,
+  parent: pulumi.Resource,
+): pulumi.Output<pulumi.Resource[]> {
+  const container = registerPoolContainer(spec, executorType(spec));
+  // Its own component label: it is not one of the pool's workers.
+  const workload = { name: spec.name, component: "work-pool-registration" };
+  const { identity, plan, delivery } = prepareContainer(name, container, { workload, context, parent });
+  const run = new docker.Container(
+    name,
+    {
+      ...baseContainerArgs(container, { identity, context, plan, delivery, networkAlias: false }),
+      ...RUN_TO_COMPLETION,
+    },
+    { parent, dependsOn: containerDependencies(after, container.mounts, context, delivery) },
+  );
+  return requireSuccess(`Registering work pool ${spec.workPool} (${name})`, run).apply(() => [run]);
+}
+
 export class DockerExecutorPool extends pulumi.ComponentResource {
   readonly workers: docker.Container[];
   readonly ready: pulumi.Output<pulumi.Resource[]>;
@@ -108,11 +137,10 @@ export class DockerExecutorPool extends pulumi.ComponentResource {
         destroyGraceSeconds: 30,
         stopTimeout: 30,
       };
-      const dependsOn = containerDependencies(
-        args.after ?? [],
-        [...container.mounts, ...extraMounts],
-        context,
-        delivery,
+      const registered = registerPool(`${name}-register-pool`, spec, context, args.after ?? [], this);
+      const dependsOn = allOf(
+        containerDependencies(args.after ?? [], [...container.mounts, ...extraMounts], context, delivery),
+        registered,
       );
       this.workers = Array.from(
         { length: spec.replicas },

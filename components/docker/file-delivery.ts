@@ -18,6 +18,7 @@ import { shellQuote } from "./commands";
 import { labelList, recommendedLabels, WorkloadIdentity } from "./labels";
 import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
 import { asResourceError } from "./context";
+import { cpuLimit } from "./container";
 
 /** Where secret files appear in a workload's containers (the path Compose and Swarm use). */
 export const SECRETS_DIRECTORY = "/run/secrets";
@@ -194,7 +195,7 @@ export class FileDelivery extends pulumi.ComponentResource {
           capabilities: { drops: ["ALL"], adds: ["CHOWN"] },
           securityOpts: ["no-new-privileges:true"],
           memory: 32,
-          cpus: "0.5",
+          ...cpuLimit(500),
           labels,
           ...RUN_TO_COMPLETION,
         },

@@ -51,11 +51,10 @@ export function healthcheckFor(container: ContainerSpec): docker.types.input.Con
     timeout: `${probe.timeoutSeconds}s`,
     retries: probe.failureThreshold,
   };
-  if (startup) {
-    healthcheck.startPeriod = `${startPeriodSeconds(startup)}s`;
-    // Checked this often while starting, so `wait` returns soon after the process is up.
-    healthcheck.startInterval = `${startup.periodSeconds}s`;
-  }
+  // No start interval: Docker clients refuse it below API 1.44 (Engine 25), and
+  // the platform supports Engine 20.10 and newer. The check runs every interval
+  // from the start, and failures inside the start period do not count.
+  if (startup) healthcheck.startPeriod = `${startPeriodSeconds(startup)}s`;
   return healthcheck;
 }
 

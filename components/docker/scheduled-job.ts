@@ -118,11 +118,10 @@ export function schedulerHealthcheck(): docker.types.input.ContainerHealthcheck 
       "--max-age",
       String(HEARTBEAT_MAX_AGE_SECONDS),
     ],
-    interval: "30s",
+    interval: "10s",
     timeout: "10s",
     retries: 3,
     startPeriod: "30s",
-    startInterval: "2s",
   };
 }
 

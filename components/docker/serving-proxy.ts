@@ -12,6 +12,7 @@ import { asResourceError, PlatformContext } from "./context";
 import { FileDelivery } from "./file-delivery";
 import { labelList, recommendedLabels } from "./labels";
 import { LOOPBACK } from "./service";
+import { cpuLimit } from "./container";
 
 /** Docker's DNS server inside every user-defined network. */
 export const DOCKER_DNS = "127.0.0.11";
@@ -132,18 +133,17 @@ export class ServingProxy extends pulumi.ComponentResource {
           init: true,
           memory: PROXY_MEMORY_MIB,
           memorySwap: PROXY_MEMORY_MIB,
-          cpus: "0.5",
+          ...cpuLimit(500),
           mounts: files.mounts,
           networksAdvanced: [{ name: context.networkName, aliases: [identity.name] }],
           ports: [{ internal: PROXY_PORT, external: args.hostPort, ip: LOOPBACK, protocol: "tcp" }],
           // The nginx image has busybox wget, not python.
           healthcheck: {
             tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PROXY_PORT}/proxy-health`],
-            interval: "10s",
+            interval: "5s",
             timeout: "3s",
             retries: 3,
             startPeriod: "10s",
-            startInterval: "1s",
           },
           wait: true,
           waitTimeout: 90,

@@ -14,6 +14,7 @@ import { ContainerSpec, ExecutorPoolSpec, PlatformSpec, VolumeMount } from "../.
 import { labelList, recommendedLabels } from "./labels";
 import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
 import { asResourceError } from "./context";
+import { cpuLimit } from "./container";
 
 /** The identity that writes to a volume, and an image to run the ownership fix with. */
 export interface VolumeWriter {
@@ -172,7 +173,7 @@ export class PlatformVolume extends pulumi.ComponentResource {
             securityOpts: ["no-new-privileges:true"],
             readOnly: true,
             memory: 32,
-            cpus: "0.5",
+            ...cpuLimit(500),
             labels: labelList({
               ...recommendedLabels({ ...identity, component: "volume-ownership" }),
               "ml-platform.owner": owner,

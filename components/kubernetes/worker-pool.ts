@@ -10,7 +10,8 @@ import { Deployment } from "@pulumi/kubernetes/apps/v1";
 import { Namespace, ServiceAccount } from "@pulumi/kubernetes/core/v1";
 import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1";
 import type * as k8s from "@pulumi/kubernetes/types/input";
-import { ContainerSpec, ExecutorPoolSpec, FileBundle } from "../../platform/model";
+import { ContainerSpec, ExecutorPoolSpec } from "../../platform/model";
+import { registerPoolContainer } from "../../platform/work-pool";
 import { baseJobTemplateBundle, ExecutorLayout, TEMPLATE_FILE } from "./base-job-template";
 import { Bundles } from "./bundles";
 import { objectLabels, selectorLabels } from "./labels";
@@ -29,36 +30,10 @@ export const EXECUTOR_NAMESPACE_RULES: k8s.rbac.v1.PolicyRule[] = [
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
 ];
 
-const REGISTER_SCRIPT =
-  'prefect work-pool create "$WORK_POOL_NAME" --type "$WORK_POOL_TYPE" --base-job-template "$WORK_POOL_TEMPLATE" --overwrite' +
-  ' && prefect work-pool set-concurrency-limit "$WORK_POOL_NAME" "$WORK_POOL_CONCURRENCY_LIMIT"';
-
 /** The worker's own command with the executor type this target runs. */
 export function workerContainer(pool: ExecutorPoolSpec): ContainerSpec {
   const command = pool.worker.command ?? [];
   return { ...pool.worker, command: [...command, "--type", WORKER_TYPE] };
-}
-
-/**
- * Creates or overwrites the pool with the template, and caps the pool as a
- * whole at maxConcurrentRuns (each worker's --limit caps only itself).
- */
-export function registerPoolContainer(pool: ExecutorPoolSpec, template: FileBundle): ContainerSpec {
-  return {
-    ...pool.worker,
-    command: ["/bin/sh", "-c", REGISTER_SCRIPT],
-    args: undefined,
-    env: {
-      ...pool.worker.env,
-      WORK_POOL_NAME: pool.workPool,
-      WORK_POOL_TYPE: WORKER_TYPE,
-      WORK_POOL_TEMPLATE: `${template.directory}/${TEMPLATE_FILE}`,
-      WORK_POOL_CONCURRENCY_LIMIT: String(pool.maxConcurrentRuns),
-    },
-    ports: [],
-    probes: {},
-    bundles: [...pool.worker.bundles, template],
-  };
 }
 
 export interface WorkerPoolArgs {
@@ -151,7 +126,12 @@ export class WorkerPool extends pulumi.ComponentResource {
       {
         serviceAccountName: this.serviceAccount.metadata.name,
         automountServiceAccountToken: true,
-        initContainers: [{ name: "register-work-pool", spec: registerPoolContainer(pool, templateBundle) }],
+        initContainers: [
+          {
+            name: "register-work-pool",
+            spec: registerPoolContainer(pool, WORKER_TYPE, { bundle: templateBundle, file: TEMPLATE_FILE }),
+          },
+        ],
       },
     );
 

@@ -74,18 +74,31 @@ function kubernetesState(name: string, inputs: Record<string, unknown>): Record<
  * name (`<resource name>-<7 random characters>`); here the suffix comes from
  * the resource name, so references to the name survive and stay stable.
  */
-function dockerName(name: string, inputs: Record<string, unknown>): string {
+export function dockerName(name: string, inputs: Record<string, unknown>): string {
   return typeof inputs.name === "string" && inputs.name !== "" ? inputs.name : `${name}-${digest(name).slice(0, 7)}`;
 }
 
+/** The imageId the mock RemoteImage reports for an image reference. */
+export function mockImageId(reference: string): string {
+  return `sha256:${digest(reference)}`;
+}
+
+/** The value a mock RandomPassword resolves to (a sentinel in a sentinel render). */
+export function mockPassword(name: string, length: number, sentinels: boolean): string {
+  return sentinels ? sentinelFor(name, length) : `mock-${digest(name).slice(0, length - 5)}`;
+}
+
+/** A password the program generated: its resource, its length and the stand-in value the mocks gave it. */
+export interface MockGeneratedSecret {
+  resource: string;
+  length: number;
+  mockValue: string;
+}
+
 const STATE_BY_TYPE: Record<string, StateFor> = {
-  "random:index/randomPassword:RandomPassword": (name, inputs) => ({
-    ...inputs,
-    result: pulumi.secret(`mock-${digest(name).slice(0, Number(inputs.length ?? 16) - 5)}`),
-  }),
   "docker:index/remoteImage:RemoteImage": (_name, inputs) => ({
     ...inputs,
-    imageId: `sha256:${digest(String(inputs.name))}`,
+    imageId: mockImageId(String(inputs.name)),
     repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest(`repo/${String(inputs.name)}`)}`,
   }),
   "docker:index/container:Container": (name, inputs) => ({
@@ -104,14 +117,20 @@ const STATE_BY_TYPE: Record<string, StateFor> = {
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly registered: RegisteredInputs[] = [];
+  readonly generatedSecrets: MockGeneratedSecret[] = [];
 
   constructor(private readonly options: MockOptions = {}) {
     if (options.registrationsLog) fs.writeFileSync(options.registrationsLog, "");
   }
 
   private optionalState(type: string): StateFor | undefined {
-    if (type === "random:index/randomPassword:RandomPassword" && this.options.secretSentinels) {
-      return (name, inputs) => ({ ...inputs, result: pulumi.secret(sentinelFor(name, Number(inputs.length ?? 32))) });
+    if (type === "random:index/randomPassword:RandomPassword") {
+      return (name, inputs) => {
+        const length = Number(inputs.length ?? 16);
+        const mockValue = mockPassword(name, length, this.options.secretSentinels === true);
+        this.generatedSecrets.push({ resource: name, length, mockValue });
+        return { ...inputs, result: pulumi.secret(mockValue) };
+      };
     }
     if (type === "pulumi:pulumi:StackReference") {
       return (_name, inputs) => ({ ...inputs, outputs: this.options.previousOutputs ?? {}, secretOutputNames: [] });

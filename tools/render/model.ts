@@ -18,7 +18,26 @@ export interface RenderedResource {
   /** Custom resources talk to a provider; components only group. Not written to resources.json. */
   custom?: boolean;
   inputs: Record<string, unknown>;
+  /**
+   * The same inputs with each secret kept as a SecretValue holding the mock
+   * value, for writers that must place secrets rather than mask them (the
+   * Compose file). In memory only: never written to resources.json.
+   */
+  secretAwareInputs?: Record<string, unknown>;
   options: RenderedOptions;
+}
+
+/** A secret input value as the mocks saw it; only writers that never print it may read it. */
+export class SecretValue {
+  constructor(readonly mockValue: unknown) {}
+}
+
+/** A password the program generates with @pulumi/random, and the stand-in value it had in this render. */
+export interface GeneratedSecret {
+  /** The RandomPassword resource's name. */
+  resource: string;
+  length: number;
+  mockValue: string;
 }
 
 export interface Render {
@@ -27,6 +46,8 @@ export interface Render {
   target: string;
   resources: RenderedResource[];
   outputs: Record<string, unknown>;
+  /** In memory only, like secretAwareInputs. */
+  generatedSecrets?: GeneratedSecret[];
 }
 
 export const SECRET_MASK = "[secret]";

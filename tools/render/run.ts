@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { isSecretEnvelope, MockOptions, RecordingMocks, RegisteredInputs, SELF_MANAGED_ORGANIZATION } from "./mocks";
-import { Render, RenderedResource, SECRET_FINGERPRINT_KEY_VARIABLE, SECRET_MASK } from "./model";
+import { Render, RenderedResource, SECRET_FINGERPRINT_KEY_VARIABLE, SECRET_MASK, SecretValue } from "./model";
 import { StackConfigSource } from "./stack-config";
 
 interface Captured {
@@ -63,6 +63,8 @@ function sanitize(value: unknown, writeSecret: SecretWriter): unknown {
   }
   return value;
 }
+
+const keepSecret: SecretWriter = (value) => new SecretValue(value);
 
 async function urnOf(resource: pulumi.Resource): Promise<string> {
   return valueOf(resource.urn);
@@ -129,6 +131,7 @@ export async function renderInProcess(
       parent: opts.parent ? await urnOf(opts.parent) : stackUrn,
       custom: registered?.custom ?? true,
       inputs: sanitize(registered?.inputs ?? {}, writeSecret) as Record<string, unknown>,
+      secretAwareInputs: sanitize(registered?.inputs ?? {}, keepSecret) as Record<string, unknown>,
       options: {
         protect: opts.protect === true,
         retainOnDelete: opts.retainOnDelete === true,
@@ -144,5 +147,12 @@ export async function renderInProcess(
   for (const key of Object.keys(programOutputs).sort())
     outputs[key] = await outputValue(programOutputs[key], writeSecret);
 
-  return { project, stack, target: String(outputs.target ?? ""), resources, outputs };
+  return {
+    project,
+    stack,
+    target: String(outputs.target ?? ""),
+    resources,
+    outputs,
+    generatedSecrets: [...mocks.generatedSecrets],
+  };
 }

@@ -33,7 +33,9 @@ describe("docker target: container settings", () => {
       assert.strictEqual(args.memory, 1024, "1Gi is 1024 MiB");
       assert.strictEqual(args.memoryReservation, 256, "the memory request becomes the soft reservation");
       assert.strictEqual(args.memorySwap, 1024, "swap must not extend the memory limit");
-      assert.strictEqual(args.cpus, "1.5", "1.5 cores stays 1.5");
+      assert.ok(!("cpus" in args), "no `cpus`: Docker refuses it above the host's CPU count");
+      assert.strictEqual(args.cpuPeriod, 100000, "the default CFS period");
+      assert.strictEqual(args.cpuQuota, 150000, "1.5 cores is 1.5 periods of quota");
       assert.strictEqual(args.cpuShares, 256, "250m of requests is a quarter of Docker's default weight of 1024");
       assert.strictEqual(args.deviceRequests, undefined, "no GPUs were asked for");
     });

@@ -8,6 +8,7 @@ import {
 } from "../../../components/docker/executor-pool";
 import { ExecutorPoolSpec, PlatformSpec } from "../../../platform/model";
 import { build, CONTAINER, envsOf, registration, specWith, testContext } from "./harness";
+import { cpuLimitMillis } from "../../../components/docker/container";
 
 function pool(overrides: Record<string, unknown> = {}): { spec: ExecutorPoolSpec; platform: PlatformSpec } {
   const platform = specWith({ worker: overrides });
@@ -61,7 +62,7 @@ describe("docker target: DockerExecutorPool", () => {
     const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
     const worker = registration(built, CONTAINER, "pool-0");
     assert.strictEqual(worker.inputs.memory, 512 + 2 * 1024, `${worker.name}: memory limit`);
-    assert.strictEqual(worker.inputs.cpus, "2.5", `${worker.name}: CPU limit`);
+    assert.strictEqual(cpuLimitMillis(worker.inputs), 2500, `${worker.name}: CPU limit`);
   });
 
   it("sizes workers for the runs their own --limit lets them take", () => {

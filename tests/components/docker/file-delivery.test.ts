@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DeliveredDirectory, FileDelivery, seedScript, stagedPath } from "../../../components/docker/file-delivery";
 import { promiseOf } from "../../support/mocks";
 import { build, CONTAINER, ExitingMocks, labelsOf, ofKind, registration, VOLUME } from "./harness";
+import { cpuLimitMillis } from "../../../components/docker/container";
 
 const identity = { instance: "ml-platform-test", name: "postgres", component: "database" };
 const SECRET = "FAKEPASSWORDfakepassword0123456789";
@@ -67,7 +68,7 @@ describe("docker target: FileDelivery", () => {
       `${seeder.name} is not run to completion (attach, logs, mustRun false)`,
     );
     assert.ok(
-      (seeder.inputs.memory as number) > 0 && Number(seeder.inputs.cpus) > 0,
+      (seeder.inputs.memory as number) > 0 && cpuLimitMillis(seeder.inputs) > 0,
       `${seeder.name} has no memory or CPU limit`,
     );
     assert.strictEqual(

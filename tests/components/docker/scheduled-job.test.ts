@@ -10,6 +10,7 @@ import {
 import { schedulerScriptPath } from "../../../components/docker/scheduler-script";
 import { ScheduledJobSpec } from "../../../platform/model";
 import { build, CONTAINER, dependencyNames, registration, specWith, testContext } from "./harness";
+import { cpuLimitMillis } from "../../../components/docker/container";
 
 function retraining(overrides: Record<string, unknown> = {}): ScheduledJobSpec {
   const schedule = specWith(overrides).schedules[0];
@@ -73,8 +74,8 @@ describe("docker target: DockerScheduledJob", () => {
       `${scheduler.name}: ${scheduler.inputs.memory} MiB cannot hold two 1Gi runs`,
     );
     assert.ok(
-      Number(scheduler.inputs.cpus) >= 2,
-      `${scheduler.name}: ${scheduler.inputs.cpus} CPUs cannot hold two 1-CPU runs`,
+      cpuLimitMillis(scheduler.inputs) >= 2000,
+      `${scheduler.name}: ${cpuLimitMillis(scheduler.inputs)} millicores cannot hold two 1-CPU runs`,
     );
   });
 

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { deleteFirstReason, DockerService } from "../../../components/docker/service";
 import { ServiceSpec } from "../../../platform/model";
 import { build, CONTAINER, dependencyNames, labelsOf, ofKind, registration, specWith, testContext } from "./harness";
+import { cpuLimitMillis } from "../../../components/docker/container";
 
 function serviceNamed(
   name: string,
@@ -49,8 +50,8 @@ describe("docker target: DockerService", () => {
       `${replica.name}: memory limit is not serving.resources.limits.memory (256Mi)`,
     );
     assert.strictEqual(
-      replica.inputs.cpus,
-      "0.5",
+      cpuLimitMillis(replica.inputs),
+      500,
       `${replica.name}: CPU limit is not serving.resources.limits.cpu (500m)`,
     );
     const labels = labelsOf(replica);

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { DOCKER_DNS, nginxConfig, PROXY_PORT, ServingProxy } from "../../../components/docker/serving-proxy";
 import { build, CONTAINER, labelsOf, registration, testContext } from "./harness";
+import { cpuLimitMillis } from "../../../components/docker/container";
 
 const upstream = { host: "model-serving", port: 8080, pathPrefix: "/serving" };
 
@@ -77,7 +78,7 @@ describe("docker target: ServingProxy", () => {
     assert.ok(nginx.inputs.healthcheck, `${nginx.name} has no healthcheck`);
     assert.strictEqual(nginx.inputs.wait, true, `${nginx.name}: not waited for`);
     assert.strictEqual(nginx.inputs.restart, "unless-stopped", `${nginx.name}: restart policy`);
-    assert.ok((nginx.inputs.memory as number) > 0 && Number(nginx.inputs.cpus) > 0, `${nginx.name}: limits`);
+    assert.ok((nginx.inputs.memory as number) > 0 && cpuLimitMillis(nginx.inputs) > 0, `${nginx.name}: limits`);
     assert.strictEqual(labelsOf(nginx)["app.kubernetes.io/component"], "proxy", `${nginx.name}: labels`);
   });
 
