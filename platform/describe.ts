@@ -17,7 +17,7 @@ import {
   VolumeMount,
   VolumeSpec,
 } from "./model";
-import { readWorkloadFile } from "./project-root";
+import { readFlowFile, readWorkloadFile } from "./project-root";
 
 export const PREFECT_PORT = 4200;
 export const WORKER_HEALTH_PORT = 8080;
@@ -263,6 +263,10 @@ function describeServing(config: PlatformConfig): ServiceSpec {
   };
 }
 
+/** Where process workers find the example flows and the trainer they call (flows/deploy.py points deployments here). */
+export const FLOWS_DIRECTORY = "/opt/ml-platform/flows";
+export const FLOW_FILES = ["training.py", "fan_out.py", "deploy.py"];
+
 function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
   const { worker } = config;
   const perWorkerLimit = Math.floor(worker.maxConcurrentRuns / worker.replicas);
@@ -299,7 +303,16 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       resources: resources(worker.resources),
       probes: { startup: { ...health, failureThreshold: 20, periodSeconds: 5 }, readiness: health, liveness: health },
       mounts: [],
-      bundles: [],
+      bundles: [
+        {
+          name: "flows",
+          directory: FLOWS_DIRECTORY,
+          files: {
+            ...Object.fromEntries(FLOW_FILES.map((file) => [file, readFlowFile(file)])),
+            "train.py": readWorkloadFile("train.py"),
+          },
+        },
+      ],
       user: APP_USER,
       writablePaths: ["/var/lib/prefect", "/tmp"],
       readOnlyRootFilesystem: true,

@@ -16,3 +16,8 @@ export function projectRoot(start: string = __dirname): string {
 export function readWorkloadFile(file: string): string {
   return fs.readFileSync(path.join(projectRoot(), "workloads", file), "utf8");
 }
+
+/** Reads the example flows shipped in flows/. */
+export function readFlowFile(file: string): string {
+  return fs.readFileSync(path.join(projectRoot(), "flows", file), "utf8");
+}
