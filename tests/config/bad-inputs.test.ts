@@ -5,15 +5,22 @@
  *   # stack: prod                       (optional; dev otherwise)
  *   # expect: <config key> | <rule>     (one or more)
  *
- * Each goes through the real render CLI and must fail naming the key and the
- * rule on one line, print no stack trace, write nothing and register no
- * resource (the mock provider logs every registration as it happens).
+ * Each is rendered in this process, exactly as the render CLI does it (the
+ * config read from the file, then the program under the mock runtime), and
+ * must be refused with the program's own verdict (a config error, which the
+ * CLI prints without a stack trace), naming the key and the rule on one line,
+ * before any resource is registered (the mock provider logs every
+ * registration as it happens). A dev case and a prod case also go through the
+ * real render CLI, which must fail the same way and write nothing.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { projectRoot } from "../../platform/project-root";
+import { renderInProcess } from "../../tools/render/run";
+import { readStackConfig, StackFileError } from "../../tools/render/stack-config";
 import { runRender } from "../support/render";
 
 const CORPUS = path.join(projectRoot(), "tests", "fixtures", "bad-configs");
@@ -60,6 +67,29 @@ const cases = fs
   .sort()
   .map(readCase);
 
+/** The compiled project (dist/), whose index.js the render loads. */
+const PROGRAM_DIR = path.join(__dirname, "..", "..");
+
+function assertNamesEveryExpectation(badConfig: BadConfig, message: string): void {
+  for (const { key, rule } of badConfig.expectations) {
+    const named = message.split("\n").some((line) => line.includes(key) && line.includes(rule));
+    assert.ok(named, `${badConfig.file}: no line names ${key} with "${rule}":\n${message}`);
+  }
+}
+
+/** Renders a case in this process; returns the refusal's message, or fails if it rendered or crashed. */
+async function refusalInProcess(badConfig: BadConfig, log: string): Promise<string> {
+  try {
+    const source = readStackConfig(projectRoot(), badConfig.stack, path.join(CORPUS, badConfig.file));
+    await renderInProcess(PROGRAM_DIR, badConfig.stack, source, { registrationsLog: log });
+  } catch (error) {
+    // The CLI prints these as they are; anything else is a crash it would print with a stack trace.
+    if (error instanceof StackFileError || pulumi.RunError.isInstance(error as Error)) return (error as Error).message;
+    assert.fail(`${badConfig.file} crashed the render instead of being refused:\n${(error as Error).stack}`);
+  }
+  assert.fail(`${badConfig.file} rendered`);
+}
+
 describe("the bad-input corpus", () => {
   it("holds at least 25 broken configs, each saying what it must be refused for", () => {
     assert.ok(cases.length >= 25, `only ${cases.length} cases in ${CORPUS}`);
@@ -68,26 +98,11 @@ describe("the bad-input corpus", () => {
   });
 
   for (const badConfig of cases) {
-    it(`refuses ${badConfig.file}`, () => {
-      const work = fs.mkdtempSync(path.join(os.tmpdir(), "ml-bad-"));
-      const log = path.join(work, "registrations.jsonl");
-      const outDir = path.join(work, "out");
-      const run = runRender(
-        ["--stack", badConfig.stack, "--config", path.join(CORPUS, badConfig.file), "--registrations-log", log],
-        outDir,
-      );
-      const said = `${run.stdout}${run.stderr}`;
-
-      assert.notStrictEqual(run.status, 0, `${badConfig.file} rendered:\n${said}`);
-      for (const { key, rule } of badConfig.expectations) {
-        const named = run.stderr.split("\n").some((line) => line.includes(key) && line.includes(rule));
-        assert.ok(named, `${badConfig.file}: no line names ${key} with "${rule}":\n${run.stderr}`);
-      }
-      assert.doesNotMatch(said, /^\s+at \S/m, `${badConfig.file} printed a stack trace:\n${said}`);
-      assert.ok(
-        !fs.existsSync(path.join(outDir, badConfig.stack)),
-        `${badConfig.file} wrote ${path.join(outDir, badConfig.stack)}`,
-      );
+    it(`refuses ${badConfig.file}`, async () => {
+      const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ml-bad-")), "registrations.jsonl");
+      const message = await refusalInProcess(badConfig, log);
+      assertNamesEveryExpectation(badConfig, message);
+      assert.doesNotMatch(message, /^\s+at \S/m, `${badConfig.file} reported a stack trace:\n${message}`);
       assert.deepStrictEqual(
         programRegistrations(log),
         [],
@@ -95,4 +110,34 @@ describe("the bad-input corpus", () => {
       );
     });
   }
+
+  describe("through the real render CLI", () => {
+    for (const stack of ["dev", "prod"]) {
+      const badConfig = cases.find((candidate) => candidate.stack === stack);
+      it(`refuses ${badConfig?.file ?? `a ${stack} case`} with status 1, no stack trace, no files and no registrations`, () => {
+        assert.ok(badConfig, `the corpus has no ${stack} case`);
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "ml-bad-"));
+        const log = path.join(work, "registrations.jsonl");
+        const outDir = path.join(work, "out");
+        const run = runRender(
+          ["--stack", badConfig.stack, "--config", path.join(CORPUS, badConfig.file), "--registrations-log", log],
+          outDir,
+        );
+        const said = `${run.stdout}${run.stderr}`;
+
+        assert.strictEqual(run.status, 1, `${badConfig.file} was not refused with status 1:\n${said}`);
+        assertNamesEveryExpectation(badConfig, run.stderr);
+        assert.doesNotMatch(said, /^\s+at \S/m, `${badConfig.file} printed a stack trace:\n${said}`);
+        assert.ok(
+          !fs.existsSync(path.join(outDir, badConfig.stack)),
+          `${badConfig.file} wrote ${path.join(outDir, badConfig.stack)}`,
+        );
+        assert.deepStrictEqual(
+          programRegistrations(log),
+          [],
+          `${badConfig.file} registered resources before being refused`,
+        );
+      });
+    }
+  });
 });

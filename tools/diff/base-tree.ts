@@ -1,12 +1,19 @@
 /**
- * The project as it was at the base commit, built and ready to render: its
- * files from git, the working tree's node_modules (linked, not installed) and
- * the working tree's TypeScript compiler.
+ * The project as it was at the base commit, compiled and ready to render: its
+ * files from git, the working tree's node_modules (linked, not installed),
+ * each TypeScript file transpiled with the working tree's TypeScript.
+ *
+ * The base is only rendered, never type-checked (the working tree is; a base
+ * is a commit that was reviewed already), so it is transpiled file by file,
+ * which takes a fraction of a full tsc run. A commit's content never changes,
+ * so the prepared tree is kept in node_modules/.cache/ml-platform/diff-base/,
+ * keyed by commit, project folder and TypeScript version, and reused by the
+ * next diff against the same base; the newest few are kept.
  */
-import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import type * as TypeScript from "typescript";
 import { exportTree, repositoryOf } from "./git";
 import { tail } from "./render-runner";
 
@@ -15,45 +22,149 @@ export class BaseTreeError extends Error {}
 export interface BaseTree {
   projectDir: string;
   renderCli: string;
-  /** Compiler complaints about the base, shown as a note: tsc still emits, so the render usually works. */
+  /** Compiler complaints about the base (syntax errors), shown as a note: the transpiler still emits. */
   buildWarnings?: string;
   remove(): void;
 }
 
 const RENDER_SOURCE = path.join("tools", "render", "cli.ts");
 const RENDER_OUTPUT = path.join("dist", "tools", "render", "cli.js");
+/** Bump when the layout or the way a base is prepared changes, so old entries are not reused. */
+const CACHE_LAYOUT = "1";
+const CACHE_ENTRIES_KEPT = 6;
+const COMPLETE = ".complete";
+const WARNINGS = ".build-warnings";
 
-export function prepareBaseTree(projectDir: string, commit: string, label: string): BaseTree {
-  const { top, prefix } = repositoryOf(projectDir);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-diff-base-"));
-  const remove = () => fs.rmSync(root, { recursive: true, force: true });
-  try {
-    exportTree(top, commit, prefix, root);
-    const baseProject = path.join(root, prefix);
-    if (!fs.existsSync(path.join(baseProject, "Pulumi.yaml"))) {
-      throw new BaseTreeError(`the base ${label} has no Pulumi project at ${prefix || "the repository root"}`);
-    }
-    if (!fs.existsSync(path.join(baseProject, RENDER_SOURCE))) {
-      throw new BaseTreeError(
-        `the base ${label} has no offline render (${RENDER_SOURCE}), so there is nothing to compare against; pick a later base with --base`,
-      );
-    }
-    fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseProject, "node_modules"), "dir");
-    const tsc = path.join(projectDir, "node_modules", "typescript", "bin", "tsc");
-    const build = spawnSync(process.execPath, [tsc, "-p", path.join(baseProject, "tsconfig.json")], {
-      cwd: baseProject,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
+function loadTypeScript(projectDir: string): typeof TypeScript {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(projectDir, "node_modules", "typescript")) as typeof TypeScript;
+}
+
+function typeScriptVersion(projectDir: string): string {
+  const manifest = path.join(projectDir, "node_modules", "typescript", "package.json");
+  return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version;
+}
+
+/** Emits each file of the base's tsconfig.json the way tsc would lay it out; returns syntax errors, if any. */
+function transpile(ts: typeof TypeScript, baseProject: string): string | undefined {
+  const configFile = path.join(baseProject, "tsconfig.json");
+  const read = ts.readConfigFile(configFile, ts.sys.readFile);
+  if (read.error)
+    throw new BaseTreeError(`tsconfig.json: ${ts.flattenDiagnosticMessageText(read.error.messageText, "\n")}`);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, baseProject);
+  const compilerOptions: TypeScript.CompilerOptions = {
+    ...parsed.options,
+    noEmit: false,
+    declaration: false,
+    sourceMap: false,
+    inlineSourceMap: false,
+    incremental: false,
+    composite: false,
+  };
+  const outDir = parsed.options.outDir ?? baseProject;
+  const rootDir = parsed.options.rootDir ?? baseProject;
+  const problems: string[] = [];
+  const tests = path.join(baseProject, "tests") + path.sep;
+  for (const file of parsed.fileNames) {
+    // A render never loads the tests.
+    if (file.endsWith(".d.ts") || file.endsWith(".json") || file.startsWith(tests)) continue;
+    const output = ts.transpileModule(fs.readFileSync(file, "utf8"), {
+      compilerOptions,
+      fileName: file,
+      reportDiagnostics: true,
     });
-    const renderCli = path.join(baseProject, RENDER_OUTPUT);
-    if (!fs.existsSync(renderCli)) {
-      const output = build.error?.message ?? tail(`${build.stdout}${build.stderr}`, 20);
-      throw new BaseTreeError(`the base ${label} did not build, so it cannot be rendered:\n${output}`);
+    for (const diagnostic of output.diagnostics ?? []) {
+      const where = path.relative(baseProject, file);
+      problems.push(`${where}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}`);
     }
-    const buildWarnings = build.status === 0 ? undefined : tail(`${build.stdout}${build.stderr}`, 20);
-    return { projectDir: baseProject, renderCli, buildWarnings, remove };
+    const target = path.join(outDir, path.relative(rootDir, file)).replace(/\.tsx?$/, ".js");
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, output.outputText);
+  }
+  return problems.length > 0 ? tail(problems.join("\n"), 20) : undefined;
+}
+
+/** Exports and compiles the base into `root`; throws a BaseTreeError when there is nothing to render. */
+function prepareInto(projectDir: string, commit: string, label: string, root: string): void {
+  const { top, prefix } = repositoryOf(projectDir);
+  exportTree(top, commit, prefix, root);
+  const baseProject = path.join(root, prefix);
+  if (!fs.existsSync(path.join(baseProject, "Pulumi.yaml"))) {
+    throw new BaseTreeError(`the base ${label} has no Pulumi project at ${prefix || "the repository root"}`);
+  }
+  if (!fs.existsSync(path.join(baseProject, RENDER_SOURCE))) {
+    throw new BaseTreeError(
+      `the base ${label} has no offline render (${RENDER_SOURCE}), so there is nothing to compare against; pick a later base with --base`,
+    );
+  }
+  fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseProject, "node_modules"), "dir");
+  let warnings: string | undefined;
+  try {
+    warnings = transpile(loadTypeScript(projectDir), baseProject);
   } catch (error) {
-    remove();
+    if (error instanceof BaseTreeError) throw new BaseTreeError(`the base ${label} did not build: ${error.message}`);
     throw error;
   }
+  if (!fs.existsSync(path.join(baseProject, RENDER_OUTPUT))) {
+    throw new BaseTreeError(`the base ${label} did not build, so it cannot be rendered (no ${RENDER_OUTPUT})`);
+  }
+  if (warnings) fs.writeFileSync(path.join(root, WARNINGS), warnings);
+  fs.writeFileSync(path.join(root, COMPLETE), `${commit}\n`);
+}
+
+/** Drops all but the newest entries, and unfinished ones left by a run that died. */
+function prune(cacheDir: string, keep: string): void {
+  const now = Date.now();
+  const entries = fs
+    .readdirSync(cacheDir)
+    .map((name) => {
+      const full = path.join(cacheDir, name);
+      return { name, full, mtime: fs.statSync(full).mtimeMs };
+    })
+    .sort((a, b) => b.mtime - a.mtime);
+  let kept = 0;
+  for (const entry of entries) {
+    if (entry.name === keep) continue;
+    const unfinished = entry.name.includes(".partial-");
+    if (unfinished ? now - entry.mtime > 60 * 60 * 1000 : ++kept >= CACHE_ENTRIES_KEPT)
+      fs.rmSync(entry.full, { recursive: true, force: true });
+  }
+}
+
+export function prepareBaseTree(projectDir: string, commit: string, label: string): BaseTree {
+  const { prefix } = repositoryOf(projectDir);
+  const cacheDir = path.join(projectDir, "node_modules", ".cache", "ml-platform", "diff-base");
+  const key = crypto
+    .createHash("sha256")
+    .update([CACHE_LAYOUT, commit, prefix, typeScriptVersion(projectDir)].join("\0"))
+    .digest("hex")
+    .slice(0, 32);
+  const entry = path.join(cacheDir, key);
+  fs.mkdirSync(cacheDir, { recursive: true });
+
+  if (!fs.existsSync(path.join(entry, COMPLETE))) {
+    const partial = path.join(cacheDir, `${key}.partial-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+    fs.mkdirSync(partial);
+    try {
+      prepareInto(projectDir, commit, label, partial);
+      fs.renameSync(partial, entry);
+    } catch (error) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      // Another run finished the same base first: use theirs.
+      if (!fs.existsSync(path.join(entry, COMPLETE))) throw error;
+    }
+  }
+  const touched = new Date();
+  fs.utimesSync(entry, touched, touched);
+  prune(cacheDir, key);
+
+  const baseProject = path.join(entry, prefix);
+  const warningsFile = path.join(entry, WARNINGS);
+  return {
+    projectDir: baseProject,
+    renderCli: path.join(baseProject, RENDER_OUTPUT),
+    buildWarnings: fs.existsSync(warningsFile) ? fs.readFileSync(warningsFile, "utf8") : undefined,
+    // Kept for the next diff against the same base; prune() bounds the cache.
+    remove: () => undefined,
+  };
 }

@@ -107,12 +107,12 @@ function reportFailure(message: string, options: CliOptions | undefined): void {
   }
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let options: CliOptions | undefined;
   try {
     const root = projectRoot();
     options = parseOptions(argv, root);
-    const run = runDiff({ projectDir: root, base: options.base, stacks: options.stacks });
+    const run = await runDiff({ projectDir: root, base: options.base, stacks: options.stacks });
     report(run, options);
     if (run.results.some((result) => !result.ok)) return EXIT_ERROR;
     const changed = run.results.some((result) => result.ok && hasChanges(result.diff));
@@ -132,4 +132,6 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((status) => {
+  process.exitCode = status;
+});

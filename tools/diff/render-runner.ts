@@ -1,8 +1,9 @@
 /**
  * Runs a project's own render CLI in a child process (the Pulumi runtime is
- * global, so one render per process) and reads back resources.json.
+ * global, so one render per process) and reads back resources.json. Renders
+ * are asynchronous, so independent ones share the machine's cores.
  */
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -46,16 +47,13 @@ export function tail(text: string, lines = 40): string {
   return (all.length > lines ? ["…", ...all.slice(-lines)] : all).join("\n");
 }
 
-/** Renders one stack, from its stack file or from `configFile` in its place. */
-export function renderStack(renderer: Renderer, stack: string, configFile?: string): RenderOutcome {
+/** Renders one stack, from its stack file or from `configFile` in its place, in a child process. */
+export async function renderStack(renderer: Renderer, stack: string, configFile?: string): Promise<RenderOutcome> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-render-"));
   try {
     const args = [renderer.cli, "--stack", stack, "--out", outDir, ...(configFile ? ["--config", configFile] : [])];
-    const child = spawnSync(process.execPath, args, {
+    const child = await run(process.execPath, args, {
       cwd: renderer.projectDir,
-      encoding: "utf8",
-      timeout: RENDER_TIMEOUT_MS,
-      maxBuffer: 256 * 1024 * 1024,
       env: { ...process.env, [SECRET_FINGERPRINT_KEY_VARIABLE]: renderer.fingerprintKey },
     });
     if (child.error) return { ok: false, message: `the render could not run: ${child.error.message}` };
@@ -68,4 +66,48 @@ export function renderStack(renderer: Renderer, stack: string, configFile?: stri
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+interface Finished {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  error?: Error;
+}
+
+/** spawnSync's answer, without blocking: renders of both sides run at the same time. */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), RENDER_TIMEOUT_MS);
+    const finish = (status: number | null, error?: Error) => {
+      clearTimeout(timer);
+      resolve({
+        status,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+        error,
+      });
+    };
+    child.on("error", (error) => finish(null, error));
+    child.on("close", (status) => finish(status));
+  });
+}
+
+/** Runs `tasks` with at most `limit` at a time; results in the tasks' order. */
+export async function inParallel<T>(tasks: (() => Promise<T>)[], limit = os.availableParallelism()): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  return results;
 }

@@ -1,6 +1,7 @@
 /**
  * Renders every stack twice, at the base commit and in the working tree, and
- * compares the two renders stack by stack.
+ * compares the two renders stack by stack. The renders run side by side, as
+ * many at once as the machine has cores.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -8,7 +9,15 @@ import { BaseTree, prepareBaseTree } from "./base-tree";
 import { diffRenders } from "./compare-renders";
 import { mergeBaseWithMain, resolveCommit, shortCommit } from "./git";
 import { StackResult } from "./model";
-import { newFingerprintKey, Renderer, renderStack, stacksIn, workingTreeRenderer } from "./render-runner";
+import {
+  inParallel,
+  newFingerprintKey,
+  RenderOutcome,
+  Renderer,
+  renderStack,
+  stacksIn,
+  workingTreeRenderer,
+} from "./render-runner";
 
 export interface DiffRequest {
   projectDir: string;
@@ -38,6 +47,7 @@ function baseCommit(projectDir: string, base: string | undefined): { commit: str
 
 /** A side without the stack: every resource of the other side is added (or removed). */
 const ABSENT = { ok: true, render: undefined } as const;
+type Side = RenderOutcome | typeof ABSENT;
 
 function hasStackFile(projectDir: string, stack: string): boolean {
   return fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`));
@@ -48,19 +58,21 @@ function hasStackFile(projectDir: string, stack: string): boolean {
  * is not: a change that repairs it must be reviewable, so everything shows as
  * added, with a note that says why.
  */
-function compareStack(stack: string, base: Renderer, head: Renderer, warnings: string[]): StackResult {
-  const [inBase, inHead] = [hasStackFile(base.projectDir, stack), hasStackFile(head.projectDir, stack)];
-  if (!inBase && !inHead) {
+function compareStack(
+  stack: string,
+  before: Side | undefined,
+  after: Side | undefined,
+  warnings: string[],
+): StackResult {
+  if (!before || !after) {
     return {
       ok: false,
       failure: { stack, message: `there is no Pulumi.${stack}.yaml in the base or the working tree` },
     };
   }
-  const after = inHead ? renderStack(head, stack) : ABSENT;
   if (!after.ok) {
     return { ok: false, failure: { stack, message: `rendering the working tree failed: ${after.message}` } };
   }
-  const before = inBase ? renderStack(base, stack) : ABSENT;
   if (before.ok) return { ok: true, diff: diffRenders(stack, before.render, after.render) };
   warnings.push(`rendering ${stack} at the base failed: ${before.message}`);
   const diff = diffRenders(stack, undefined, after.render);
@@ -70,7 +82,7 @@ function compareStack(stack: string, base: Renderer, head: Renderer, warnings: s
   return { ok: true, diff: { ...diff, targetBefore: after.render?.target, notes } };
 }
 
-export function runDiff(request: DiffRequest): DiffRun {
+export async function runDiff(request: DiffRequest): Promise<DiffRun> {
   const { commit, label } = baseCommit(request.projectDir, request.base);
   const tree: BaseTree = prepareBaseTree(request.projectDir, commit, label);
   try {
@@ -84,8 +96,19 @@ export function runDiff(request: DiffRequest): DiffRun {
     const notes = tree.buildWarnings
       ? [`Note: the base has TypeScript errors; it was rendered from what the compiler emitted anyway.`]
       : [];
-    const warnings = tree.buildWarnings ? [`tsc on the base:\n${tree.buildWarnings}`] : [];
-    const results = stacks.map((stack) => compareStack(stack, base, head, warnings));
+    const warnings = tree.buildWarnings ? [`TypeScript on the base:\n${tree.buildWarnings}`] : [];
+    const sides = stacks.map((stack) => [hasStackFile(base.projectDir, stack), hasStackFile(head.projectDir, stack)]);
+    const renders = await inParallel<Side>(
+      stacks.flatMap((stack, index) => [
+        () => (sides[index][1] ? renderStack(head, stack) : Promise.resolve(ABSENT)),
+        () => (sides[index][0] ? renderStack(base, stack) : Promise.resolve(ABSENT)),
+      ]),
+    );
+    const results = stacks.map((stack, index) =>
+      sides[index].some(Boolean)
+        ? compareStack(stack, renders[2 * index + 1], renders[2 * index], warnings)
+        : compareStack(stack, undefined, undefined, warnings),
+    );
     return { title: `Offline diff: ${label} → working tree`, notes, warnings, results };
   } finally {
     tree.remove();

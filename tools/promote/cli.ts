@@ -74,12 +74,14 @@ function validatePromoted(root: string, stack: string, promotedFile: string): vo
   if (!result.ok) throw new Refusal(`the promoted config is not valid:\n${formatProblems(stack, result.problems)}`);
 }
 
-/** The target's render before and after, compared; the promotion is refused if the result does not render. */
-function renderEffect(root: string, stack: string, promotedFile: string): StackResult {
+/**
+ * The target's render before and after (rendered side by side), compared; the
+ * promotion is refused if the result does not render.
+ */
+async function renderEffect(root: string, stack: string, promotedFile: string): Promise<StackResult> {
   const renderer = workingTreeRenderer(root, newFingerprintKey());
-  const after = renderStack(renderer, stack, promotedFile);
+  const [after, before] = await Promise.all([renderStack(renderer, stack, promotedFile), renderStack(renderer, stack)]);
   if (!after.ok) throw new Refusal(`${stack} does not render with the promoted config: ${after.message}`);
-  const before = renderStack(renderer, stack);
   if (!before.ok) {
     return {
       ok: false,
@@ -106,7 +108,7 @@ function reportMarkdown(report: PromotionReport, effect: StackResult | undefined
   return `${summary}\n${diff.comment}`;
 }
 
-function promote(options: Options): void {
+async function promote(options: Options): Promise<void> {
   const root = projectRoot();
   const project = String((parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: unknown }).name);
   const source = readStackFile(root, options.from);
@@ -124,7 +126,7 @@ function promote(options: Options): void {
       const promotedFile = path.join(scratch, path.basename(target.file));
       fs.writeFileSync(promotedFile, plan.text);
       validatePromoted(root, options.to, promotedFile);
-      effect = renderEffect(root, options.to, promotedFile);
+      effect = await renderEffect(root, options.to, promotedFile);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
@@ -144,9 +146,9 @@ function promote(options: Options): void {
   else process.stdout.write(text);
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   try {
-    promote(parseOptions(argv));
+    await promote(parseOptions(argv));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) return reportUsageError(error, USAGE);
@@ -165,4 +167,6 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((status) => {
+  process.exitCode = status;
+});
