@@ -20,6 +20,7 @@ export = async () => {
     prefectUiUrl: endpoints.prefectUiUrl,
     servingUrl: endpoints.servingUrl,
     workPool: endpoints.workPool,
+    prefectAuthString: pulumi.secret(endpoints.prefectAuthString),
     retraining: endpoints.retraining,
     [STORAGE_FINGERPRINT_OUTPUT]: storageFingerprint,
   };

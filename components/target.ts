@@ -18,6 +18,8 @@ export interface PlatformEndpoints {
   prefectUiUrl: pulumi.Input<string>;
   servingUrl: pulumi.Input<string>;
   workPool: string;
+  /** The `user:password` Prefect's UI, CLI and clients log in with (a secret). */
+  prefectAuthString: pulumi.Input<string>;
   /** A plain sentence saying how scheduled retraining runs on this target. */
   retraining: string;
 }

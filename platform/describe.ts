@@ -56,9 +56,25 @@ function describeVolumes(config: PlatformConfig): VolumeSpec[] {
   }));
 }
 
+/** The user name of Prefect's basic authentication; its password is generated. */
+export const PREFECT_AUTH_USER = "admin";
+/**
+ * The `user:password` string every Prefect client presents and the server
+ * checks: the API, the UI and the events websocket run code on the platform's
+ * behalf, so none is open.
+ */
+export const PREFECT_AUTH = { secret: "prefect-auth", key: "auth-string" } as const;
+
 function describeSecrets(config: PlatformConfig): SecretSpec[] {
   const { user, name } = config.database;
   return [
+    {
+      name: PREFECT_AUTH.secret,
+      generated: { password: { length: 32 } },
+      derived: { [PREFECT_AUTH.key]: [{ literal: `${PREFECT_AUTH_USER}:` }, { secretKey: "password" }] },
+      // Nothing stored depends on it: a new one reaches the server and every client in the same deploy.
+      protect: false,
+    },
     {
       name: "postgres",
       generated: { password: { length: 32 } },
@@ -132,7 +148,10 @@ function describeServer(config: PlatformConfig): ServiceSpec {
       // site-packages, which a read-only root filesystem refuses, and the server exits.
       PREFECT_UI_STATIC_DIRECTORY: "/var/lib/prefect/ui",
     },
-    secretEnv: { PREFECT_SERVER_DATABASE_CONNECTION_URL: { secret: "postgres", key: "database-url" } },
+    secretEnv: {
+      PREFECT_SERVER_DATABASE_CONNECTION_URL: { secret: "postgres", key: "database-url" },
+      PREFECT_SERVER_API_AUTH_STRING: { ...PREFECT_AUTH },
+    },
     serviceEnv: {},
     ports: [{ name: "http", port: PREFECT_PORT }],
     resources: resources(config.server.resources),
@@ -297,7 +316,8 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
         PREFECT_WORKER_WEBSERVER_HOST: "0.0.0.0",
         PREFECT_WORKER_WEBSERVER_PORT: String(WORKER_HEALTH_PORT),
       },
-      secretEnv: {},
+      // Flow runs inherit it from their worker (a process's environment, a Job's from the worker's settings).
+      secretEnv: { PREFECT_API_AUTH_STRING: { ...PREFECT_AUTH } },
       serviceEnv: { PREFECT_API_URL: { service: WORKLOAD_NAMES.server, port: "http", scheme: "http", path: "/api" } },
       ports: [{ name: "health", port: WORKER_HEALTH_PORT }],
       resources: resources(worker.resources),

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
-import { WORKLOAD_NAMES } from "../../platform/describe";
+import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformSpec, ServiceSpec } from "../../platform/model";
 import { PlatformSecrets } from "../secrets";
 import { PlatformEndpoints } from "../target";
@@ -217,6 +217,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
         prefectUiUrl: urls.get(WORKLOAD_NAMES.server) ?? "",
         servingUrl: urls.get(WORKLOAD_NAMES.serving) ?? "",
         workPool: spec.executorPools.map((pool) => pool.workPool).join(", "),
+        prefectAuthString: secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key],
         retraining: schedules.length > 0 ? schedules.join(" ") : disabledRetraining(),
       };
       this.registerOutputs({ ...this.endpoints });

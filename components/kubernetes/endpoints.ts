@@ -2,6 +2,7 @@
  * What a user reaches after `pulumi up` on Kubernetes: everything public goes
  * through the one Ingress host.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
 import { PlatformSpec, PublicEndpoint } from "../../platform/model";
 import { WORKLOAD_NAMES } from "../../platform/describe";
@@ -32,7 +33,11 @@ export function retrainingSentence(spec: PlatformSpec, namespace: string): strin
     .join(" ");
 }
 
-export function platformEndpoints(spec: PlatformSpec, config: PlatformConfig): PlatformEndpoints {
+export function platformEndpoints(
+  spec: PlatformSpec,
+  config: PlatformConfig,
+  prefectAuthString: pulumi.Input<string>,
+): PlatformEndpoints {
   const origin = ingressOrigin(spec, config.kubernetes.ingressHost);
   const endpointOf = (name: string) => {
     const endpoint = spec.services.find((service) => service.name === name)?.publicEndpoint;
@@ -44,6 +49,7 @@ export function platformEndpoints(spec: PlatformSpec, config: PlatformConfig): P
     prefectUiUrl: publicUrl(endpointOf(WORKLOAD_NAMES.server), origin),
     servingUrl: publicUrl(endpointOf(WORKLOAD_NAMES.serving), origin),
     workPool: pool?.workPool ?? "",
+    prefectAuthString,
     retraining: retrainingSentence(spec, config.kubernetes.namespace),
   };
 }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { ConfigError } from "../../config/load";
 import { CONFIG_NAMESPACE } from "../../config/validate";
+import { PREFECT_AUTH } from "../../platform/describe";
 import { PlatformSpec, Workload } from "../../platform/model";
 import { PlatformEndpoints, TargetArgs } from "../target";
 import { BatchJob } from "./batch-job";
@@ -128,7 +129,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
       gpuRuntimeClassName: settings.gpuRuntimeClassName,
     };
     this.deployWorkloads(name, spec, args, placement, child);
-    this.endpoints = platformEndpoints(spec, config);
+    this.endpoints = platformEndpoints(spec, config, this.secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key]);
 
     this.registerOutputs({
       prefectUiUrl: this.endpoints.prefectUiUrl,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Secret } from "@pulumi/kubernetes/core/v1";
 import { SecretSpec } from "../../platform/model";
-import { PlatformSecrets } from "../secrets";
+import { PlatformSecrets, SecretValues } from "../secrets";
 import { objectLabels } from "./labels";
 
 export interface KubernetesSecretsArgs {
@@ -21,6 +21,8 @@ export interface KubernetesSecretsArgs {
 export class KubernetesSecrets extends pulumi.ComponentResource {
   /** neutral secret name -> Secret */
   readonly secrets: Record<string, Secret>;
+  /** neutral secret name -> key -> value (secret Outputs) */
+  readonly values: SecretValues;
 
   constructor(name: string, args: KubernetesSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ml-platform:kubernetes:Secrets", name, {}, opts);
@@ -29,6 +31,7 @@ export class KubernetesSecrets extends pulumi.ComponentResource {
       { secrets: args.secrets, serviceHost: args.serviceHost },
       { parent: this },
     );
+    this.values = values.values;
     this.secrets = {};
     for (const spec of args.secrets) {
       this.secrets[spec.name] = new Secret(

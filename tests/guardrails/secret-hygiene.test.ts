@@ -6,7 +6,7 @@ import { parse, stringify } from "yaml";
 import { projectRoot } from "../../platform/project-root";
 import { stringLeaves } from "../../policy/rules/values";
 import { SECRET_SENTINEL, sentinelFor } from "../../tools/render/mocks";
-import { Render, RenderedResource } from "../../tools/render/model";
+import { Render, RenderedResource, SECRET_MASK } from "../../tools/render/model";
 import { runRender } from "../support/render";
 
 /** Where a secret may be written: inside Secret objects, Docker secret files, and a provider's credentials. */
@@ -112,6 +112,7 @@ describe("secret hygiene", () => {
       it("keeps them out of the stack outputs", () => {
         const outputs = JSON.stringify(render.outputs);
         assert.ok(!outputs.includes(SECRET_SENTINEL), `a secret reached the outputs of ${stack}: ${outputs}`);
+        assert.strictEqual(render.outputs.prefectAuthString, SECRET_MASK, "the Prefect login is not a secret output");
       });
 
       it("keeps them out of every written file but Secret manifests", () => {

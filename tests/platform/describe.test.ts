@@ -39,7 +39,7 @@ describe("the target-neutral platform description", () => {
     );
     assert.deepStrictEqual(
       dev.secrets.map((s) => s.name),
-      ["postgres"],
+      ["prefect-auth", "postgres"],
     );
   });
 
@@ -143,7 +143,7 @@ describe("the target-neutral platform description", () => {
   });
 
   it("assembles the database URL from the generated password and the database host", () => {
-    const parts = dev.secrets[0].derived["database-url"];
+    const parts = dev.secrets.find((secret) => secret.name === "postgres")?.derived["database-url"] ?? [];
     assert.ok(parts.some((p) => "secretKey" in p && p.secretKey === "password"));
     assert.ok(parts.some((p) => "serviceHost" in p && p.serviceHost === WORKLOAD_NAMES.database));
   });

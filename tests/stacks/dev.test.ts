@@ -227,8 +227,14 @@ describe("dev stack (Pulumi.dev.yaml on the Docker target)", function () {
     const passwords = render.resources.filter(
       (resource) => resource.type === "random:index/randomPassword:RandomPassword",
     );
-    assert.strictEqual(passwords.length, 1, "one generated password (postgres)");
-    assert.strictEqual(passwords[0].options.protect, config.protectStorage, `${passwords[0].urn}: protect`);
+    assert.deepStrictEqual(passwords.map((password) => password.name).sort(), [
+      "ml-platform-secrets-postgres-password",
+      "ml-platform-secrets-prefect-auth-password",
+    ]);
+    for (const password of passwords) {
+      const guardsStorage = password.name.includes("postgres");
+      assert.strictEqual(password.options.protect, guardsStorage && config.protectStorage, `${password.urn}: protect`);
+    }
   });
 
   it("runs training to completion, records exit code and log, and starts serving only after it", () => {
@@ -304,7 +310,11 @@ describe("dev stack (Pulumi.dev.yaml on the Docker target)", function () {
       );
       for (const { resource } of uploaded) {
         const user = labels(resource)["app.kubernetes.io/name"];
-        assert.ok(["postgres", "prefect-server"].includes(user), `${resource.urn} receives a secret it has no use for`);
+        // The database's password and URL, and Prefect's login for the server and its clients (the workers).
+        assert.ok(
+          ["postgres", "prefect-server", "prefect-worker"].includes(user),
+          `${resource.urn} receives a secret it has no use for`,
+        );
       }
     });
 

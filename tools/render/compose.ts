@@ -175,8 +175,11 @@ class Translator {
       const content = upload.content instanceof SecretValue ? upload.content.mockValue : upload.content;
       if (typeof content !== "string") fail(resource, `upload ${file} has no text content`);
       const parts = secret || upload.content instanceof SecretValue ? secretParts(content, this.generated) : undefined;
-      // A secret that is not generated (a `secure:` value) would have to be written into the file: refuse.
-      if (secret && !parts)
+      // The provider marks a whole upload list secret when one file is. Every secret the platform
+      // delivers as a file is generated or assembled from generated passwords (SecretSpec has no
+      // other kind), so a file of a secret list that holds none of them is a plain file; a file
+      // that is itself marked secret and holds none would have to be written out: refuse.
+      if (upload.content instanceof SecretValue && !parts)
         fail(resource, `secret upload ${file} holds no generated password; Compose cannot carry it`);
       if (parts) {
         const variable = `ML_PLATFORM_FILE_${crypto.createHash("sha256").update(key).digest("hex").slice(0, 12).toUpperCase()}`;

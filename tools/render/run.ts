@@ -80,11 +80,17 @@ async function dependencyUrns(dependsOn: pulumi.ResourceOptions["dependsOn"]): P
   return urns.sort();
 }
 
-async function outputValue(value: unknown, writeSecret: SecretWriter): Promise<unknown> {
+/**
+ * A stack output marked secret is written as its secrets are; a sentinel
+ * render masks it all the same, so a sentinel found in the outputs can only
+ * be one that reached a plain output.
+ */
+async function outputValue(value: unknown, writeSecret: SecretWriter, sentinels: boolean): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as pulumi.Output<unknown>;
     const resolved = await valueOf(output);
-    return (await pulumi.isSecret(output)) ? writeSecret(resolved) : sanitize(resolved, writeSecret);
+    if (await pulumi.isSecret(output)) return sentinels ? SECRET_MASK : writeSecret(resolved);
+    return sanitize(resolved, writeSecret);
   }
   return sanitize(value, writeSecret);
 }
@@ -145,7 +151,7 @@ export async function renderInProcess(
 
   const outputs: Record<string, unknown> = {};
   for (const key of Object.keys(programOutputs).sort())
-    outputs[key] = await outputValue(programOutputs[key], writeSecret);
+    outputs[key] = await outputValue(programOutputs[key], writeSecret, options.secretSentinels === true);
 
   return {
     project,

@@ -28,7 +28,10 @@ describe("docker target: DockerExecutorPool", () => {
     assert.deepStrictEqual(workers(built), ["pool-0", "pool-1", "pool-2"]);
     for (const name of workers(built)) {
       const worker = registration(built, CONTAINER, name);
-      const command = worker.inputs.command as string[];
+      const wrapped = worker.inputs.command as string[];
+      // The login is read from its file first (see withVariablesFromFiles), then the worker runs.
+      assert.match(wrapped[2], /PREFECT_API_AUTH_STRING="\$\(cat \/run\/secrets\/PREFECT_API_AUTH_STRING\)"/);
+      const command = wrapped.slice(wrapped.indexOf("variables-from-files") + 1);
       assert.deepStrictEqual(command, [...(spec.worker.command ?? []), "--type", "process"], `${name}: command`);
       assert.ok(command.join(" ").includes("--pool gpu-pool"), `${name} does not take flow runs from gpu-pool`);
       assert.ok(envsOf(worker).includes("PREFECT_API_URL=http://prefect-server:4200/api"), `${name}: PREFECT_API_URL`);

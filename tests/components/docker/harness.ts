@@ -48,6 +48,10 @@ export const FAKE_SECRETS = {
     password: "FAKEPASSWORDfakepassword0123456789",
     "database-url": "postgresql+asyncpg://prefect:FAKEPASSWORDfakepassword0123456789@postgres:5432/prefect",
   },
+  "prefect-auth": {
+    password: "FAKEAUTHfakeauth0123456789abcdefgh",
+    "auth-string": "admin:FAKEAUTHfakeauth0123456789abcdefgh",
+  },
 };
 
 /**
@@ -67,6 +71,10 @@ export function testContext(
       postgres: {
         password: pulumi.secret(FAKE_SECRETS.postgres.password),
         "database-url": pulumi.secret(FAKE_SECRETS.postgres["database-url"]),
+      },
+      "prefect-auth": {
+        password: pulumi.secret(FAKE_SECRETS["prefect-auth"].password),
+        "auth-string": pulumi.secret(FAKE_SECRETS["prefect-auth"]["auth-string"]),
       },
     },
     addresses: new ServiceDirectory(services),

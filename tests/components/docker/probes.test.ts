@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
 import {
@@ -9,13 +9,12 @@ import {
   waitTimeoutSeconds,
 } from "../../../components/docker/probes";
 import { ContainerSpec } from "../../../platform/model";
+import { requirePython } from "../../support/python";
 import { specWith } from "./harness";
 
 const spec = specWith();
 const server = spec.services.find((service) => service.name === "prefect-server") as { container: ContainerSpec };
 const postgres = spec.services.find((service) => service.name === "postgres") as { container: ContainerSpec };
-
-const hasPython = spawnSync("python3", ["--version"]).status === 0;
 
 /** Runs a healthcheck's CMD form and resolves to its exit code. */
 function runCheck(tests: string[]): Promise<number | null> {
@@ -77,12 +76,35 @@ describe("docker target: probes", () => {
     );
   });
 
-  it("waits long enough for the start period and a full failure window", () => {
+  it("waits for the start period, a full failure window and a minute's margin", () => {
+    const probe = (periodSeconds: number, timeoutSeconds: number, failureThreshold: number) => ({
+      check: { kind: "http" as const, path: "/ready", port: "http" },
+      periodSeconds,
+      timeoutSeconds,
+      failureThreshold,
+    });
+    const withProbes = (probes: ContainerSpec["probes"]): ContainerSpec => ({ ...server.container, probes });
+    // start period 10 x 30 = 300, failure window (5 + 2) x 3 = 21, margin 60
+    assert.strictEqual(waitTimeoutSeconds(withProbes({ startup: probe(10, 1, 30), readiness: probe(5, 2, 3) })), 381);
+    // no startup probe: no start period; (10 + 5) x 4 = 60
+    assert.strictEqual(waitTimeoutSeconds(withProbes({ readiness: probe(10, 5, 4) })), 120);
+    // the liveness probe's window when there is no readiness probe: (20 + 1) x 2 = 42
+    assert.strictEqual(waitTimeoutSeconds(withProbes({ liveness: probe(20, 1, 2) })), 102);
+    assert.strictEqual(waitTimeoutSeconds(withProbes({})), 60, "a container without probes waits the default minute");
+
+    const { startup, readiness } = server.container.probes;
+    assert.ok(startup && readiness, "prefect-server has no startup or readiness probe");
     const healthcheck = healthcheckFor(server.container);
-    const startPeriod = parseInt(String(healthcheck?.startPeriod), 10);
-    assert.ok(
-      waitTimeoutSeconds(server.container) > startPeriod,
-      "prefect-server: pulumi would give up before the start period ends",
+    assert.strictEqual(
+      parseInt(String(healthcheck?.startPeriod), 10),
+      startup.periodSeconds * startup.failureThreshold,
+    );
+    assert.strictEqual(
+      waitTimeoutSeconds(server.container),
+      startup.periodSeconds * startup.failureThreshold +
+        (readiness.periodSeconds + readiness.timeoutSeconds) * readiness.failureThreshold +
+        60,
+      "prefect-server: pulumi's wait is not start period + failure window + margin",
     );
   });
 
@@ -110,7 +132,7 @@ describe("docker target: probes", () => {
     let port = 0;
 
     before(function () {
-      if (!hasPython) this.skip();
+      requirePython(this, ["sys", "urllib.request"]);
       httpServer = http.createServer((request, response) => {
         response.statusCode = request.url === "/ready" ? 200 : 503;
         response.end();

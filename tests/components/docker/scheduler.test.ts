@@ -9,8 +9,22 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { schedulerScriptPath } from "../../../components/docker/scheduler-script";
+import { requirePython } from "../../support/python";
 
-const hasPython = spawnSync("python3", ["--version"]).status === 0;
+/** What scheduler.py imports. */
+const SCHEDULER_MODULES = [
+  "argparse",
+  "datetime",
+  "fcntl",
+  "json",
+  "os",
+  "shutil",
+  "signal",
+  "subprocess",
+  "sys",
+  "threading",
+  "time",
+];
 
 function scheduler(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const child = spawnSync("python3", [schedulerScriptPath(), ...args], { encoding: "utf8", timeout: 60000 });
@@ -25,7 +39,7 @@ function next(schedule: string, after: string, count = 3): string[] {
 
 describe("docker target: scheduler.py", function () {
   before(function () {
-    if (!hasPython) this.skip();
+    requirePython(this, SCHEDULER_MODULES);
   });
 
   describe("cron schedule (UTC)", () => {

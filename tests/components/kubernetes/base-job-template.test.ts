@@ -9,11 +9,9 @@ import {
 import { ExecutorPoolSpec } from "../../../platform/model";
 import { specWith } from "./harness";
 import { restrictedViolations } from "./pod-rules";
+import { field } from "../../support/field";
 
 type Json = Record<string, unknown>;
-
-const field = (value: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], value);
 
 const LAYOUT: ExecutorLayout = {
   instance: "ml-platform-test",

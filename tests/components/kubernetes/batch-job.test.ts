@@ -6,11 +6,9 @@ import { JobSpec } from "../../../platform/model";
 import { build, K8S, single, specWith, testPlacement } from "./harness";
 import { assertJobSettings } from "./job-settings";
 import { restrictedViolations } from "./pod-rules";
+import { field } from "../../support/field";
 
 type Json = Record<string, unknown>;
-
-const field = (value: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], value);
 
 function trainingWith(overrides: Record<string, unknown> = {}): JobSpec {
   return specWith(overrides).jobs[0];

@@ -162,7 +162,7 @@ describe("kubernetes target: the whole platform", () => {
         kubernetes: { ingressHost: "" },
         retraining: { enabled: false },
       });
-      const endpoints = platformEndpoints(describePlatform(config, "test"), config);
+      const endpoints = platformEndpoints(describePlatform(config, "test"), config, "admin:password");
       assert.deepStrictEqual(
         [endpoints.prefectUiUrl, endpoints.servingUrl],
         ["http://10.0.0.5", "http://10.0.0.5/serving"],

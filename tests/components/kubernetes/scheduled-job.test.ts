@@ -4,11 +4,9 @@ import { ScheduledJob } from "../../../components/kubernetes/scheduled-job";
 import { build, K8S, single, specWith, testPlacement } from "./harness";
 import { assertJobSettings, assertScheduleSettings } from "./job-settings";
 import { podTemplateOf, restrictedViolations } from "./pod-rules";
+import { field } from "../../support/field";
 
 type Json = Record<string, unknown>;
-
-const field = (value: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], value);
 
 async function deploy(overrides: Record<string, unknown>) {
   const spec = specWith(overrides);

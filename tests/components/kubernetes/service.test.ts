@@ -3,11 +3,9 @@ import { PlatformService, PlatformServiceArgs } from "../../../components/kubern
 import { ServiceSpec } from "../../../platform/model";
 import { build, Built, K8S, ofKind, single, specWith, testPlacement } from "./harness";
 import { podTemplateOf, restrictedViolations, selects } from "./pod-rules";
+import { field } from "../../support/field";
 
 type Json = Record<string, unknown>;
-
-const field = (value: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], value);
 
 async function deploy(
   name: string,

@@ -5,11 +5,9 @@ import { WorkerPool } from "../../../components/kubernetes/worker-pool";
 import { promiseOf } from "../../support/mocks";
 import { build, dependencyNames, K8S, ofKind, single, specWith, testPlacement } from "./harness";
 import { restrictedViolations } from "./pod-rules";
+import { field } from "../../support/field";
 
 type Json = Record<string, unknown>;
-
-const field = (value: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>((current, key) => (current as Json | undefined)?.[key], value);
 
 async function deploy(overrides: Record<string, unknown> = {}, clusterUid = "") {
   const spec = specWith(overrides);
