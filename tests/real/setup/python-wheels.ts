@@ -9,11 +9,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { cacheDir, contentKey, ensureCached } from "./cache";
+import { BaseImage } from "./base-image";
+import { Engine } from "./engine";
 import { imageContext } from "./repo-paths";
 import { Log, run } from "./run";
 
-/** pip-tools runs from a throwaway virtual environment; pinned so the lock's format does not drift. */
-const PIP_TOOLS = ["pip==25.2", "pip-tools==7.6.2"];
 /**
  * The interpreter and platforms the wheels are for: Debian bookworm's python3
  * and glibc 2.36. pip does not widen a manylinux_2_Y platform to older ones,
@@ -42,45 +42,65 @@ function hostPython(): string {
   return process.env.ML_PLATFORM_PYTHON ?? "python3";
 }
 
-async function pipToolsVenv(log: Log): Promise<string> {
-  const dir = path.join(cacheDir("tools"), `pip-tools-${contentKey(...PIP_TOOLS)}`);
-  await ensureCached(dir, async (staging) => {
-    log(`installing ${PIP_TOOLS.join(" ")} into a throwaway virtual environment`);
-    await run(hostPython(), ["-m", "venv", staging]);
-    await run(path.join(staging, "bin/pip"), ["install", "--quiet", ...PIP_TOOLS]);
-  });
-  // A venv's scripts name its absolute path; the staging folder was renamed, so run them through its python.
-  return path.join(dir, "bin/python");
-}
+/** pip-tools, pinned so the lock's format does not drift; it runs in a throwaway container. */
+const PIP_TOOLS = ["pip==26.0.1", "pip-tools==7.6.2"];
+/**
+ * The lock resolves as PyPI stood the day prefect 3.6.10 was published
+ * (2026-01-08), which is what its official image was built from. Resolving
+ * against today's releases breaks it: prefect 3.6.10 imports
+ * importlib_metadata without declaring it and got it through
+ * opentelemetry-api, whose later releases dropped that dependency.
+ */
+const RESOLVED_AS_OF = "2026-01-09T00:00:00Z";
 
 /**
  * Regenerates requirements.lock from requirements.in. Run by hand when the
- * pins change (it resolves against PyPI); the suite only reads the lock.
+ * pins change; the suite only reads the lock. The resolution runs under the
+ * image's own interpreter (Debian's python3 3.11.2 in a container of the
+ * base image, on the host's network), because environment markers such as
+ * `python_full_version < "3.11.3"` (redis needs async-timeout there) decide
+ * what the image needs, and this machine's python3 is another patch release.
  */
-export async function lockPrefectRequirements(log: Log): Promise<void> {
-  const python = await pipToolsVenv(log);
-  log(`pip-compile --generate-hashes ${REQUIREMENTS_IN}`);
-  await run(
-    python,
+export async function lockPrefectRequirements(engine: Engine, base: BaseImage, log: Log): Promise<void> {
+  const script = [
+    "set -eu",
+    "apt-get update -qq",
+    "apt-get install -y -qq python3-venv >/dev/null",
+    "python3 -m venv /tmp/pip-tools",
+    `/tmp/pip-tools/bin/pip install --quiet ${PIP_TOOLS.join(" ")}`,
+    "cd /lock",
     [
-      "-m",
-      "piptools",
-      "compile",
-      "--quiet",
-      "--generate-hashes",
-      "--allow-unsafe",
-      "--strip-extras",
-      "--no-emit-index-url",
-      // The lock must not name this machine's pip configuration (find-links folders).
-      "--no-emit-find-links",
-      "--output-file",
-      REQUIREMENTS_LOCK,
-      REQUIREMENTS_IN,
+      // --upgrade: resolve afresh instead of keeping the pins already in the lock.
+      "/tmp/pip-tools/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras",
+      `--pip-args '--uploaded-prior-to=${RESOLVED_AS_OF}'`,
+      // The lock must not name any machine's index or find-links configuration.
+      "--no-emit-index-url --no-emit-find-links",
+      `--output-file ${REQUIREMENTS_LOCK} ${REQUIREMENTS_IN}`,
+    ].join(" "),
+  ].join("\n");
+  const certificates = "/etc/ssl/certs/ca-certificates.crt";
+  log(`pip-compile --generate-hashes ${REQUIREMENTS_IN} under the image's python3 (takes minutes)`);
+  await run(
+    "docker",
+    [
+      "run",
+      "--rm",
+      "--network",
+      "host",
+      "--volume",
+      `${imageContext("prefect")}:/lock`,
+      // The host's CA bundle: PyPI is reached the way this machine's pip reaches it.
+      ...(fs.existsSync(certificates)
+        ? ["--volume", `${certificates}:/host-ca.crt:ro`, "--env", "PIP_CERT=/host-ca.crt"]
+        : []),
+      "--env",
+      "CUSTOM_COMPILE_COMMAND=node dist/tests/real/setup/cli.js lock",
+      base.tag,
+      "sh",
+      "-c",
+      script,
     ],
-    {
-      cwd: imageContext("prefect"),
-      env: { ...process.env, CUSTOM_COMPILE_COMMAND: "node dist/tests/real/setup/cli.js lock" },
-    },
+    { env: engine.env, log, timeoutSeconds: 1800 },
   );
 }
 

@@ -1,0 +1,55 @@
+/**
+ * Runs the set-up's pieces by hand:
+ *   node dist/tests/real/setup/cli.js engine   start (or find) the suite's Docker Engine and print DOCKER_HOST
+ *   node dist/tests/real/setup/cli.js images   the engine, the Debian base and the stand-in images
+ *   node dist/tests/real/setup/cli.js verify   the engine's and the images' checks against the stack's flags
+ *   node dist/tests/real/setup/cli.js stop     stop the suite's engine, whoever started it
+ *   node dist/tests/real/setup/cli.js lock     regenerate the Prefect image's hashed lock file
+ * The engine keeps running after `engine`, `images` and `verify`, so the next step reuses it.
+ */
+import { ensureBaseImage } from "./base-image";
+import { startEngine, stopEngine } from "./engine";
+import { ensureStandInImages } from "./images";
+import { lockPrefectRequirements } from "./python-wheels";
+import { verifyEngine, verifyImages } from "./verify";
+
+const log = (line: string): void => console.error(`[setup ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+async function main(command: string | undefined): Promise<void> {
+  switch (command) {
+    case "engine": {
+      const engine = await startEngine(log);
+      console.log(`DOCKER_HOST=${engine.host}`);
+      return;
+    }
+    case "images": {
+      const engine = await startEngine(log);
+      const result = await ensureStandInImages(engine, log);
+      console.log(JSON.stringify(result, null, 2));
+      return;
+    }
+    case "verify": {
+      const engine = await startEngine(log);
+      const images = await ensureStandInImages(engine, log);
+      // The engine's own checks need a server process; the python stand-in provides it.
+      await verifyEngine(engine, images.serving, log);
+      await verifyImages(engine, images, log);
+      return;
+    }
+    case "stop":
+      log((await stopEngine(log)) ? "engine stopped" : "no engine was running");
+      return;
+    case "lock": {
+      const engine = await startEngine(log);
+      await lockPrefectRequirements(engine, await ensureBaseImage(engine, log), log);
+      return;
+    }
+    default:
+      throw new Error(`usage: cli.js engine|images|verify|stop|lock (got ${command ?? "nothing"})`);
+  }
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
