@@ -50,6 +50,39 @@ function fieldProblem(text: string, field: (typeof FIELDS)[number]): string | un
   return undefined;
 }
 
+/** The values a valid field allows ("5/15" runs from 5 to the field's end, as in Kubernetes' cron library). */
+function fieldValues(text: string, field: (typeof FIELDS)[number]): Set<number> {
+  const values = new Set<number>();
+  for (const part of text.split(",")) {
+    const [range, step] = part.split("/");
+    const [first, last] =
+      range === "*"
+        ? [field.min, field.max]
+        : range.includes("-")
+          ? (range.split("-").map((bound) => parseValue(bound, field)) as [number, number])
+          : [parseValue(range, field) as number, step === undefined ? (parseValue(range, field) as number) : field.max];
+    for (let value = first; value <= last; value += step === undefined ? 1 : Number(step)) values.add(value);
+  }
+  return values;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const unrestricted = (text: string) => text === "*" || text === "*/1";
+
+/**
+ * A schedule whose days of month exist in none of its months never fires (the
+ * 30th of February): Kubernetes would keep a CronJob that never runs, and the
+ * dev scheduler refuses it. When the day of week is restricted too, cron runs
+ * on either, so such a schedule still fires on its weekdays.
+ */
+function neverFires(parts: string[]): boolean {
+  if (!unrestricted(parts[4])) return false;
+  const days = fieldValues(parts[2], FIELDS[2]);
+  return ![...fieldValues(parts[3], FIELDS[3])].some((month) =>
+    [...days].some((day) => day <= DAYS_IN_MONTH[month - 1]),
+  );
+}
+
 /** Why an expression is not a valid schedule, or undefined when it is. */
 export function cronProblem(expression: string): string | undefined {
   const trimmed = expression.trim();
@@ -62,5 +95,6 @@ export function cronProblem(expression: string): string | undefined {
     const problem = fieldProblem(parts[index], FIELDS[index]);
     if (problem) return `${problem}; expected ${CRON_RULE}`;
   }
+  if (neverFires(parts)) return `never fires: no month of "${parts[3]}" has a day "${parts[2]}"`;
   return undefined;
 }
