@@ -1,0 +1,478 @@
+/**
+ * The dev stack on a real Docker Engine, end to end: refuse a broken config
+ * before anything exists, deploy, check what the engine and Prefect report,
+ * run the shipped flows, serve the trained model, roll serving out under
+ * load, tear down keeping storage and come back with the data intact.
+ *
+ * Deploy path: Compose. A real Pulumi engine needs the Docker provider plugin,
+ * which cannot be built from the registries this suite may use (its Go module
+ * replaces its Terraform upstream with a git submodule); the render writes a
+ * Compose file from the exact provider inputs instead, and the suite runs that.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PREFECT_AUTH_USER } from "../../../platform/describe";
+import { generatedVariable } from "../../../tools/render/compose";
+import { parseSecretsFile, SECRETS_FILE } from "../../../tools/render/compose-secrets";
+import { Checks, expect } from "../checks";
+import { maxConcurrent, PrefectApi } from "../prefect-api";
+import { ensureCompose } from "../setup/compose";
+import { Engine, startEngine } from "../setup/engine";
+import { ensureStandInImages } from "../setup/images";
+import { repoRoot } from "../setup/repo-paths";
+import { Log, run, sleep } from "../setup/run";
+import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
+import { ComposeProject, containerStates, projectContainers, renderStackFile } from "./compose-project";
+import { predict, requestLoop } from "./serving-load";
+import { DevSummary, emptySummary } from "./summary";
+
+const STACK = "dev";
+const FLOW_RUNS = { training: 4, fanOut: 16 };
+const FLOW_RUN_TIMEOUT_SECONDS = 900;
+
+export interface DevOptions {
+  keep: boolean;
+  log: Log;
+  checks: Checks;
+}
+
+interface Platform {
+  engine: Engine;
+  composeBinary: string;
+  project: ComposeProject;
+  api: PrefectApi;
+  servingUrl: string;
+  config: Record<string, unknown>;
+}
+
+function section<T>(config: Record<string, unknown>, key: string): T {
+  return config[`ml-platform:${key}`] as T;
+}
+
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+
+/** Polls `probe` until it returns a value or `timeoutSeconds` pass; the last error explains a time-out. */
+async function waitFor<T>(what: string, timeoutSeconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(1000);
+  }
+  throw new Error(`${what} did not happen within ${timeoutSeconds}s (${last})`);
+}
+
+/** A broken stack file must be refused by the render, naming the keys, with no container created. */
+async function refuseBrokenConfig(
+  engine: Engine,
+  outDir: string,
+  projectName: string,
+  config: Record<string, unknown>,
+  summary: DevSummary,
+  checks: Checks,
+): Promise<void> {
+  const broken = deepMerge(config, {
+    "ml-platform:worker": { replicas: 0 },
+    "ml-platform:serving": { port: 70000 },
+  }) as Record<string, unknown>;
+  const file = writeStackFile(outDir, STACK, broken, "broken");
+  const renderDir = path.join(outDir, "broken", "render");
+  await checks.check("a broken stack config is refused before any container exists", async () => {
+    const outcome = await renderStackFile(STACK, file, renderDir);
+    expect(!outcome.ok, "the render accepted worker.replicas 0 and serving.port 70000");
+    for (const key of ["worker.replicas", "serving.port"])
+      expect(outcome.output.includes(key), `the refusal does not name ${key}: ${outcome.output.slice(0, 400)}`);
+    expect(!/\n\s+at .+\(.+:\d+:\d+\)/.test(outcome.output), "the refusal printed a stack trace");
+    expect(!fs.existsSync(path.join(renderDir, STACK)), "the refused render wrote files");
+    const containers = await projectContainers(engine, projectName);
+    summary.badConfigContainersCreated = containers.length;
+    expect(containers.length === 0, `${containers.length} containers exist after the refusal`);
+    return "render refused naming worker.replicas and serving.port; the daemon reports 0 containers";
+  });
+}
+
+async function deploy(platform: Platform, summary: DevSummary, checks: Checks): Promise<boolean> {
+  const { project, engine } = platform;
+  const started = Date.now();
+  return checks.check("every long-running container becomes healthy and every one-shot succeeds", async () => {
+    await project.up();
+    const states = await containerStates(engine, project.name);
+    summary.secondsToHealthy = seconds(started);
+    const longRunning = states.filter((state) => project.longRunning.includes(state.service));
+    summary.containersTotal = longRunning.length;
+    summary.containersHealthy = longRunning.filter(
+      (state) => state.status === "running" && state.health === "healthy",
+    ).length;
+    expect(
+      longRunning.length === project.longRunning.length,
+      `${longRunning.length} of ${project.longRunning.length} long-running services have a container`,
+    );
+    const unhealthy = longRunning.filter((state) => state.status !== "running" || state.health !== "healthy");
+    expect(
+      unhealthy.length === 0,
+      `not healthy: ${unhealthy.map((state) => `${state.service} (${state.status}/${state.health})`).join(", ")}`,
+    );
+    const failedRuns = states.filter(
+      (state) => project.runToCompletion.includes(state.service) && (state.status !== "exited" || state.exitCode !== 0),
+    );
+    expect(
+      failedRuns.length === 0,
+      `one-shots that did not succeed: ${failedRuns.map((state) => `${state.service} (${state.status}, exit ${state.exitCode})`).join(", ")}`,
+    );
+    return `${summary.containersHealthy}/${summary.containersTotal} healthy after ${summary.secondsToHealthy}s; ${project.runToCompletion.length} one-shots exited 0`;
+  });
+}
+
+async function checkPrefect(platform: Platform, checks: Checks): Promise<void> {
+  const { api } = platform;
+  const publicUrl = section<{ publicUrl: string }>(platform.config, "server").publicUrl;
+  await checks.check("the Prefect API refuses a client without the login", async () => {
+    const anonymous = new PrefectApi(api.url);
+    const refused = await anonymous.request("POST", "/flow_runs/count", {}).then(
+      () => "answered",
+      (error: Error) => error.message,
+    );
+    expect(/HTTP 401/.test(refused), `an anonymous request was not refused with 401: ${refused}`);
+    return "HTTP 401 without the login";
+  });
+  await checks.check("the Prefect API answers /api/health and the UI is served at the public URL", async () => {
+    const health = await api.request<unknown>("GET", "/health");
+    expect(health === true, `/api/health answered ${JSON.stringify(health)}`);
+    const ui = await fetch(publicUrl, { signal: AbortSignal.timeout(10_000) });
+    const page = await ui.text();
+    expect(ui.status === 200 && /<html/i.test(page), `the UI at ${publicUrl} answered HTTP ${ui.status}`);
+    return `health true; UI ${publicUrl} HTTP 200, ${page.length} bytes of HTML`;
+  });
+  const { workPool, replicas } = section<{ workPool: string; replicas: number }>(platform.config, "worker");
+  await checks.check("the workers are online in the work pool", async () => {
+    const online = await waitFor("workers online", 120, async () => {
+      const workers = await api.workers(workPool);
+      const count = workers.filter((worker) => worker.status === "ONLINE").length;
+      return count >= replicas ? count : undefined;
+    });
+    return `${online} of ${replicas} workers ONLINE in ${workPool}`;
+  });
+}
+
+async function runFlows(platform: Platform, summary: DevSummary, checks: Checks): Promise<void> {
+  const { api, project } = platform;
+  const worker = project.replicasOf("prefect-worker", "worker")[0];
+  const ok = await checks.check("the shipped flows deploy to the work pool from a worker", async () => {
+    // As a user inside a worker would: the login comes from the worker's secret file, never a command line.
+    const result = await project.compose([
+      "exec",
+      "-T",
+      worker,
+      "/bin/sh",
+      "-c",
+      'PREFECT_API_AUTH_STRING="$(cat /run/secrets/PREFECT_API_AUTH_STRING)" exec python3 /opt/ml-platform/flows/deploy.py',
+    ]);
+    return result.stdout.trim().split("\n").join("; ");
+  });
+  if (!ok) {
+    checks.cannotRun("20 flow runs complete within the concurrency limit", "the flows did not deploy");
+    return;
+  }
+  const maxAllowed = section<{ maxConcurrentRuns: number }>(platform.config, "worker").maxConcurrentRuns;
+  summary.maxConcurrentAllowed = maxAllowed;
+  await checks.check(
+    "20 flow runs of the shipped flows complete, never more at once than the pool allows",
+    async () => {
+      const training = await api.deploymentId("training-pipeline", "ml-platform");
+      const fanOut = await api.deploymentId("fan-out", "ml-platform");
+      const ids: string[] = [];
+      for (let index = 0; index < FLOW_RUNS.training; index++)
+        ids.push((await api.createFlowRun(training, { epochs: 60 })).id);
+      for (let index = 0; index < FLOW_RUNS.fanOut; index++)
+        ids.push((await api.createFlowRun(fanOut, { width: 8, work_seconds: 0.5 })).id);
+      summary.flowRunsSubmitted = ids.length;
+      const started = Date.now();
+      const runs = await waitFor("all flow runs finishing", FLOW_RUN_TIMEOUT_SECONDS, async () => {
+        const current = await api.flowRuns(ids);
+        const finished = current.filter((run) =>
+          ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(String(run.state_type)),
+        );
+        return finished.length === ids.length ? current : undefined;
+      });
+      summary.flowRunsCompleted = runs.filter((run) => run.state_type === "COMPLETED").length;
+      summary.maxConcurrentObserved = maxConcurrent(runs);
+      const fanOutResults = await api.countArtifacts("fan-out-result");
+      expect(
+        summary.flowRunsCompleted === ids.length,
+        `${summary.flowRunsCompleted} of ${ids.length} completed; others: ${runs
+          .filter((run) => run.state_type !== "COMPLETED")
+          .map((run) => `${run.name} ${run.state_type}`)
+          .join(", ")}`,
+      );
+      expect(
+        summary.maxConcurrentObserved <= maxAllowed,
+        `${summary.maxConcurrentObserved} flow runs ran at once; worker.maxConcurrentRuns is ${maxAllowed}`,
+      );
+      expect(fanOutResults >= FLOW_RUNS.fanOut, `only ${fanOutResults} fan-out results were recorded`);
+      return `${summary.flowRunsCompleted}/${ids.length} completed in ${seconds(started)}s; at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results`;
+    },
+  );
+}
+
+async function servedModelRun(servingUrl: string): Promise<string> {
+  const response = await fetch(`${servingUrl}/model`, { signal: AbortSignal.timeout(10_000) });
+  const model = (await response.json()) as { run?: string };
+  expect(response.status === 200 && typeof model.run === "string", `GET /model answered HTTP ${response.status}`);
+  return model.run;
+}
+
+async function checkServing(platform: Platform, summary: DevSummary, checks: Checks): Promise<void> {
+  const { servingUrl } = platform;
+  await checks.check(
+    "training published a model, and serving answers predictions with it through the proxy",
+    async () => {
+      const run = await servedModelRun(servingUrl);
+      const answer = await predict(servingUrl, { instances: [[0.5, -0.25, 1]] });
+      const body = answer.body as { predictions?: number[]; model_run?: string };
+      summary.predictionOk =
+        answer.status === 200 && body.predictions?.length === 1 && Number.isFinite(body.predictions[0]);
+      expect(summary.predictionOk, `POST /predict answered HTTP ${answer.status}: ${JSON.stringify(body)}`);
+      expect(
+        body.model_run === run,
+        `the prediction came from model ${String(body.model_run)}, not the published ${run}`,
+      );
+      return `model ${run}; prediction ${body.predictions?.[0]?.toFixed(4)}`;
+    },
+  );
+  await checks.check("bad input to serving gets HTTP 400", async () => {
+    const answer = await predict(servingUrl, { instances: [["not", "numbers"]] });
+    summary.badInputStatus = answer.status;
+    expect(answer.status === 400, `bad input answered HTTP ${answer.status}`);
+    return "HTTP 400";
+  });
+}
+
+async function containerIds(platform: Platform, services: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const service of services) {
+    const result = await platform.project.compose(["ps", "--quiet", service]);
+    ids.push(result.stdout.trim());
+  }
+  return ids;
+}
+
+/** A change of serving's memory limit, rolled one replica at a time while a request loop runs. */
+async function rollServing(
+  platform: Platform,
+  outDir: string,
+  renderDir: string,
+  summary: DevSummary,
+  checks: Checks,
+  log: Log,
+): Promise<void> {
+  const serving = section<{ resources: { limits: { memory: string } } }>(platform.config, "serving");
+  const changed = deepMerge(platform.config, {
+    "ml-platform:serving": { resources: { limits: { memory: "384Mi" } } },
+  }) as Record<string, unknown>;
+  await checks.check("a change of serving's settings rolls out with zero failed requests", async () => {
+    const file = writeStackFile(outDir, STACK, changed, "rolled");
+    const outcome = await renderStackFile(STACK, file, renderDir);
+    expect(outcome.ok, `the changed config did not render: ${outcome.output}`);
+    const project = new ComposeProject(platform.project.file, platform.composeBinary, platform.engine, log);
+    const replicas = project.replicasOf("model-serving", "inference");
+    expect(replicas.length >= 2, `serving has ${replicas.length} replica(s); a rolling update needs 2`);
+    const before = await containerIds(platform, replicas);
+    let finish: () => void = () => undefined;
+    const rolled = new Promise<void>((resolve) => (finish = resolve));
+    const load = requestLoop(platform.servingUrl, rolled, 600);
+    try {
+      // One replica at a time, each healthy before the next goes: the proxy always has one to send to.
+      for (const replica of replicas) await project.up([replica], ["--no-deps"]);
+      await sleep(2000);
+    } finally {
+      finish();
+    }
+    const result = await load;
+    summary.rollingUpdateRequests = result.requests;
+    summary.rollingUpdateFailures = result.failures;
+    const after = await containerIds(platform, replicas);
+    expect(
+      before.every((id, index) => id !== "" && id !== after[index]),
+      "the replicas were not recreated with the new setting",
+    );
+    const memory = await run("docker", ["inspect", "--format", "{{.HostConfig.Memory}}", ...after], {
+      env: platform.engine.env,
+    });
+    expect(
+      memory.stdout
+        .trim()
+        .split("\n")
+        .every((bytes) => Number(bytes) === 384 * 1024 * 1024),
+      `the new replicas' memory limits are ${memory.stdout.trim()} bytes, not 384Mi`,
+    );
+    expect(result.requests >= 20, `only ${result.requests} requests were sent during the rollout`);
+    expect(result.failures === 0, `${result.failures} failed: ${result.firstFailures.join(" | ")}`);
+    return `${replicas.length} replicas ${serving.resources.limits.memory} -> 384Mi; ${result.requests} requests, 0 failed`;
+  });
+}
+
+async function listCandidates(platform: Platform): Promise<string[]> {
+  const replica = platform.project.replicasOf("model-serving", "inference")[0];
+  const result = await platform.project.compose([
+    "exec",
+    "-T",
+    replica,
+    "python3",
+    "-c",
+    "import os; print('\\n'.join(sorted(os.listdir('/models/candidates'))))",
+  ]);
+  return result.stdout.split("\n").filter((line) => line.endsWith(".json"));
+}
+
+/** Teardown that keeps storage, then a new deploy: models, flow-run history and the database login survive. */
+async function redeployKeepingData(platform: Platform, summary: DevSummary, checks: Checks): Promise<void> {
+  const { project, api, engine } = platform;
+  await checks.check(
+    "teardown keeping storage, then a new deploy, keeps models, flow-run history and the DB login",
+    async () => {
+      const modelBefore = await servedModelRun(platform.servingUrl);
+      const candidatesBefore = await listCandidates(platform);
+      const runsBefore = await api.countFlowRuns();
+      await project.down(false);
+      const left = await projectContainers(engine, project.name);
+      expect(left.length === 0, `${left.length} containers left after teardown`);
+      const volumes = await run(
+        "docker",
+        [
+          "volume",
+          "ls",
+          "--quiet",
+          "--filter",
+          "label=ml-platform.holds-state=true",
+          "--filter",
+          `label=app.kubernetes.io/instance=${project.name}`,
+        ],
+        { env: engine.env },
+      );
+      const kept = volumes.stdout.split("\n").filter((line) => line.trim() !== "");
+      expect(
+        kept.length === 3,
+        `${kept.length} state volumes survived teardown, expected data, models and postgres-data`,
+      );
+      await project.up();
+      // A healthy server after `up --wait` has logged in to Postgres with the kept password; ask it for data to be sure.
+      const runsAfter = await api.countFlowRuns();
+      const candidatesAfter = await listCandidates(platform);
+      const lost = candidatesBefore.filter((candidate) => !candidatesAfter.includes(candidate));
+      summary.dataKeptAcrossRedeploy = runsAfter >= runsBefore && lost.length === 0;
+      expect(runsAfter >= runsBefore, `Prefect had ${runsBefore} flow runs before and ${runsAfter} after`);
+      expect(lost.length === 0, `models lost across the redeploy: ${lost.join(", ")}`);
+      expect(
+        candidatesAfter.some((candidate) => candidate.startsWith(`${modelBefore}-`)),
+        `the model served before (${modelBefore}) is gone`,
+      );
+      return `${kept.length} state volumes kept; ${runsAfter} flow runs (${runsBefore} before); ${candidatesBefore.length} models kept, incl. ${modelBefore}`;
+    },
+  );
+}
+
+/** The login from the render's secrets file, as a Compose user finds it. */
+function prefectLogin(renderDir: string): string {
+  const secrets = parseSecretsFile(fs.readFileSync(path.join(renderDir, STACK, SECRETS_FILE), "utf8"));
+  const variable = generatedVariable("ml-platform-secrets-prefect-auth-password");
+  const password = secrets.get(variable);
+  if (!password) throw new Error(`${SECRETS_FILE} has no ${variable}`);
+  return `${PREFECT_AUTH_USER}:${password}`;
+}
+
+async function setUp(log: Log, summary: DevSummary): Promise<{ engine: Engine; composeBinary: string }> {
+  const engine = await startEngine(log);
+  summary.dockerHost = engine.host;
+  const version = await run("docker", ["version", "--format", "{{.Server.Version}} (API {{.Server.APIVersion}})"], {
+    env: engine.env,
+  });
+  summary.engineVersion = version.stdout.trim();
+  const images = await ensureStandInImages(engine, log);
+  summary.setup.images = { built: images.built, reused: images.reused, seconds: images.seconds };
+  const compose = await ensureCompose(log);
+  summary.setup.compose = { version: compose.version, built: compose.built, seconds: compose.seconds };
+  return { engine, composeBinary: compose.binary };
+}
+
+export async function runDev(options: DevOptions): Promise<DevSummary> {
+  const { log, checks } = options;
+  const summary = emptySummary();
+  const outDir = path.join(repoRoot(), "out", "real", STACK);
+  const renderDir = path.join(outDir, "render");
+  const setupStarted = Date.now();
+  let engine: Engine | undefined;
+  let composeBinary = "";
+  const setupOk = await checks.check(
+    "set-up: the suite's Docker Engine, the stand-in images and Compose v2",
+    async () => {
+      ({ engine, composeBinary } = await setUp(log, summary));
+      summary.setup.seconds = seconds(setupStarted);
+      return `engine ${summary.engineVersion} at ${summary.dockerHost}; images built ${summary.setup.images?.built.length ?? 0}, reused ${summary.setup.images?.reused.length ?? 0}; compose ${summary.setup.compose?.version}; ${summary.setup.seconds}s`;
+    },
+  );
+  if (!setupOk || !engine) {
+    checks.cannotRun("the dev platform's checks", "set-up failed (see above)");
+    return summary;
+  }
+
+  const config = suiteConfig(STACK);
+  const composeFile = path.join(renderDir, STACK, "compose.yaml");
+  // A platform a previous run kept (--keep) goes first, volumes too: each run proves a fresh deploy.
+  if (fs.existsSync(composeFile))
+    await new ComposeProject(composeFile, composeBinary, engine, log).down(true).catch(() => undefined);
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+
+  await refuseBrokenConfig(engine, outDir, `ml-platform-${STACK}`, config, summary, checks);
+
+  const rendered = await renderStackFile(STACK, writeStackFile(outDir, STACK, config, "deployed"), renderDir);
+  if (!rendered.ok) {
+    checks.cannotRun("deploying dev", `the suite's stack file did not render: ${rendered.output}`);
+    return summary;
+  }
+  const project = new ComposeProject(composeFile, composeBinary, engine, log);
+  const server = section<{ publicUrl: string }>(config, "server");
+  const docker = section<{ servingHostPort: number }>(config, "docker");
+  const platform: Platform = {
+    engine,
+    composeBinary,
+    project,
+    api: new PrefectApi(`${server.publicUrl.replace(/\/+$/, "")}/api`, prefectLogin(renderDir)),
+    servingUrl: `http://127.0.0.1:${docker.servingHostPort}/serving`,
+    config,
+  };
+  summary.endpoints = { prefectApi: platform.api.url, serving: platform.servingUrl };
+  try {
+    if (await deploy(platform, summary, checks)) {
+      await checkPrefect(platform, checks);
+      await runFlows(platform, summary, checks);
+      await checkServing(platform, summary, checks);
+      await rollServing(platform, outDir, renderDir, summary, checks, log);
+      await redeployKeepingData(platform, summary, checks);
+    } else {
+      checks.cannotRun("the running platform's checks", "the deploy did not become healthy");
+      const logs = await project.compose(["logs", "--no-color", "--tail", "40"]).catch((error: Error) => ({
+        stdout: error.message,
+      }));
+      fs.writeFileSync(path.join(outDir, "compose-logs.txt"), logs.stdout);
+      log(`container logs: ${path.join(outDir, "compose-logs.txt")}`);
+    }
+  } finally {
+    if (options.keep) {
+      log(
+        `--keep: the platform stays up (${platform.api.url}, ${platform.servingUrl}); npm run test:real -- --down removes it`,
+      );
+    } else {
+      await project.down(true).catch((error: Error) => log(`teardown failed: ${error.message}`));
+      if (engine.startedHere) await engine.stop();
+    }
+  }
+  return summary;
+}

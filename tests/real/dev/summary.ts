@@ -1,0 +1,52 @@
+/** What a dev run measured, as written to out/real/dev/summary.json. */
+export interface DevSummary {
+  /** "compose": the render's compose.yaml run by Compose v2 (see scenario.ts for why not "pulumi"). */
+  deployPath: "pulumi" | "compose";
+  deployPathReason: string;
+  dockerHost: string;
+  engineVersion: string;
+  containersHealthy: number;
+  containersTotal: number;
+  secondsToHealthy: number | null;
+  flowRunsSubmitted: number;
+  flowRunsCompleted: number;
+  maxConcurrentObserved: number | null;
+  maxConcurrentAllowed: number | null;
+  predictionOk: boolean;
+  badInputStatus: number | null;
+  rollingUpdateRequests: number;
+  rollingUpdateFailures: number | null;
+  badConfigContainersCreated: number | null;
+  dataKeptAcrossRedeploy: boolean;
+  endpoints: { prefectApi: string; serving: string };
+  setup: {
+    seconds?: number;
+    images?: { built: string[]; reused: string[]; seconds: number };
+    compose?: { version: string; built: boolean; seconds: number };
+  };
+}
+
+export function emptySummary(): DevSummary {
+  return {
+    deployPath: "compose",
+    deployPathReason:
+      "the Pulumi Docker provider plugin cannot be built from the registries here (its Go module replaces its Terraform upstream with a git submodule); the render's compose.yaml carries the same provider inputs",
+    dockerHost: "",
+    engineVersion: "",
+    containersHealthy: 0,
+    containersTotal: 0,
+    secondsToHealthy: null,
+    flowRunsSubmitted: 0,
+    flowRunsCompleted: 0,
+    maxConcurrentObserved: null,
+    maxConcurrentAllowed: null,
+    predictionOk: false,
+    badInputStatus: null,
+    rollingUpdateRequests: 0,
+    rollingUpdateFailures: null,
+    badConfigContainersCreated: null,
+    dataKeptAcrossRedeploy: false,
+    endpoints: { prefectApi: "", serving: "" },
+    setup: {},
+  };
+}

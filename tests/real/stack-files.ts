@@ -1,0 +1,45 @@
+/**
+ * The stack files the suite deploys: the committed Pulumi.<stack>.yaml with the
+ * suite's overlay (stand-in images) merged over it, and variants of that for
+ * the checks that change settings or break them. Written under the run's
+ * output folder; the committed files are never touched.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse, stringify } from "yaml";
+import { repoRoot } from "./setup/repo-paths";
+
+type ConfigMap = Record<string, unknown>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** `over` wins; objects merge key by key, everything else is replaced. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) merged[key] = deepMerge(base[key], value);
+  return merged;
+}
+
+function readConfig(file: string): ConfigMap {
+  const document = parse(fs.readFileSync(file, "utf8")) as { config?: ConfigMap } | null;
+  if (!document || !isObject(document.config)) throw new Error(`${file} has no config: section`);
+  return document.config;
+}
+
+/** The committed stack file with the suite's overlay for that stack. */
+export function suiteConfig(stack: string): ConfigMap {
+  const committed = readConfig(path.join(repoRoot(), `Pulumi.${stack}.yaml`));
+  const overlay = readConfig(path.join(repoRoot(), "tests", "real", "stacks", `${stack}.stand-ins.yaml`));
+  return deepMerge(committed, overlay) as ConfigMap;
+}
+
+/** Writes a stack file for `stack` holding `config`, and returns its path. */
+export function writeStackFile(dir: string, stack: string, config: ConfigMap, variant: string): string {
+  const file = path.join(dir, variant, `Pulumi.${stack}.yaml`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, stringify({ config }));
+  return file;
+}
