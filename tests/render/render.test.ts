@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SECRETS_FILE } from "../../tools/render/compose-secrets";
+import { Render } from "../../tools/render/model";
 import { runRender, renderConfig, renderStack } from "../support/render";
 import { traceSdkModules } from "../../tools/bench";
 
@@ -110,8 +111,26 @@ describe("the offline render", () => {
   });
 
   it("reads --config in place of the stack file", () => {
-    const run = renderConfig("dev", "config:\n  ml-platform:serving:\n    replicas: 3\n");
+    // Pulumi.dev.yaml runs 2 serving replicas on the pool "ml-pool": the render must show the file's 3 and its pool.
+    const run = renderConfig(
+      "dev",
+      "config:\n  ml-platform:serving:\n    replicas: 3\n  ml-platform:worker:\n    workPool: from-config-file\n",
+    );
     assert.strictEqual(run.status, 0, run.stderr);
-    assert.ok(fs.existsSync(path.join(run.outDir, "dev", "resources.json")));
+    const render = JSON.parse(fs.readFileSync(path.join(run.outDir, "dev", "resources.json"), "utf8")) as Render;
+    const replicas = (of: Render) =>
+      of.resources
+        .filter((resource) => resource.type === "docker:index/container:Container")
+        .map((resource) => resource.name)
+        .filter((name) => /^ml-platform-model-serving-\d+$/.test(name))
+        .sort();
+    assert.deepStrictEqual(
+      replicas(render),
+      [0, 1, 2].map((index) => `ml-platform-model-serving-${index}`),
+    );
+    assert.strictEqual(render.outputs.workPool, "from-config-file");
+    const committed = renderStack("dev");
+    assert.strictEqual(replicas(committed).length, 2, "the committed dev stack no longer runs 2 replicas");
+    assert.strictEqual(committed.outputs.workPool, "ml-pool", "the committed dev stack no longer uses ml-pool");
   });
 });
