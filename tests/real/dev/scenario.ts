@@ -5,9 +5,10 @@
  * load, tear down keeping storage and come back with the data intact.
  *
  * Deploy path: Compose. A real Pulumi engine needs the Docker provider plugin,
- * which cannot be built from the registries this suite may use (its Go module
- * replaces its Terraform upstream with a git submodule); the render writes a
- * Compose file from the exact provider inputs instead, and the suite runs that.
+ * which cannot be had from the registries this suite may use (the Go module
+ * proxy refuses its module, and its go.mod replaces its Terraform upstream
+ * with a git submodule); the render writes a Compose file from the exact
+ * provider inputs instead, and the suite runs that.
  */
 import * as fs from "fs";
 import * as path from "path";

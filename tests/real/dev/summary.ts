@@ -30,7 +30,7 @@ export function emptySummary(): DevSummary {
   return {
     deployPath: "compose",
     deployPathReason:
-      "the Pulumi Docker provider plugin cannot be built from the registries here (its Go module replaces its Terraform upstream with a git submodule); the render's compose.yaml carries the same provider inputs",
+      "no Pulumi Docker provider plugin can be had here: the Go module proxy refuses github.com/pulumi/pulumi-docker/provider/v4 (403, 'This module version is not available'), and its go.mod replaces its Terraform upstream with a git submodule; the render's compose.yaml carries the same provider inputs",
     dockerHost: "",
     engineVersion: "",
     containersHealthy: 0,
