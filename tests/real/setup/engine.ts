@@ -11,16 +11,22 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { cacheDir } from "./cache";
+import { cacheDir, cacheRoot, contentKey } from "./cache";
 import { ensureHostPrograms } from "./host-packages";
 import { Log, run, sleep } from "./run";
 
 /**
  * The bridge the engine's default network uses, and the addresses of its
- * user-defined networks: one private /16 of its own, away from Docker's
- * usual 172.17+ and 10.x first choices.
+ * user-defined networks: 10.231.0.0/16, away from Docker's usual 172.17+
+ * choices. Each cache root gets its own bridge (name and /24 from its path),
+ * so two caches' engines can run side by side; Docker skips pool subnets that
+ * an existing interface already routes.
  */
-const BRIDGE = { name: "mlp-docker0", address: "10.231.255.1/24" };
+function bridgeFor(root: string): { name: string; address: string } {
+  const key = contentKey(root);
+  const subnet = 128 + (parseInt(key.slice(0, 4), 16) % 127);
+  return { name: `mlp-${key.slice(0, 8)}`, address: `10.231.${subnet}.1/24` };
+}
 const ADDRESS_POOL = { base: "10.231.0.0/17", size: 24 };
 const START_TIMEOUT_SECONDS = 60;
 const STOP_TIMEOUT_SECONDS = 90;
@@ -44,6 +50,7 @@ export interface EnginePaths {
   socket: string;
   config: string;
   logFile: string;
+  bridge: { name: string; address: string };
 }
 
 export function enginePaths(): EnginePaths {
@@ -56,6 +63,7 @@ export function enginePaths(): EnginePaths {
     socket: path.join(root, "docker.sock"),
     config: path.join(root, "daemon.json"),
     logFile: path.join(root, "dockerd.log"),
+    bridge: bridgeFor(cacheRoot()),
   };
 }
 
@@ -85,19 +93,19 @@ function livePid(pidfile: string): number | undefined {
 }
 
 /** dockerd needs an existing bridge when it is given one by name; it gets its subnet from the bridge's address. */
-async function ensureBridge(): Promise<void> {
+async function ensureBridge(bridge: { name: string; address: string }): Promise<void> {
   try {
-    await run("ip", ["link", "show", BRIDGE.name]);
+    await run("ip", ["link", "show", bridge.name]);
   } catch {
-    await run("ip", ["link", "add", "name", BRIDGE.name, "type", "bridge"]);
+    await run("ip", ["link", "add", "name", bridge.name, "type", "bridge"]);
   }
-  const { stdout } = await run("ip", ["-4", "-o", "addr", "show", "dev", BRIDGE.name]);
-  if (!stdout.includes(` ${BRIDGE.address} `)) {
+  const { stdout } = await run("ip", ["-4", "-o", "addr", "show", "dev", bridge.name]);
+  if (!stdout.includes(` ${bridge.address} `)) {
     // Left from an engine with other settings; no daemon uses it now (this one is about to start).
-    await run("ip", ["addr", "flush", "dev", BRIDGE.name]);
-    await run("ip", ["addr", "add", BRIDGE.address, "dev", BRIDGE.name]);
+    await run("ip", ["addr", "flush", "dev", bridge.name]);
+    await run("ip", ["addr", "add", bridge.address, "dev", bridge.name]);
   }
-  await run("ip", ["link", "set", BRIDGE.name, "up"]);
+  await run("ip", ["link", "set", bridge.name, "up"]);
 }
 
 function daemonConfig(paths: EnginePaths): Record<string, unknown> {
@@ -106,7 +114,7 @@ function daemonConfig(paths: EnginePaths): Record<string, unknown> {
     "exec-root": paths.execRoot,
     pidfile: paths.pidfile,
     hosts: [`unix://${paths.socket}`],
-    bridge: BRIDGE.name,
+    bridge: paths.bridge.name,
     "default-address-pools": [ADDRESS_POOL],
     // The system's firewall and forwarding stay as they are; see the module comment.
     iptables: false,
@@ -153,7 +161,7 @@ async function stopDaemon(pid: number, paths: EnginePaths, log: Log): Promise<vo
     try {
       process.kill(pid, 0);
     } catch {
-      await run("ip", ["link", "delete", BRIDGE.name]).catch(() => undefined);
+      await run("ip", ["link", "delete", paths.bridge.name]).catch(() => undefined);
       return;
     }
     await sleep(250);
@@ -180,7 +188,7 @@ export async function startEngine(log: Log): Promise<Engine> {
   }
 
   await ensureHostPrograms({ dockerd: "docker.io", docker: "docker.io", ip: "iproute2" }, log);
-  await ensureBridge();
+  await ensureBridge(paths.bridge);
   fs.writeFileSync(paths.config, JSON.stringify(daemonConfig(paths), null, 2) + "\n");
   const logFd = fs.openSync(paths.logFile, "a");
   // Detached, so a platform kept running (`--keep`) outlives this process.

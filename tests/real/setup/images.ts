@@ -131,6 +131,8 @@ async function build(engine: Engine, plan: Plan, base: BaseImage, debs: string, 
         // Nothing in a build reaches the network: packages and wheels are in the context.
         "--network",
         "none",
+        // A failed step leaves no stopped container behind.
+        "--force-rm",
         "--build-arg",
         `BASE=${base.tag}`,
         "--label",
