@@ -148,6 +148,19 @@ async function waitUntilAnswering(host: string, pid: number, logFile: string): P
   );
 }
 
+/**
+ * dockerd leaves its default network namespace mounted under the exec root
+ * when it exits; unmounted, the cache folder can be deleted like any other.
+ */
+async function unmountLeftovers(root: string): Promise<void> {
+  const mounts = fs
+    .readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[1])
+    .filter((target) => target !== undefined && target.startsWith(`${root}/`));
+  for (const target of mounts.reverse()) await run("umount", [target]).catch(() => undefined);
+}
+
 async function stopDaemon(pid: number, paths: EnginePaths, log: Log): Promise<void> {
   log(`stopping dockerd (pid ${pid})`);
   try {
@@ -162,6 +175,7 @@ async function stopDaemon(pid: number, paths: EnginePaths, log: Log): Promise<vo
       process.kill(pid, 0);
     } catch {
       await run("ip", ["link", "delete", paths.bridge.name]).catch(() => undefined);
+      await unmountLeftovers(paths.root);
       return;
     }
     await sleep(250);
