@@ -59,6 +59,9 @@ const volume = z
   })
   .prefault({});
 
+/** Keys every stack file must state; everything else has a default. */
+export const REQUIRED_KEYS = ["target", "environment"] as const;
+
 export const PLATFORM_SCALAR_KEYS = {
   target: "string",
   environment: "string",
@@ -68,10 +71,10 @@ export const PLATFORM_SCALAR_KEYS = {
 } as const;
 
 export const platformConfigSchema = z.strictObject({
-  /** Which target provisions the platform. */
-  target: z.enum(["docker", "kubernetes"]).default("docker"),
-  /** Production turns on protection and the stricter policies. */
-  environment: z.enum(["development", "production"]).default("development"),
+  /** Which target provisions the platform. Required: a stack file that forgets it must not get a default target. */
+  target: z.enum(["docker", "kubernetes"]),
+  /** Production turns on the stricter policies. Required: a default would let a prod file fail open into the lenient ones. */
+  environment: z.enum(["development", "production"]),
   /** Keep volumes and database storage on `pulumi destroy` (protect + retainOnDelete). */
   protectStorage: z.boolean().default(true),
   /** Lets one run replace storage whose immutable settings changed (components/storage-guard.ts); the data must have been moved first. */

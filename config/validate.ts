@@ -70,8 +70,18 @@ function unknownKeyMessage(key: string, allowed: string[]): string {
   return `unknown key; ${hint}allowed here: ${allowed.join(", ")}`;
 }
 
-function schemaProblems(error: z.ZodError): ConfigProblem[] {
+function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = raw;
+  for (const part of path) value = isRecord(value) ? value[String(part)] : undefined;
+  return value;
+}
+
+function schemaProblems(error: z.ZodError, raw: Record<string, unknown>): ConfigProblem[] {
   return error.issues.flatMap((issue): ConfigProblem[] => {
+    if ((issue.code === "invalid_value" || issue.code === "invalid_type") && valueAt(raw, issue.path) === undefined) {
+      const choices = "values" in issue ? `: one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` : "";
+      return [{ key: keyPath(issue.path), message: `is missing; every stack file must state it${choices}` }];
+    }
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeysAt(issue.path);
       return issue.keys.map((key) => ({
@@ -286,7 +296,7 @@ export function validatePlatformConfig(raw: Record<string, unknown>): Validation
     return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
   }
   // Relations between well-formed parts are checked too, so one run reports everything.
-  return { ok: false, problems: [...schemaProblems(parsed.error), ...crossKeyProblems(raw)] };
+  return { ok: false, problems: [...schemaProblems(parsed.error, raw), ...crossKeyProblems(raw)] };
 }
 
 /**

@@ -49,8 +49,16 @@ function readCase(file: string): BadConfig {
   return { file, stack, expectations };
 }
 
-/** Registrations the program made: the root Stack is Pulumi's own and exists before the program runs. */
-function programRegistrations(log: string): string[] {
+/**
+ * Registrations the program made: the root Stack is Pulumi's own and exists
+ * before the program runs. A stack file refused for its shape never reaches
+ * the program, so it never starts the mock provider either.
+ */
+function programRegistrations(log: string, refusedStackFile = false): string[] {
+  if (refusedStackFile) {
+    assert.ok(!fs.existsSync(log), `a refused stack file still started the mock provider (${log})`);
+    return [];
+  }
   assert.ok(fs.existsSync(log), `the render never started its mock provider (no ${log})`);
   return fs
     .readFileSync(log, "utf8")
@@ -77,14 +85,21 @@ function assertNamesEveryExpectation(badConfig: BadConfig, message: string): voi
   }
 }
 
-/** Renders a case in this process; returns the refusal's message, or fails if it rendered or crashed. */
-async function refusalInProcess(badConfig: BadConfig, log: string): Promise<string> {
+interface Refusal {
+  message: string;
+  /** Refused for the stack file's shape, before the program ran. */
+  stackFile: boolean;
+}
+
+/** Renders a case in this process; returns the refusal, or fails if it rendered or crashed. */
+async function refusalInProcess(badConfig: BadConfig, log: string): Promise<Refusal> {
   try {
     const source = readStackConfig(projectRoot(), badConfig.stack, path.join(CORPUS, badConfig.file));
     await renderInProcess(PROGRAM_DIR, badConfig.stack, source, { registrationsLog: log });
   } catch (error) {
     // The CLI prints these as they are; anything else is a crash it would print with a stack trace.
-    if (error instanceof StackFileError || pulumi.RunError.isInstance(error as Error)) return (error as Error).message;
+    if (error instanceof StackFileError) return { message: error.message, stackFile: true };
+    if (pulumi.RunError.isInstance(error as Error)) return { message: (error as Error).message, stackFile: false };
     assert.fail(`${badConfig.file} crashed the render instead of being refused:\n${(error as Error).stack}`);
   }
   assert.fail(`${badConfig.file} rendered`);
@@ -100,11 +115,11 @@ describe("the bad-input corpus", () => {
   for (const badConfig of cases) {
     it(`refuses ${badConfig.file}`, async () => {
       const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ml-bad-")), "registrations.jsonl");
-      const message = await refusalInProcess(badConfig, log);
+      const { message, stackFile } = await refusalInProcess(badConfig, log);
       assertNamesEveryExpectation(badConfig, message);
       assert.doesNotMatch(message, /^\s+at \S/m, `${badConfig.file} reported a stack trace:\n${message}`);
       assert.deepStrictEqual(
-        programRegistrations(log),
+        programRegistrations(log, stackFile),
         [],
         `${badConfig.file} registered resources before being refused`,
       );
@@ -112,10 +127,16 @@ describe("the bad-input corpus", () => {
   }
 
   describe("through the real render CLI", () => {
-    for (const stack of ["dev", "prod"]) {
-      const badConfig = cases.find((candidate) => candidate.stack === stack);
-      it(`refuses ${badConfig?.file ?? `a ${stack} case`} with status 1, no stack trace, no files and no registrations`, () => {
-        assert.ok(badConfig, `the corpus has no ${stack} case`);
+    const picks: Array<[string, (candidate: BadConfig) => boolean]> = [
+      ["a dev case", (candidate) => candidate.stack === "dev"],
+      ["a prod case", (candidate) => candidate.stack === "prod"],
+      ["a stack file of the wrong shape", (candidate) => candidate.file === "stack-file-keys-outside-config.yaml"],
+    ];
+    for (const [what, pick] of picks) {
+      const badConfig = cases.find(pick);
+      const refusedStackFile = badConfig?.file.startsWith("stack-file-") ?? false;
+      it(`refuses ${badConfig?.file ?? what} with status 1, no stack trace, no files and no registrations`, () => {
+        assert.ok(badConfig, `the corpus has no ${what}`);
         const work = fs.mkdtempSync(path.join(os.tmpdir(), "ml-bad-"));
         const log = path.join(work, "registrations.jsonl");
         const outDir = path.join(work, "out");
@@ -133,7 +154,7 @@ describe("the bad-input corpus", () => {
           `${badConfig.file} wrote ${path.join(outDir, badConfig.stack)}`,
         );
         assert.deepStrictEqual(
-          programRegistrations(log),
+          programRegistrations(log, refusedStackFile),
           [],
           `${badConfig.file} registered resources before being refused`,
         );

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PLATFORM_SCALAR_KEYS, platformConfigSchema } from "../../config/schema";
+import { PLATFORM_SCALAR_KEYS, platformConfigSchema, REQUIRED_KEYS } from "../../config/schema";
 import { projectRoot } from "../../platform/project-root";
 
 interface Declaration {
@@ -17,7 +17,11 @@ describe("Pulumi.yaml", () => {
     runtime: { name: string };
     config: Record<string, Declaration>;
   };
-  const defaults = platformConfigSchema.parse({}) as Record<string, unknown>;
+  const defaults = platformConfigSchema.parse({ target: "docker", environment: "development" }) as Record<
+    string,
+    unknown
+  >;
+  const required: readonly string[] = REQUIRED_KEYS;
 
   it("is the ml-platform project on the nodejs runtime", () => {
     assert.strictEqual(project.name, "ml-platform");
@@ -28,12 +32,25 @@ describe("Pulumi.yaml", () => {
     assert.deepStrictEqual(Object.keys(project.config).sort(), Object.keys(platformConfigSchema.shape).sort());
   });
 
-  for (const [key, type] of Object.entries(PLATFORM_SCALAR_KEYS)) {
+  for (const [key, type] of Object.entries(PLATFORM_SCALAR_KEYS).filter(([key]) => !required.includes(key))) {
     it(`declares scalar key ${key} with type ${type}, a description and the schema's default`, () => {
       const declaration = project.config[key];
       assert.strictEqual(declaration.type, type);
       assert.ok(declaration.description && declaration.description.length > 10, `${key} has no description`);
       assert.deepStrictEqual(declaration.default, defaults[key]);
+    });
+  }
+
+  for (const key of REQUIRED_KEYS) {
+    it(`declares ${key} with a type and a description but no default: every stack file must state it`, () => {
+      const declaration = project.config[key];
+      assert.strictEqual(declaration.type, PLATFORM_SCALAR_KEYS[key]);
+      assert.ok(declaration.description && declaration.description.length > 10, `${key} has no description`);
+      assert.ok(!("default" in declaration), `${key} has a default (${String(declaration.default)}) in Pulumi.yaml`);
+      assert.ok(
+        !platformConfigSchema.safeParse({ ...defaults, [key]: undefined }).success,
+        `the schema defaults ${key}`,
+      );
     });
   }
 

@@ -5,8 +5,11 @@ import { validatePlatformConfig, ConfigProblem } from "../../config/validate";
 import { readStackConfig } from "../../tools/render/stack-config";
 import { projectRoot } from "../../platform/project-root";
 
+/** The keys every stack file must state; the cases below override them where they matter. */
+const DEV = { target: "docker", environment: "development" };
+
 function problemsOf(raw: Record<string, unknown>): ConfigProblem[] {
-  const result = validatePlatformConfig(raw);
+  const result = validatePlatformConfig({ ...DEV, ...raw });
   assert.ok(!result.ok, `expected ${JSON.stringify(raw)} to be rejected`);
   return result.problems;
 }
@@ -39,13 +42,33 @@ describe("stack config validation", () => {
     assert.strictEqual(prod.config.worker.maxConcurrentRuns, 1000);
   });
 
-  it("fills every structured key from defaults when a stack sets nothing", () => {
-    const result = validatePlatformConfig({});
+  it("fills every other key from defaults when a stack states only its target and environment", () => {
+    const result = validatePlatformConfig(DEV);
     assert.ok(result.ok);
     assert.strictEqual(result.config.target, "docker");
     assert.strictEqual(result.config.serving.autoscaling.minReplicas, 2);
     assert.strictEqual(result.config.volumes.models.accessMode, "ReadWriteOnce");
     assert.strictEqual(result.config.protectStorage, true);
+  });
+
+  it("refuses a stack that does not state its target and environment, naming both: no default may pick them", () => {
+    for (const raw of [{}, { protectStorage: false, kubernetes: { kubeconfigPath: "/k.yaml" } }]) {
+      const result = validatePlatformConfig(raw);
+      assert.ok(!result.ok, `${JSON.stringify(raw)} was accepted`);
+      assert.match(
+        problemFor(result.problems, "ml-platform:target").message,
+        /missing; every stack file must state it: one of "docker", "kubernetes"/,
+      );
+      assert.match(
+        problemFor(result.problems, "ml-platform:environment").message,
+        /missing; every stack file must state it: one of "development", "production"/,
+      );
+    }
+    const noEnvironment = problemsOf({ environment: undefined, target: "kubernetes", kubeconfig: "k" });
+    assert.deepStrictEqual(
+      noEnvironment.map((problem) => problem.key),
+      ["ml-platform:environment"],
+    );
   });
 
   it("reports every problem of a broken file at once, each with its key path", () => {
@@ -90,14 +113,16 @@ describe("stack config validation", () => {
   it("requires an explicit kubeconfig for the kubernetes target", () => {
     const problems = problemsOf({ target: "kubernetes" });
     assert.match(problemFor(problems, "ml-platform:kubeconfig").message, /ambient kubeconfig is never used/);
-    assert.ok(validatePlatformConfig({ target: "kubernetes", kubernetes: { kubeconfigPath: "/k.yaml" } }).ok);
-    assert.ok(validatePlatformConfig({ target: "kubernetes", kubeconfig: "apiVersion: v1" }).ok);
+    assert.ok(validatePlatformConfig({ ...DEV, target: "kubernetes", kubernetes: { kubeconfigPath: "/k.yaml" } }).ok);
+    assert.ok(validatePlatformConfig({ ...DEV, target: "kubernetes", kubeconfig: "apiVersion: v1" }).ok);
   });
 
   it("refuses a GPU request where the target has no GPU support", () => {
     const docker = problemsOf({ training: { gpu: { enabled: true } } });
     assert.match(problemFor(docker, "ml-platform:training.gpu.enabled").message, /docker.gpuSupport/);
-    assert.ok(validatePlatformConfig({ training: { gpu: { enabled: true } }, docker: { gpuSupport: true } }).ok);
+    assert.ok(
+      validatePlatformConfig({ ...DEV, training: { gpu: { enabled: true } }, docker: { gpuSupport: true } }).ok,
+    );
   });
 
   it("refuses two workloads on one host port", () => {

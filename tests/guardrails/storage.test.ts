@@ -17,8 +17,9 @@ const PROD = {
   kubernetes: { kubeconfigPath: "~/.kube/microk8s.config" },
 };
 
+/** A parsed config: a development docker stack unless the raw config says otherwise. */
 function parsedConfig(raw: Record<string, unknown>) {
-  return platformConfigSchema.parse(raw);
+  return platformConfigSchema.parse({ target: "docker", environment: "development", ...raw });
 }
 
 function prodConfigFile(changes: Record<string, unknown>): string {

@@ -4,8 +4,9 @@ import { PlatformConfig } from "../../config/schema";
 import { describePlatform, WORKLOAD_NAMES } from "../../platform/describe";
 import { ContainerSpec, PlatformSpec, Workload } from "../../platform/model";
 
+/** A validated config: a development docker stack unless the raw config says otherwise. */
 function configFrom(raw: Record<string, unknown>): PlatformConfig {
-  const result = validatePlatformConfig(raw);
+  const result = validatePlatformConfig({ target: "docker", environment: "development", ...raw });
   if (!result.ok) throw new Error(result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
   return result.config;
 }

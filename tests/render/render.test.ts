@@ -95,6 +95,8 @@ describe("the offline render", () => {
       "dev",
       [
         "config:",
+        "  ml-platform:target: docker",
+        "  ml-platform:environment: development",
         "  ml-platform:serving:",
         "    replicas: -2",
         "    autoscaling: { minReplicas: 4, maxReplicas: 2 }",
@@ -114,7 +116,7 @@ describe("the offline render", () => {
     // Pulumi.dev.yaml runs 2 serving replicas on the pool "ml-pool": the render must show the file's 3 and its pool.
     const run = renderConfig(
       "dev",
-      "config:\n  ml-platform:serving:\n    replicas: 3\n  ml-platform:worker:\n    workPool: from-config-file\n",
+      "config:\n  ml-platform:target: docker\n  ml-platform:environment: development\n  ml-platform:serving:\n    replicas: 3\n  ml-platform:worker:\n    workPool: from-config-file\n",
     );
     assert.strictEqual(run.status, 0, run.stderr);
     const render = JSON.parse(fs.readFileSync(path.join(run.outDir, "dev", "resources.json"), "utf8")) as Render;

@@ -41,7 +41,7 @@ export class PromotionRefused extends Error {
 
 /** What a stack runs for a key it leaves out. */
 function schemaDefaults(): Record<string, string> {
-  return platformConfigSchema.parse({}).images as Record<string, string>;
+  return platformConfigSchema.shape.images.parse(undefined) as Record<string, string>;
 }
 
 export function planPromotion(project: string, from: StackFileText, to: StackFileText): PromotionPlan {

@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { REQUIRED_KEYS } from "../../config/schema";
 import { useOfflineKubeconfig } from "./offline-kubeconfig";
 
 export interface StackConfigSource {
@@ -56,15 +57,58 @@ function qualify(project: string, key: string): string {
   return key.includes(":") ? key : `${project}:${key}`;
 }
 
+/** The top-level keys Pulumi reads from a stack file that the platform supports. */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt"];
+
+function misplacedKeyProblem(key: string, project: string): string {
+  if (key.toLowerCase() === "config")
+    return `${key}: unknown top-level key; did you mean "config"? (keys are case-sensitive)`;
+  if (key === "environment") {
+    return `environment: a top-level "environment" lists Pulumi ESC environments, which this project does not use; the platform's environment is ${project}:environment under "config:"`;
+  }
+  const isSetting = key.includes(":") || key === "target";
+  const hint = isSetting ? `; settings belong under "config:"` : "";
+  return `${key}: unknown top-level key${hint} (allowed: ${STACK_FILE_KEYS.join(", ")})`;
+}
+
+/**
+ * The stack file's `config:` mapping, or a StackFileError naming everything
+ * wrong with the file's shape: a file without a config that states the
+ * required keys must not fall back to defaults.
+ */
+function stackConfigOf(stackFile: string, document: Yaml, project: string): Yaml {
+  const required = REQUIRED_KEYS.map((key) => `${project}:${key}`).join(" and ");
+  const problems = Object.keys(document)
+    .filter((key) => !STACK_FILE_KEYS.includes(key))
+    .map((key) => misplacedKeyProblem(key, project));
+  const config = document.config;
+  if (Object.keys(document).length === 0) {
+    problems.push(`the file is empty; it needs a "config:" mapping that states ${required}`);
+  } else if (config === undefined) {
+    problems.push(`config: missing; a stack file needs a "config:" mapping that states ${required}`);
+  } else if (
+    config === null ||
+    (typeof config === "object" && !Array.isArray(config) && Object.keys(config).length === 0)
+  ) {
+    problems.push(`config: is empty; it must state ${required}`);
+  } else if (typeof config !== "object" || Array.isArray(config)) {
+    problems.push(`config: must be a mapping of ${project}:<key> settings`);
+  }
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    throw new StackFileError(
+      [`${stackFile} is not a usable stack file (${count}):`, ...problems.map((p) => `  - ${p}`)].join("\n"),
+    );
+  }
+  return config as Yaml;
+}
+
 export function readStackConfig(projectDir: string, stack: string, configFile?: string): StackConfigSource {
   const projectFile = readYaml(path.join(projectDir, "Pulumi.yaml"));
   const project = String(projectFile.name);
   const stackFile = configFile ?? path.join(projectDir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(stackFile)) throw new StackFileError(`${stackFile}: no such stack file`);
-  const stackConfig = (readYaml(stackFile).config ?? {}) as Yaml;
-  if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) {
-    throw new StackFileError(`${stackFile}: "config" must be a mapping`);
-  }
+  const stackConfig = stackConfigOf(stackFile, readYaml(stackFile), project);
 
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];

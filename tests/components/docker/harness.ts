@@ -33,9 +33,9 @@ export function labelsOf(subject: Registration): Record<string, string> {
   return Object.fromEntries(labels.map(({ label, value }) => [label, value]));
 }
 
-/** A validated config: the schema's defaults under the given overrides. */
+/** A validated docker-target config: the schema's defaults under the given overrides. */
 export function configWith(overrides: Record<string, unknown> = {}): PlatformConfig {
-  return platformConfigSchema.parse(overrides);
+  return platformConfigSchema.parse({ target: "docker", environment: "development", ...overrides });
 }
 
 export function specWith(overrides: Record<string, unknown> = {}, stack = "test"): PlatformSpec {

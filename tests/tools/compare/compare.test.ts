@@ -25,6 +25,7 @@ function described(stack: string, yaml: string) {
 
 const LAPTOP = `config:
   ml-platform:target: docker
+  ml-platform:environment: development
   ml-platform:protectStorage: false
   ml-platform:images:
     serving: python:3.12.11-slim-bookworm

@@ -56,7 +56,7 @@ function changedLines(before: string, after: string): string[] {
 
 describe("tools/promote: planning a promotion", () => {
   it("declares every image of the config schema promotable, so none is silently left behind", () => {
-    const schemaImages = Object.keys(platformConfigSchema.parse({}).images).sort();
+    const schemaImages = Object.keys(platformConfigSchema.shape.images.parse(undefined)).sort();
     assert.deepStrictEqual(PROMOTABLE_IMAGES.map((image) => image.key).sort(), schemaImages);
   });
 
