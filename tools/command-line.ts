@@ -28,11 +28,24 @@ export function outputFormat(value: string | undefined): "text" | "markdown" {
   return value;
 }
 
-/** Stack names must be usable in a Pulumi.<stack>.yaml file name and nothing more (no paths). */
+/** What a stack name may be, as the tools say it when they refuse one. */
+export const STACK_NAME_RULE = "a stack name is letters, digits, '.', '_' and '-', and not only dots";
+
+/**
+ * Why `stack` is not a stack name, or undefined when it is one. Stack names
+ * become file and folder names (Pulumi.<stack>.yaml, <out>/<stack>), so they
+ * may be nothing more: no separators, and not "." or "..", which name a
+ * folder that already exists.
+ */
+export function stackNameProblem(stack: string): string | undefined {
+  if (/^[A-Za-z0-9_.-]+$/.test(stack) && !/^\.+$/.test(stack)) return undefined;
+  return `${JSON.stringify(stack)} is not a stack name: ${STACK_NAME_RULE}`;
+}
+
+/** Refuses every name in `stacks` that is not a stack name, all of them in one message. */
 export function checkStackNames(stacks: string[]): void {
-  for (const stack of stacks) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`"${stack}" is not a stack name`);
-  }
+  const problems = stacks.map(stackNameProblem).filter((problem): problem is string => problem !== undefined);
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
 }
 
 /** Says what is wrong with the command line, then how to use the tool; returns the exit status. */

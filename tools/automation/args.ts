@@ -1,4 +1,5 @@
 /** The command line of the Automation API command: `<verb> <stack> [--yes]`. */
+import { STACK_NAME_RULE, stackNameProblem } from "../command-line";
 
 export const VERBS = ["up", "preview", "refresh", "destroy"] as const;
 export type Verb = (typeof VERBS)[number];
@@ -19,8 +20,6 @@ export const USAGE = `usage: npm run <up|preview|refresh|destroy> -- <stack> [--
 
 export class UsageError extends Error {}
 
-const STACK_NAME = /^(?:[A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
-
 export function parseAutomationArgs(argv: string[]): AutomationArgs {
   const flags = argv.filter((arg) => arg.startsWith("-"));
   const positionals = argv.filter((arg) => !arg.startsWith("-"));
@@ -32,8 +31,9 @@ export function parseAutomationArgs(argv: string[]): AutomationArgs {
     throw new UsageError(`unknown command "${verb}"; expected one of ${VERBS.join(", ")}`);
   }
   if (stack === undefined) throw new UsageError(`missing the stack to ${verb}, e.g. dev`);
-  if (!STACK_NAME.test(stack) || stack.split("/").some((part) => /^\.+$/.test(part))) {
-    throw new UsageError(`"${stack}" is not a stack name`);
+  const parts = stack.split("/");
+  if (parts.length > 3 || parts.some((part) => stackNameProblem(part) !== undefined)) {
+    throw new UsageError(`"${stack}" is not a stack name: [org/[project/]]stack, where ${STACK_NAME_RULE}`);
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
   const yes = flags.includes("--yes");

@@ -26,7 +26,8 @@ import { formatFindings } from "../policy/report";
 import { MockOptions, SECRET_SENTINEL, sentinelFor } from "./mocks";
 import { renderInProcess } from "./run";
 import { readStackConfig, StackConfigSource, StackFileError } from "./stack-config";
-import { writeRender } from "./write";
+import { stackNameProblem } from "../command-line";
+import { ownedRenderFolder, RenderOutputError, writeRender } from "./write";
 
 const USAGE =
   "usage: npm run render -- --stack <name> [--stack <name>...] [--config <file>] [--out <dir>] [--previous-outputs <file>] [--secret-sentinels] [--registrations-log <file>]";
@@ -103,7 +104,12 @@ async function renderOne(
     );
   } catch (error) {
     // RunErrors (a broken config, refused storage replacement) are the program's own verdicts: no stack trace.
-    if (error instanceof StackFileError || pulumi.RunError.isInstance(error as Error)) fail((error as Error).message);
+    if (error instanceof StackFileError || error instanceof RenderOutputError) fail(error.message);
+    if (pulumi.RunError.isInstance(error as Error)) fail((error as Error).message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && (error as NodeJS.ErrnoException).syscall) {
+      fail(`render of ${stack} could not be written to ${outDir}: ${(error as Error).message}`);
+    }
     throw error;
   }
 }
@@ -128,6 +134,15 @@ async function main(): Promise<void> {
   const stacks = parsed.values.stack ?? [];
   const outDir = path.resolve(parsed.values.out ?? "out");
   if (stacks.length === 0) fail(USAGE);
+  const badNames = stacks.map(stackNameProblem).filter((problem) => problem !== undefined);
+  if (badNames.length > 0) fail(`${badNames.join("\n")}\n${USAGE}`);
+  // Refuse before rendering: a folder the render may not replace is known now.
+  try {
+    for (const stack of stacks) ownedRenderFolder(outDir, stack);
+  } catch (error) {
+    if (error instanceof RenderOutputError) fail(error.message);
+    throw error;
+  }
   const flags: RenderFlags = {
     previousOutputs: parsed.values["previous-outputs"],
     secretSentinels: parsed.values["secret-sentinels"] === true,

@@ -76,8 +76,36 @@ export function manifests(render: Render): Map<string, string> {
   return files;
 }
 
+/** A render that cannot be written where it was asked to go; nothing was removed or written. */
+export class RenderOutputError extends Error {}
+
+/**
+ * The folder a stack's render owns, <out>/<stack>: it must be a direct child
+ * of the output folder (a stack named "." or ".." would name the output
+ * folder or its parent), and what is there already must be an earlier render,
+ * since writing the new one removes it.
+ */
+export function ownedRenderFolder(outDir: string, stack: string): string {
+  const root = path.resolve(outDir);
+  const target = path.resolve(root, stack);
+  if (path.dirname(target) !== root || path.basename(target) !== stack) {
+    throw new RenderOutputError(`the render of "${stack}" would not be a folder inside ${root}; nothing was written`);
+  }
+  if (fs.existsSync(target)) {
+    const isEarlierRender =
+      fs.lstatSync(target).isDirectory() &&
+      (fs.readdirSync(target).length === 0 || fs.existsSync(path.join(target, "resources.json")));
+    if (!isEarlierRender) {
+      throw new RenderOutputError(
+        `${target} exists and is not an earlier render (no resources.json); the render replaces that folder, so it leaves it alone and writes nothing`,
+      );
+    }
+  }
+  return target;
+}
+
 export function writeRender(render: Render, outDir: string): string {
-  const target = path.join(outDir, render.stack);
+  const target = ownedRenderFolder(outDir, render.stack);
   const staging = `${target}.tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });

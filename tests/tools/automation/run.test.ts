@@ -78,6 +78,8 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
       [["up", "dev", "prod"], /unexpected argument\(s\): prod/],
       [["preview", "dev", "--force"], /unknown option --force/],
       [["up", "../dev"], /"\.\.\/dev" is not a stack name/],
+      [["up", ".."], /"\.\." is not a stack name: \[org\/\[project\/\]\]stack, where a stack name is/],
+      [["up", "org/."], /"org\/\." is not a stack name/],
       [["destroy", "dev"], /destroy deletes every resource of stack dev; add --yes to confirm/],
     ];
     for (const [argv, message] of cases) {
