@@ -9,6 +9,7 @@ export interface FlowRun {
   start_time: string | null;
   end_time: string | null;
   deployment_id: string | null;
+  state: { message: string | null } | null;
 }
 
 export class PrefectApi {

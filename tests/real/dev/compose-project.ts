@@ -84,11 +84,12 @@ export class ComposeProject {
       .sort();
   }
 
-  compose(args: string[], timeoutSeconds = 900): Promise<RunResult> {
+  /** Runs a Compose command on this project; `quiet` keeps its output out of the suite's log. */
+  compose(args: string[], timeoutSeconds = 900, quiet = false): Promise<RunResult> {
     return run(this.binary, ["-f", this.file, ...args], {
       env: this.engine.env,
       cwd: path.dirname(this.file),
-      log: this.log,
+      log: quiet ? undefined : this.log,
       timeoutSeconds,
     });
   }

@@ -209,7 +209,7 @@ async function runFlows(platform: Platform, summary: DevSummary, checks: Checks)
         summary.flowRunsCompleted === ids.length,
         `${summary.flowRunsCompleted} of ${ids.length} completed; others: ${runs
           .filter((run) => run.state_type !== "COMPLETED")
-          .map((run) => `${run.name} ${run.state_type}`)
+          .map((run) => `${run.name} ${run.state_type} (${run.state?.message ?? "no message"})`)
           .join(", ")}`,
       );
       expect(
@@ -379,6 +379,15 @@ async function redeployKeepingData(platform: Platform, summary: DevSummary, chec
   );
 }
 
+async function saveLogs(project: ComposeProject, outDir: string, log: Log): Promise<void> {
+  const file = path.join(outDir, "compose-logs.txt");
+  const logs = await project
+    .compose(["logs", "--no-color", "--timestamps", "--tail", "300"], 120, true)
+    .catch((error: Error) => ({ stdout: error.message, stderr: "" }));
+  fs.writeFileSync(file, logs.stdout + logs.stderr);
+  log(`container logs: ${file}`);
+}
+
 /** The login from the render's secrets file, as a Compose user finds it. */
 function prefectLogin(renderDir: string): string {
   const secrets = parseSecretsFile(fs.readFileSync(path.join(renderDir, STACK, SECRETS_FILE), "utf8"));
@@ -450,6 +459,7 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
     config,
   };
   summary.endpoints = { prefectApi: platform.api.url, serving: platform.servingUrl };
+  const failedBefore = checks.failed;
   try {
     if (await deploy(platform, summary, checks)) {
       await checkPrefect(platform, checks);
@@ -459,13 +469,10 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
       await redeployKeepingData(platform, summary, checks);
     } else {
       checks.cannotRun("the running platform's checks", "the deploy did not become healthy");
-      const logs = await project.compose(["logs", "--no-color", "--tail", "40"]).catch((error: Error) => ({
-        stdout: error.message,
-      }));
-      fs.writeFileSync(path.join(outDir, "compose-logs.txt"), logs.stdout);
-      log(`container logs: ${path.join(outDir, "compose-logs.txt")}`);
     }
   } finally {
+    // What the containers said, kept beside the summary whenever a check failed.
+    if (checks.failed > failedBefore) await saveLogs(project, outDir, log);
     if (options.keep) {
       log(
         `--keep: the platform stays up (${platform.api.url}, ${platform.servingUrl}); npm run test:real -- --down removes it`,
