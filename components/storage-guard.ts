@@ -80,6 +80,31 @@ function databaseSettings(config: PlatformConfig): StorageSetting[] {
   ];
 }
 
+/**
+ * Docker's local driver has no quota, so a volume's size is only recorded as
+ * one of its labels; Docker cannot change a volume's labels, so the provider
+ * replaces the volume, and its data, when the size changes at all.
+ */
+function dockerVolumeSizeSettings(config: PlatformConfig): StorageSetting[] {
+  const consequence = (volume: string) =>
+    `on Docker the size is a label of the ${volume} volume (the local driver has no quota), and Docker cannot change a volume's labels, so the volume would be replaced by a new, empty one; keep the old value`;
+  return [
+    { id: "docker.volumes.data.size", value: config.volumes.data.size, path: "volumes.data.size", volume: "data" },
+    {
+      id: "docker.volumes.models.size",
+      value: config.volumes.models.size,
+      path: "volumes.models.size",
+      volume: "models",
+    },
+    {
+      id: "docker.database.storage.size",
+      value: config.database.storage.size,
+      path: "database.storage.size",
+      volume: "postgres-data",
+    },
+  ].map(({ id, value, path, volume }) => ({ id, value, key: key(path), consequence: consequence(volume) }));
+}
+
 function immutableStorageSettings(config: PlatformConfig): StorageSetting[] {
   const target: StorageSetting = {
     id: "target",
@@ -97,6 +122,7 @@ function immutableStorageSettings(config: PlatformConfig): StorageSetting[] {
         consequence:
           "the data and models volumes and the database volume live on that Docker daemon; another daemon starts empty",
       },
+      ...dockerVolumeSizeSettings(config),
     ];
   }
   return [

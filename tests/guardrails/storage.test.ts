@@ -97,7 +97,35 @@ describe("nothing lost", () => {
         "a claim's size may grow in place, so it is no part of the fingerprint",
       );
       const dev = storageFingerprint(parsedConfig({}));
-      assert.deepStrictEqual(Object.keys(dev).sort(), ["docker.host", "target"]);
+      assert.deepStrictEqual(Object.keys(dev).sort(), [
+        "docker.database.storage.size",
+        "docker.host",
+        "docker.volumes.data.size",
+        "docker.volumes.models.size",
+        "target",
+      ]);
+    });
+
+    it("on Docker, treats every volume size change as a replacement: the size is a volume label", () => {
+      const previous = storageFingerprint(parsedConfig({}));
+      const changed = storageChanges(
+        previous,
+        parsedConfig({
+          volumes: { data: { size: "20Gi" }, models: { size: "5Gi" } },
+          database: { storage: { size: "1Gi" } },
+        }),
+      );
+      assert.deepStrictEqual(
+        changed.map((change) => change.key),
+        ["ml-platform:volumes.data.size", "ml-platform:volumes.models.size", "ml-platform:database.storage.size"],
+      );
+      assert.match(changed[0].consequence, /Docker cannot change a volume's labels, so the volume would be replaced/);
+      // A fingerprint from before sizes were recorded has nothing to compare.
+      const { ["docker.volumes.data.size"]: _dropped, ...older } = previous;
+      assert.deepStrictEqual(
+        storageChanges(older, parsedConfig({ volumes: { data: { size: "20Gi" } } })).map((change) => change.key),
+        [],
+      );
     });
 
     it("names the key a user changed, including an inherited storage class", () => {
@@ -168,6 +196,24 @@ describe("nothing lost", () => {
         run.stdout + run.stderr,
         /allowStorageReplacement is true: storage will be replaced for ml-platform:kubernetes\.namespace \("ml-old" -> "ml-platform"\)/,
       );
+    });
+
+    it("is refused on Docker for a volume size, which Docker keeps as a volume label", () => {
+      const committedDev = parsedConfig(decodeProjectConfig(readStackConfig(projectRoot(), "dev").config));
+      const args = ["--stack", "dev", "--previous-outputs"];
+      const run = runRender([
+        ...args,
+        previousOutputsFile({ [STORAGE_FINGERPRINT_OUTPUT]: storageFingerprint(committedDev) }),
+        "--config",
+        stackFileWith("dev", { "volumes.models.size": "4Gi" }),
+      ]);
+      assert.notStrictEqual(run.status, 0, `the render accepted a Docker volume size change:\n${run.stdout}`);
+      assert.match(
+        run.stderr,
+        /ml-platform:volumes\.models\.size: was "2Gi", now "4Gi"; on Docker the size is a label/,
+      );
+      assert.doesNotMatch(run.stderr, /^\s+at /m, "the refusal printed a stack trace");
+      assert.ok(!fs.existsSync(path.join(run.outDir, "dev")), "a refused render wrote files");
     });
 
     it("is not what growing a claim is: a bigger data volume renders", () => {

@@ -7,6 +7,7 @@ import { Render, RenderedOptions, RenderedResource } from "../render/model";
 import { PropertyChange, ResourceChange, StackDiff } from "./model";
 import { displayName } from "./naming";
 import { diffValues, leaves } from "./properties";
+import { forcesReplacement } from "./replacements";
 
 /** Display names, made unique with the logical name where two resources would read the same. */
 function displayNames(resources: RenderedResource[]): Map<string, string> {
@@ -66,9 +67,14 @@ export function diffRenders(stack: string, before: Render | undefined, after: Re
     const properties = [
       ...diffValues(previous.inputs, resource.inputs, [], "input"),
       ...diffValues(readableOptions(previous, names), readableOptions(resource, names), [], "option"),
-    ];
+    ].map((change) => (forcesReplacement(resource.type, change) ? { ...change, replaces: true } : change));
+    const action = properties.some((change) => change.replaces) ? "replace" : "change";
     if (properties.length === 0) unchanged++;
-    else resources.push({ action: "change", urn, type: resource.type, displayName, properties });
+    else if (action === "change") resources.push({ action, urn, type: resource.type, displayName, properties });
+    else {
+      const isProtected = previous.options.protect === true;
+      resources.push({ action, urn, type: resource.type, displayName, properties, protected: isProtected });
+    }
   }
   for (const [urn, resource] of old) {
     if (current.has(urn)) continue;
@@ -82,7 +88,7 @@ export function diffRenders(stack: string, before: Render | undefined, after: Re
     });
   }
 
-  const order = { add: 0, change: 1, remove: 2 };
+  const order = { add: 0, change: 1, replace: 2, remove: 3 };
   resources.sort((a, b) => order[a.action] - order[b.action] || a.displayName.localeCompare(b.displayName));
   return {
     stack,

@@ -39,7 +39,7 @@ function fenceFor(lines: string[]): string {
 
 function summaryTable(results: StackResult[]): string[] {
   const rows = results.map((result) => {
-    if (!result.ok) return `| \`${result.failure.stack}\` | — | — | — | — | could not be compared |`;
+    if (!result.ok) return `| \`${result.failure.stack}\` | — | — | — | — | — | could not be compared |`;
     const { diff } = result;
     const counts = countChanges(diff);
     const target =
@@ -47,9 +47,9 @@ function summaryTable(results: StackResult[]): string[] {
         ? diff.targetAfter
         : `${diff.targetBefore ?? "—"} → ${diff.targetAfter ?? "—"}`;
     const outputs = diff.outputs.length > 0 ? `${diff.outputs.length} output(s) changed` : "";
-    return `| \`${diff.stack}\` | ${target} | ${counts.add} | ${counts.change} | ${counts.remove} | ${outputs} |`;
+    return `| \`${diff.stack}\` | ${target} | ${counts.add} | ${counts.change} | ${counts.replace} | ${counts.remove} | ${outputs} |`;
   });
-  return ["| Stack | Target | Add | Change | Remove | |", "|---|---|---:|---:|---:|---|", ...rows];
+  return ["| Stack | Target | Add | Change | Replace | Remove | |", "|---|---|---:|---:|---:|---:|---|", ...rows];
 }
 
 /** One stack's part of the comment: a heading kept whole, and code lines that may be cut. */

@@ -1,6 +1,8 @@
 /**
  * A stack diff as plain text lines: "+" for a new resource, "-" for a deleted
- * one, "~" for a changed one, each changed property as "path: old → new".
+ * one, "~" for a changed one, "+-" for one the provider replaces (deletes and
+ * creates anew), each changed property as "path: old → new", those that force
+ * the replacement marked so.
  */
 import { align } from "./align";
 import { countChanges, PropertyChange, ResourceChange, StackDiff, StackResult } from "./model";
@@ -19,6 +21,8 @@ export function summaryOf(diff: StackDiff): string {
   return [
     plural(counts.add, "to add"),
     plural(counts.change, "to change"),
+    // Said whenever there is one, and only then, so the common summary stays short.
+    ...(counts.replace > 0 ? [plural(counts.replace, "to replace")] : []),
     plural(counts.remove, "to remove"),
     plural(diff.unchanged, "unchanged"),
   ].join(", ");
@@ -64,19 +68,30 @@ function propertyLabel(change: PropertyChange): string {
 export function propertyLines(change: PropertyChange, indent: string): string[] {
   const label = propertyLabel(change);
   const { before, after } = change;
+  const replaces = change.replaces ? " (forces replacement)" : "";
   if (isMaskedSecret(before) && isMaskedSecret(after)) {
-    return [`${indent}${label}: ${showValue(before)} → ${showValue(after)} (secret value changed; not shown)`];
+    return [
+      `${indent}${label}: ${showValue(before)} → ${showValue(after)} (secret value changed; not shown)${replaces}`,
+    ];
   }
   if (isMultiline(before) && isMultiline(after)) {
-    return [`${indent}${label}:`, ...lineDiff(before, after, `${indent}  `)];
+    return [`${indent}${label}:${replaces}`, ...lineDiff(before, after, `${indent}  `)];
   }
-  return [`${indent}${label}: ${showValue(before)} → ${showValue(after)}`];
+  return [`${indent}${label}: ${showValue(before)} → ${showValue(after)}${replaces}`];
 }
 
-const SIGN = { add: "+", change: "~", remove: "-" } as const;
+const SIGN = { add: "+", change: "~", replace: "+-", remove: "-" } as const;
+
+/** What a replacement means; a protected resource cannot be deleted, so the update stops at it. */
+function replacementNote(resource: ResourceChange): string {
+  return resource.protected
+    ? " (replaced: deleted and created anew; it is protected, so pulumi up stops here)"
+    : " (replaced: deleted and created anew)";
+}
 
 export function resourceLines(resource: ResourceChange): string[] {
-  const heading = `${SIGN[resource.action]} ${resource.displayName}`;
+  const note = resource.action === "replace" ? replacementNote(resource) : "";
+  const heading = `${SIGN[resource.action]} ${resource.displayName}${note}`;
   if (resource.action === "remove") return [heading];
   if (resource.action === "add") {
     return [

@@ -14,9 +14,12 @@ export interface PropertyChange {
   before?: unknown;
   /** undefined when the property is gone. */
   after?: unknown;
+  /** The provider cannot change this property in place: it replaces the resource. */
+  replaces?: boolean;
 }
 
-export type ResourceAction = "add" | "change" | "remove";
+/** "replace": the provider deletes the resource and creates a new one (a new, empty volume; a Job run again). */
+export type ResourceAction = "add" | "change" | "replace" | "remove";
 
 export interface ResourceChange {
   action: ResourceAction;
@@ -24,7 +27,9 @@ export interface ResourceChange {
   type: string;
   /** The name a user recognises, e.g. "Deployment ml-platform/model-serving". */
   displayName: string;
-  /** For "change": what differs. For "add" and "remove": every property the resource has (or had). */
+  /** For "replace": the resource is protected now, so the engine refuses to delete it and the update stops. */
+  protected?: boolean;
+  /** For "change" and "replace": what differs. For "add" and "remove": every property the resource has (or had). */
   properties: PropertyChange[];
 }
 
@@ -55,11 +60,12 @@ export function hasChanges(diff: StackDiff): boolean {
 export interface ChangeCounts {
   add: number;
   change: number;
+  replace: number;
   remove: number;
 }
 
 export function countChanges(diff: StackDiff): ChangeCounts {
-  const counts: ChangeCounts = { add: 0, change: 0, remove: 0 };
+  const counts: ChangeCounts = { add: 0, change: 0, replace: 0, remove: 0 };
   for (const resource of diff.resources) counts[resource.action]++;
   return counts;
 }

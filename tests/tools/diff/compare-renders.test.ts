@@ -103,9 +103,10 @@ describe("tools/diff: comparing two renders", () => {
   });
 
   it("counts what is added, changed, removed and unchanged, and diffs the outputs", () => {
-    // The fixture adds a PodDisruptionBudget, removes a Service, changes the Deployment, Secret,
-    // ConfigMap, HPA and claim, and leaves the platform component, Namespace and RandomPassword alone.
-    assert.deepStrictEqual(countChanges(prod), { add: 1, change: 5, remove: 1 });
+    // The fixture adds a PodDisruptionBudget, removes a Service, changes the Deployment, HPA and
+    // claim (its size: in place), changes the contents of the Secret and the ConfigMap, which the
+    // Kubernetes provider replaces, and leaves the platform component, Namespace and RandomPassword alone.
+    assert.deepStrictEqual(countChanges(prod), { add: 1, change: 3, replace: 2, remove: 1 });
     assert.strictEqual(prod.unchanged, 3);
     assert.deepStrictEqual(
       prod.outputs.map((change) => [formatPath(change.path), change.before, change.after]),

@@ -22,7 +22,7 @@ function lineAfter(text: string, heading: string): string[] {
   const lines = text.split("\n");
   const start = lines.indexOf(heading);
   assert.ok(start >= 0, `no line "${heading}" in:\n${text}`);
-  const end = lines.findIndex((line, index) => index > start && /^[+~-] /.test(line));
+  const end = lines.findIndex((line, index) => index > start && /^(\+-|[+~-]) /.test(line));
   return lines.slice(start + 1, end < 0 ? undefined : end);
 }
 
@@ -45,9 +45,9 @@ describe("tools/diff: text and markdown output", () => {
 
   it("shows only the changed lines of a multi-line value", () => {
     const text = formatText("Offline diff", [prodResult]);
-    const configMap = lineAfter(text, "~ ConfigMap ml-platform/serving-code");
+    const configMap = lineAfter(text, "+- ConfigMap ml-platform/serving-code (replaced: deleted and created anew)");
     assert.deepStrictEqual(configMap, [
-      '    data["serve.py"]:',
+      '    data["serve.py"]: (forces replacement)',
       "      @@ line 6",
       "      -     print('serving')",
       "      +     print('serving models')",
@@ -57,9 +57,9 @@ describe("tools/diff: text and markdown output", () => {
   it("masks secrets: a changed secret is marked changed, without either value or fingerprint", () => {
     const text = formatText("Offline diff", [prodResult]);
     const markdown = formatMarkdown([prodResult], { title: "Offline diff" });
-    const secret = lineAfter(text, "~ Secret ml-platform/postgres");
+    const secret = lineAfter(text, "+- Secret ml-platform/postgres (replaced: deleted and created anew)");
     assert.deepStrictEqual(secret, [
-      "    stringData.database-url: [secret] → [secret] (secret value changed; not shown)",
+      "    stringData.database-url: [secret] → [secret] (secret value changed; not shown) (forces replacement)",
     ]);
     for (const output of [text, markdown.comment, markdown.full]) {
       for (const fingerprint of FINGERPRINTS)
@@ -82,7 +82,7 @@ describe("tools/diff: text and markdown output", () => {
     assert.strictEqual(markdown.truncated, false);
     assert.strictEqual(markdown.comment, markdown.full);
     assert.ok(markdown.comment.startsWith(`${COMMENT_MARKER}\n`), markdown.comment.slice(0, 200));
-    assert.ok(markdown.comment.includes("| `prod` | kubernetes | 1 | 5 | 1 |"), markdown.comment);
+    assert.ok(markdown.comment.includes("| `prod` | kubernetes | 1 | 3 | 2 | 1 |"), markdown.comment);
     assert.ok(
       markdown.comment.includes("```diff\n+ PodDisruptionBudget ml-platform/model-serving\n"),
       markdown.comment,
@@ -129,10 +129,10 @@ describe("tools/diff: text and markdown output", () => {
       assert.ok(markdown.comment.includes("it is cut here"), markdown.comment.slice(-500));
       assert.ok(markdown.comment.includes("The full diff is in `out/diff/full.md`."), markdown.comment.slice(-500));
       assert.ok(
-        markdown.comment.includes("| `prod` | kubernetes | 3000 | 0 | 0 |"),
+        markdown.comment.includes("| `prod` | kubernetes | 3000 | 0 | 0 | 0 |"),
         "the summary row of prod is missing",
       );
-      assert.ok(markdown.comment.includes("| `dev` | docker | 1 | 0 | 0 |"), "the summary row of dev is missing");
+      assert.ok(markdown.comment.includes("| `dev` | docker | 1 | 0 | 0 | 0 |"), "the summary row of dev is missing");
     });
 
     it("keeps the whole first stack and closes every code block it opens", () => {
