@@ -31,6 +31,42 @@ const image = z.string().superRefine((value, context) => {
 const name = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and '-', at most 63");
+/** Namespaces Kubernetes or MicroK8s' addons own: the platform's quotas, policies and deletes must not land there. */
+export const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "ingress"];
+const platformNamespace = name.refine((value) => !RESERVED_NAMESPACES.includes(value) && !value.startsWith("kube-"), {
+  message: `is reserved (${RESERVED_NAMESPACES.join(", ")} and every kube-* namespace belong to the cluster); choose a namespace of the platform's own`,
+});
+
+/** The browser-facing address: an http(s) URL with a host, nothing a browser would run or read locally. */
+const publicUrl = z.string().superRefine((value, context) => {
+  let url: URL | undefined;
+  try {
+    url = /\s/.test(value) ? undefined : new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.hostname === "") {
+    context.addIssue({
+      code: "custom",
+      message: `"${value}" must be an http:// or https:// URL with a host and no spaces, the address the user's browser reaches`,
+    });
+  }
+});
+
+/** A host name an Ingress rule takes: a lower-case DNS name (a leading "*." wildcard allowed), not an IP, no scheme or port. */
+const DNS_LABEL = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
+const ingressHost = z.string().superRefine((value, context) => {
+  if (value === "") return;
+  const dnsName = new RegExp(`^(\\*\\.)?${DNS_LABEL}(\\.${DNS_LABEL})*$`).test(value) && value.length <= 253;
+  const ipAddress = /^[0-9.]+$/.test(value) || value.includes(":");
+  if (!dnsName || ipAddress) {
+    context.addIssue({
+      code: "custom",
+      message: `"${value}" must be a DNS name such as ml-platform.example.com: lower-case letters, digits, '-' and '.', at most 253 characters, no scheme, port, path or IP address`,
+    });
+  }
+});
+
 const port = z.number().int().min(1, "must be a port from 1 to 65535").max(65535, "must be a port from 1 to 65535");
 const count = (max: number) => z.number().int().min(1, "must be at least 1").max(max, `must be at most ${max}`);
 const seconds = (max: number) =>
@@ -104,9 +140,7 @@ export const platformConfigSchema = z.strictObject({
   server: z
     .strictObject({
       /** The address a browser uses to reach the Prefect UI (PREFECT_UI_API_URL is this plus /api). */
-      publicUrl: z
-        .url({ message: "must be an http(s) URL the user's browser reaches" })
-        .default("http://127.0.0.1:4200"),
+      publicUrl: publicUrl.default("http://127.0.0.1:4200"),
       resources: resources({ cpu: "500m", memory: "1Gi" }),
     })
     .prefault({}),
@@ -198,12 +232,12 @@ export const platformConfigSchema = z.strictObject({
       /** Path to a kubeconfig file, such as the output of `microk8s config`. */
       kubeconfigPath: z.string().default(""),
       context: z.string().default(""),
-      namespace: name.default("ml-platform"),
-      executorNamespace: name.default("ml-executors"),
+      namespace: platformNamespace.default("ml-platform"),
+      executorNamespace: platformNamespace.default("ml-executors"),
       storageClass: name.default("microk8s-hostpath"),
       ingressClassName: name.default("public"),
       /** Host name the Ingress answers to; empty answers any host. */
-      ingressHost: z.string().default(""),
+      ingressHost: ingressHost.default(""),
       serviceType: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP"),
       /** LoadBalancer Services need an address provider such as MetalLB. */
       allowLoadBalancer: z.boolean().default(false),

@@ -3,6 +3,7 @@
  * of problems, each naming its key path and the rule it breaks.
  */
 import { z } from "zod";
+import { floatingReason } from "./images";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities";
 import { PlatformConfig, platformConfigSchema, ResourcesConfig } from "./schema";
 
@@ -232,6 +233,20 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
           ["kubernetes", "executorNamespace"],
           `"${kubernetes.executorNamespace}" is also kubernetes.namespace; executors need a namespace of their own for their quota and policies`,
         );
+      }
+    },
+  },
+  {
+    needs: [["environment"], ["images"], ["docker", "proxyImage"]],
+    check: ({ environment, images, docker }, add) => {
+      if (environment !== "production") return;
+      const references: Array<[string[], string]> = [
+        ...Object.entries(images).map(([key, image]): [string[], string] => [["images", key], image]),
+        [["docker", "proxyImage"], docker.proxyImage],
+      ];
+      for (const [path, image] of references) {
+        const reason = floatingReason(image);
+        if (reason) add(path, `image "${image}" ${reason}`);
       }
     },
   },

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { cronProblem } from "../../config/cron";
-import { parseImageReference, unpinnedReason } from "../../config/images";
+import { floatingReason, parseImageReference, unpinnedReason } from "../../config/images";
 import { cpuCores, memoryMebibytes, parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
 
 describe("resource quantities", () => {
@@ -41,6 +41,48 @@ describe("image references", () => {
     assert.match(unpinnedReason("postgres:latest") ?? "", /latest/);
     assert.match(unpinnedReason("postgres") ?? "", /no tag/);
     assert.match(unpinnedReason("Postgres:16") ?? "", /not a valid image reference/);
+  });
+
+  it("refuses tags that name no version, in any case", () => {
+    assert.match(unpinnedReason("python:LATEST") ?? "", /moving tag "LATEST"/);
+    assert.match(unpinnedReason("nginx:stable-alpine") ?? "", /"stable-alpine", which names no version/);
+    assert.match(unpinnedReason("debian:bookworm") ?? "", /names no version/);
+    assert.strictEqual(unpinnedReason("python:v3.12.11"), undefined);
+  });
+
+  it("reads an all-digit tag as a tag, and a registry port only before a '/'", () => {
+    assert.deepStrictEqual(parseImageReference("postgres:16"), {
+      repository: "postgres",
+      tag: "16",
+      digest: undefined,
+    });
+    assert.deepStrictEqual(parseImageReference("app:20240101"), {
+      repository: "app",
+      tag: "20240101",
+      digest: undefined,
+    });
+    assert.deepStrictEqual(parseImageReference("localhost:5000/app"), {
+      repository: "localhost:5000/app",
+      tag: undefined,
+      digest: undefined,
+    });
+    assert.match(unpinnedReason("localhost:5000/app") ?? "", /no tag/);
+    assert.strictEqual(parseImageReference("localhost:5000:1.2.3"), undefined);
+  });
+
+  it("tells a release from a release line, for production stacks", () => {
+    for (const release of [
+      "prefecthq/prefect:3.6.10-python3.12",
+      "python:3.12.11-slim-bookworm",
+      "nginx:1.27.5-alpine",
+      "postgres:16.9-bookworm",
+      "app:20240101",
+      `python@sha256:${"a".repeat(64)}`,
+    ])
+      assert.strictEqual(floatingReason(release), undefined, release);
+    assert.match(floatingReason("python:3.12-slim") ?? "", /"3.12-slim", a release line/);
+    assert.match(floatingReason("postgres:16") ?? "", /"16", a release line.*postgres:16\.9-bookworm/);
+    assert.match(floatingReason("nginx:1.27-alpine") ?? "", /release line/);
   });
 });
 

@@ -110,6 +110,59 @@ describe("stack config validation", () => {
     assert.match(problemFor(problems, "ml-platform:images.training").message, /no tag/);
   });
 
+  it("holds production stacks to releases, not release lines; development keeps any versioned tag", () => {
+    const images = { serving: "python:3.12-slim", postgres: "postgres:16" };
+    const problems = problemsOf({ environment: "production", images, docker: { proxyImage: "nginx:1.27-alpine" } });
+    assert.match(problemFor(problems, "ml-platform:images.serving").message, /"3.12-slim", a release line/);
+    assert.match(problemFor(problems, "ml-platform:images.postgres").message, /"16", a release line/);
+    assert.match(problemFor(problems, "ml-platform:docker.proxyImage").message, /release line/);
+    assert.ok(validatePlatformConfig({ ...DEV, images }).ok);
+  });
+
+  it("takes only an http(s) URL with a host as the public URL", () => {
+    for (const bad of [
+      "javascript:alert(1)",
+      "file:///etc/passwd",
+      "http://ml platform.local",
+      "ftp://ml.local",
+      "ml.local",
+    ]) {
+      assert.match(
+        problemFor(problemsOf({ server: { publicUrl: bad } }), "ml-platform:server.publicUrl").message,
+        /must be an http:\/\/ or https:\/\/ URL/,
+        bad,
+      );
+    }
+    assert.ok(validatePlatformConfig({ ...DEV, server: { publicUrl: "https://ml.example.com:8443/prefect" } }).ok);
+  });
+
+  it("takes a DNS name, or nothing, as the ingress host", () => {
+    for (const bad of [
+      "http://ml.local",
+      "ml.local:80",
+      "10.0.0.5",
+      "ML.local",
+      "ml_platform.local",
+      `${"a".repeat(64)}.com`,
+    ]) {
+      assert.match(
+        problemFor(problemsOf({ kubernetes: { ingressHost: bad } }), "ml-platform:kubernetes.ingressHost").message,
+        /must be a DNS name/,
+        bad,
+      );
+    }
+    for (const good of ["", "ml-platform.local", "*.ml.example.com", "ml"])
+      assert.ok(validatePlatformConfig({ ...DEV, kubernetes: { ingressHost: good } }).ok, good);
+  });
+
+  it("refuses the cluster's own namespaces for the platform and its executors", () => {
+    for (const reserved of ["default", "kube-system", "kube-public", "kube-node-lease", "kube-anything", "ingress"]) {
+      const problems = problemsOf({ kubernetes: { namespace: reserved, executorNamespace: reserved } });
+      assert.match(problemFor(problems, "ml-platform:kubernetes.namespace").message, /is reserved/, reserved);
+      assert.match(problemFor(problems, "ml-platform:kubernetes.executorNamespace").message, /is reserved/, reserved);
+    }
+  });
+
   it("requires an explicit kubeconfig for the kubernetes target", () => {
     const problems = problemsOf({ target: "kubernetes" });
     assert.match(problemFor(problems, "ml-platform:kubeconfig").message, /ambient kubeconfig is never used/);
