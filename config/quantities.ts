@@ -5,7 +5,7 @@
  */
 
 const CPU_PATTERN = /^(\d+m|\d+(\.\d{1,3})?)$/;
-const MEMORY_PATTERN = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const MEMORY_PATTERN = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 const MEMORY_UNITS: Record<string, number> = {
   "": 1,
@@ -20,7 +20,7 @@ const MEMORY_UNITS: Record<string, number> = {
 };
 
 export const CPU_QUANTITY_RULE = 'a CPU quantity such as "250m", "1" or "1.5"';
-export const MEMORY_QUANTITY_RULE = 'a memory quantity such as "512Mi" or "2Gi"';
+export const MEMORY_QUANTITY_RULE = 'a memory quantity such as "512Mi", "2Gi" or "1.5Gi"';
 
 /** Millicores in a CPU quantity, or undefined when it is not one. */
 export function parseCpuMillis(quantity: string): number | undefined {
@@ -28,11 +28,11 @@ export function parseCpuMillis(quantity: string): number | undefined {
   return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) : Math.round(Number(quantity) * 1000);
 }
 
-/** Bytes in a memory quantity, or undefined when it is not one. */
+/** Bytes in a memory quantity (a fraction of a byte rounds up, as Kubernetes rounds it), or undefined when it is not one. */
 export function parseMemoryBytes(quantity: string): number | undefined {
   const match = MEMORY_PATTERN.exec(quantity);
   if (!match) return undefined;
-  return Number(match[1]) * MEMORY_UNITS[match[2] ?? ""];
+  return Math.ceil(Number(match[1]) * MEMORY_UNITS[match[2] ?? ""]);
 }
 
 /** Docker takes memory in whole mebibytes. */

@@ -31,6 +31,13 @@ const image = z.string().superRefine((value, context) => {
 const name = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label: lower-case letters, digits and '-', at most 63");
+/** A DNS subdomain, as Kubernetes names storage classes: DNS labels joined by dots, at most 253 characters. */
+const subdomain = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/,
+    "must be a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253",
+  );
 /** Namespaces Kubernetes or MicroK8s' addons own: the platform's quotas, policies and deletes must not land there. */
 export const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "ingress"];
 const platformNamespace = name.refine((value) => !RESERVED_NAMESPACES.includes(value) && !value.startsWith("kube-"), {
@@ -91,7 +98,7 @@ const volume = z
     size: storageSize.default("10Gi"),
     accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]).default("ReadWriteOnce"),
     /** Overrides kubernetes.storageClass for this volume. */
-    storageClass: name.optional(),
+    storageClass: subdomain.optional(),
   })
   .prefault({});
 
@@ -234,7 +241,7 @@ export const platformConfigSchema = z.strictObject({
       context: z.string().default(""),
       namespace: platformNamespace.default("ml-platform"),
       executorNamespace: platformNamespace.default("ml-executors"),
-      storageClass: name.default("microk8s-hostpath"),
+      storageClass: subdomain.default("microk8s-hostpath"),
       ingressClassName: name.default("public"),
       /** Host name the Ingress answers to; empty answers any host. */
       ingressHost: ingressHost.default(""),

@@ -18,6 +18,13 @@ describe("resource quantities", () => {
     assert.strictEqual(parseMemoryBytes("1GB"), undefined);
   });
 
+  it("reads fractional memory quantities as Kubernetes does", () => {
+    assert.strictEqual(parseMemoryBytes("1.5Gi"), 1.5 * 1024 ** 3);
+    assert.strictEqual(parseMemoryBytes("0.5"), 1);
+    assert.strictEqual(memoryMebibytes("1.5Gi"), 1536);
+    assert.strictEqual(parseMemoryBytes("1.Gi"), undefined);
+  });
+
   it("converts to the units Docker takes", () => {
     assert.strictEqual(memoryMebibytes("1Gi"), 1024);
     assert.strictEqual(memoryMebibytes("1G"), 954);

@@ -155,6 +155,19 @@ describe("stack config validation", () => {
       assert.ok(validatePlatformConfig({ ...DEV, kubernetes: { ingressHost: good } }).ok, good);
   });
 
+  it("accepts what Kubernetes accepts: storage classes with dots, fractional sizes", () => {
+    const result = validatePlatformConfig({
+      ...DEV,
+      kubernetes: { storageClass: "fast.ssd.example.com" },
+      volumes: { models: { size: "1.5Gi", storageClass: "nfs.csi.k8s.io" } },
+      database: { resources: { requests: { memory: "0.5Gi" }, limits: { memory: "1.5Gi" } } },
+    });
+    assert.ok(result.ok, result.ok ? "" : result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
+    const problems = problemsOf({ volumes: { data: { storageClass: "Fast_SSD", size: "1.5.0Gi" } } });
+    assert.match(problemFor(problems, "ml-platform:volumes.data.storageClass").message, /DNS subdomain/);
+    assert.match(problemFor(problems, "ml-platform:volumes.data.size").message, /memory quantity/);
+  });
+
   it("refuses the cluster's own namespaces for the platform and its executors", () => {
     for (const reserved of ["default", "kube-system", "kube-public", "kube-node-lease", "kube-anything", "ingress"]) {
       const problems = problemsOf({ kubernetes: { namespace: reserved, executorNamespace: reserved } });
