@@ -98,9 +98,21 @@ describe("stack names and the render's output folder", function () {
     const file = path.join(work, "keep.txt");
     const run = spawnSync(process.execPath, [RENDER_CLI, "--stack", "dev", "--out", file], { encoding: "utf8" });
     assert.strictEqual(run.status, 1, run.stdout);
-    assert.match(run.stderr, /could not be written to .*keep\.txt/);
+    assert.match(run.stderr, /render of dev failed: .*keep\.txt/);
     assert.doesNotMatch(run.stderr, /^\s+at \S/m, `printed a stack trace:\n${run.stderr}`);
     assert.strictEqual(fs.readFileSync(file, "utf8"), "keep me\n");
+  });
+
+  it("render says so, without a stack trace and writing nothing, when --registrations-log cannot be written", () => {
+    const { work, out } = scratch();
+    const log = path.join(work, "missing", "log.jsonl");
+    const run = spawnSync(process.execPath, [RENDER_CLI, "--stack", "dev", "--out", out, "--registrations-log", log], {
+      encoding: "utf8",
+    });
+    assert.strictEqual(run.status, 1, run.stdout);
+    assert.match(run.stderr, /render of dev failed: .*missing\/log\.jsonl/);
+    assert.doesNotMatch(run.stderr, /^\s+at \S/m, `printed a stack trace:\n${run.stderr}`);
+    assert.deepStrictEqual(fs.readdirSync(out), ["other"]);
   });
 
   describe("diff, compare and promote (on a scratch copy of the project)", () => {

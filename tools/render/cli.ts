@@ -108,7 +108,8 @@ async function renderOne(
     if (pulumi.RunError.isInstance(error as Error)) fail((error as Error).message);
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === "string" && (error as NodeJS.ErrnoException).syscall) {
-      fail(`render of ${stack} could not be written to ${outDir}: ${(error as Error).message}`);
+      // A file the render could not read or write (--out, --registrations-log): the system's message names it.
+      fail(`render of ${stack} failed: ${(error as Error).message}`);
     }
     throw error;
   }
