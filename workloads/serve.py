@@ -12,6 +12,7 @@ only, and picks up a newly published model without a restart.
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,6 +106,18 @@ def make_handler(store, base_path):
     return Handler
 
 
+class DrainingServer(ThreadingHTTPServer):
+    """Finishes the requests it has accepted before it exits.
+
+    A rolling update stops one replica while the proxy still sends it traffic:
+    requests it already holds must be answered, not cut off, and new
+    connections are refused at once so the proxy sends them elsewhere.
+    """
+
+    daemon_threads = False
+    block_on_close = True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8080)
@@ -113,9 +126,17 @@ def main():
     args = parser.parse_args()
     store = ModelStore(args.models)
     store.get()
-    server = ThreadingHTTPServer(("0.0.0.0", args.port), make_handler(store, args.base_path.rstrip("/")))
+    server = DrainingServer(("0.0.0.0", args.port), make_handler(store, args.base_path.rstrip("/")))
+
+    def stop(signum, frame):
+        # serve_forever runs in this thread, and shutdown() waits for it: call it from another.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
     print(f"serving on :{args.port}{args.base_path}", flush=True)
     server.serve_forever()
+    server.server_close()  # closes the listening socket, then joins the requests still running
+    print("stopped after answering every accepted request", flush=True)
 
 
 if __name__ == "__main__":

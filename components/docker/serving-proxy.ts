@@ -75,7 +75,8 @@ http {
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_connect_timeout 2s;
       proxy_read_timeout 120s;
-      proxy_next_upstream error timeout http_502 http_503;
+      # A prediction changes nothing, so even a POST may go to the next replica when one fails mid-request.
+      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
       proxy_next_upstream_tries 3;
     }
   }

@@ -38,8 +38,8 @@ describe("docker target: ServingProxy", () => {
       assert.match(config, /location \/serving \{/, "the /serving prefix is not routed");
       assert.match(
         config,
-        /proxy_next_upstream error timeout/,
-        "a replica that just went away fails requests instead of retrying",
+        /proxy_next_upstream error timeout http_502 http_503 non_idempotent;/,
+        "a replica that just went away fails requests (POST /predict included) instead of retrying",
       );
     });
 
