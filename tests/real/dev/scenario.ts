@@ -379,10 +379,9 @@ async function redeployKeepingData(platform: Platform, summary: DevSummary, chec
   );
 }
 
-async function saveLogs(project: ComposeProject, outDir: string, log: Log): Promise<void> {
-  const file = path.join(outDir, "compose-logs.txt");
+async function saveLogs(project: ComposeProject, file: string, log: Log): Promise<void> {
   const logs = await project
-    .compose(["logs", "--no-color", "--timestamps", "--tail", "300"], 120, true)
+    .compose(["logs", "--no-color", "--timestamps", "--tail", "2000"], 120, true)
     .catch((error: Error) => ({ stdout: error.message, stderr: "" }));
   fs.writeFileSync(file, logs.stdout + logs.stderr);
   log(`container logs: ${file}`);
@@ -459,20 +458,27 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
     config,
   };
   summary.endpoints = { prefectApi: platform.api.url, serving: platform.servingUrl };
-  const failedBefore = checks.failed;
+  // What the containers said, kept beside the summary after each step in which a check failed
+  // (before the next step replaces containers and their logs with them).
+  let failedSoFar = checks.failed;
+  const step = async (name: string, body: () => Promise<unknown>): Promise<void> => {
+    await body();
+    if (checks.failed > failedSoFar) await saveLogs(project, path.join(outDir, `logs-${name}.txt`), log);
+    failedSoFar = checks.failed;
+  };
   try {
-    if (await deploy(platform, summary, checks)) {
-      await checkPrefect(platform, checks);
-      await runFlows(platform, summary, checks);
-      await checkServing(platform, summary, checks);
-      await rollServing(platform, outDir, renderDir, summary, checks, log);
-      await redeployKeepingData(platform, summary, checks);
+    let deployed = false;
+    await step("deploy", async () => (deployed = await deploy(platform, summary, checks)));
+    if (deployed) {
+      await step("prefect", () => checkPrefect(platform, checks));
+      await step("flows", () => runFlows(platform, summary, checks));
+      await step("serving", () => checkServing(platform, summary, checks));
+      await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));
+      await step("redeploy", () => redeployKeepingData(platform, summary, checks));
     } else {
       checks.cannotRun("the running platform's checks", "the deploy did not become healthy");
     }
   } finally {
-    // What the containers said, kept beside the summary whenever a check failed.
-    if (checks.failed > failedBefore) await saveLogs(project, outDir, log);
     if (options.keep) {
       log(
         `--keep: the platform stays up (${platform.api.url}, ${platform.servingUrl}); npm run test:real -- --down removes it`,
