@@ -10,6 +10,8 @@ export interface FlowRun {
   end_time: string | null;
   deployment_id: string | null;
   state: { message: string | null } | null;
+  /** How many times the run started: more than 1 when Prefect retried it. */
+  run_count: number;
 }
 
 export class PrefectApi {

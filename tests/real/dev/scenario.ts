@@ -217,7 +217,9 @@ async function runFlows(platform: Platform, summary: DevSummary, checks: Checks)
         `${summary.maxConcurrentObserved} flow runs ran at once; worker.maxConcurrentRuns is ${maxAllowed}`,
       );
       expect(fanOutResults >= FLOW_RUNS.fanOut, `only ${fanOutResults} fan-out results were recorded`);
-      return `${summary.flowRunsCompleted}/${ids.length} completed in ${seconds(started)}s; at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results`;
+      const retried = runs.filter((run) => run.run_count > 1).length;
+      summary.flowRunsRetried = retried;
+      return `${summary.flowRunsCompleted}/${ids.length} completed in ${seconds(started)}s (${retried} after a retry of the flow run); at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results`;
     },
   );
 }

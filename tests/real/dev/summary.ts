@@ -10,6 +10,8 @@ export interface DevSummary {
   secondsToHealthy: number | null;
   flowRunsSubmitted: number;
   flowRunsCompleted: number;
+  /** Completed runs that Prefect had to start again (see flows/fan_out.py). */
+  flowRunsRetried: number;
   maxConcurrentObserved: number | null;
   maxConcurrentAllowed: number | null;
   predictionOk: boolean;
@@ -38,6 +40,7 @@ export function emptySummary(): DevSummary {
     secondsToHealthy: null,
     flowRunsSubmitted: 0,
     flowRunsCompleted: 0,
+    flowRunsRetried: 0,
     maxConcurrentObserved: null,
     maxConcurrentAllowed: null,
     predictionOk: false,
