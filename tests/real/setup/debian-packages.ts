@@ -12,7 +12,8 @@ import * as path from "path";
 import { cacheDir, contentKey } from "./cache";
 import { BaseImage } from "./base-image";
 import { Engine } from "./engine";
-import { Log, run } from "./run";
+import { runOnHostNetwork } from "./host-network-step";
+import { Log } from "./run";
 
 /** A folder of .deb files: everything `packages` needs on top of the base. */
 export interface DebSet {
@@ -64,23 +65,12 @@ export async function ensureDebSets(engine: Engine, base: BaseImage, lists: stri
       ),
     ].join("\n");
     log(`downloading Debian packages for ${missing.map((set) => set.packages.join(" ")).join("; ")}`);
-    await run(
-      "docker",
-      [
-        "run",
-        "--rm",
-        // Only this step reaches the network (the mirror), as apt on the host would.
-        "--network",
-        "host",
-        "--volume",
-        `${staging}:/out`,
-        base.tag,
-        "sh",
-        "-c",
-        script,
-      ],
-      { env: engine.env, timeoutSeconds: 900 },
-    );
+    await runOnHostNetwork(engine, {
+      image: base.tag,
+      script,
+      dockerArgs: ["--volume", `${staging}:/out`],
+      timeoutSeconds: 900,
+    });
     missing.forEach((set, index) => {
       const from = path.join(staging, String(index));
       const debs = fs.readdirSync(from).filter((file) => file.endsWith(".deb"));

@@ -12,6 +12,7 @@ import { cacheDir, contentKey, ensureCached } from "./cache";
 import { BaseImage } from "./base-image";
 import { Engine } from "./engine";
 import { imageContext } from "./repo-paths";
+import { runOnHostNetwork } from "./host-network-step";
 import { Log, run } from "./run";
 
 /**
@@ -80,13 +81,10 @@ export async function lockPrefectRequirements(engine: Engine, base: BaseImage, l
   ].join("\n");
   const certificates = "/etc/ssl/certs/ca-certificates.crt";
   log(`pip-compile --generate-hashes ${REQUIREMENTS_IN} under the image's python3 (takes minutes)`);
-  await run(
-    "docker",
-    [
-      "run",
-      "--rm",
-      "--network",
-      "host",
+  await runOnHostNetwork(engine, {
+    image: base.tag,
+    script,
+    dockerArgs: [
       "--volume",
       `${imageContext("prefect")}:/lock`,
       // The host's CA bundle: PyPI is reached the way this machine's pip reaches it.
@@ -95,13 +93,10 @@ export async function lockPrefectRequirements(engine: Engine, base: BaseImage, l
         : []),
       "--env",
       "CUSTOM_COMPILE_COMMAND=node dist/tests/real/setup/cli.js lock",
-      base.tag,
-      "sh",
-      "-c",
-      script,
     ],
-    { env: engine.env, log, timeoutSeconds: 1800 },
-  );
+    timeoutSeconds: 1800,
+    log,
+  });
 }
 
 /** Where the wheels a lock file names are cached (keyed by the lock's content and the target). */
