@@ -27,12 +27,15 @@ const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 /** Inputs that only steer the Pulumi provider (waiting, attaching, recording logs): nothing to translate. */
 const PROVIDER_ONLY = new Set(["attach", "logs", "mustRun", "wait", "waitTimeout", "destroyGraceSeconds"]);
 
+/** A piece of a secret file: literal text, or a generated password by its variable. */
+type SecretPart = { literal: string } | { generated: string };
+
 /** A secret file's content: literal text with generated passwords in between. */
 export interface SecretFileTemplate {
   /** The variable in the secrets file that holds the assembled content. */
   variable: string;
   /** Literal text and generated-password variables, in order. */
-  parts: ({ literal: string } | { generated: string })[];
+  parts: SecretPart[];
 }
 
 export interface ComposeProject {
@@ -68,11 +71,8 @@ export function generatedVariable(resource: string): string {
 }
 
 /** Splits a secret's mock value around the generated passwords it contains. */
-function secretParts(
-  value: string,
-  generated: GeneratedSecret[],
-): ({ literal: string } | { generated: string })[] | undefined {
-  const parts: ({ literal: string } | { generated: string })[] = [];
+function secretParts(value: string, generated: GeneratedSecret[]): SecretPart[] | undefined {
+  const parts: SecretPart[] = [];
   let rest = value;
   let found = false;
   while (rest.length > 0) {
@@ -116,6 +116,34 @@ function labelMap(value: unknown): Record<string, string> | undefined {
   if (labels.length === 0) return undefined;
   return Object.fromEntries(labels.map((label) => [String(label.label), String(label.value)]));
 }
+
+const mebibytes = (value: unknown): string => `${Number(value)}m`;
+const isTrue = (value: unknown): boolean => value === true;
+
+/** Container inputs that map one to one onto a Compose service key, with the conversion each needs. */
+const RENAMED_INPUTS: Record<string, { key: string; convert: (value: unknown) => unknown }> = {
+  entrypoints: { key: "entrypoint", convert: strings },
+  command: { key: "command", convert: strings },
+  envs: { key: "environment", convert: strings },
+  user: { key: "user", convert: String },
+  readOnly: { key: "read_only", convert: isTrue },
+  tmpfs: {
+    key: "tmpfs",
+    convert: (value) => Object.entries(record(value)).map(([path, options]) => `${path}:${String(options)}`),
+  },
+  securityOpts: { key: "security_opt", convert: strings },
+  init: { key: "init", convert: isTrue },
+  memory: { key: "mem_limit", convert: mebibytes },
+  memoryReservation: { key: "mem_reservation", convert: mebibytes },
+  memorySwap: { key: "memswap_limit", convert: mebibytes },
+  cpus: { key: "cpus", convert: Number },
+  cpuPeriod: { key: "cpu_period", convert: Number },
+  cpuQuota: { key: "cpu_quota", convert: Number },
+  cpuShares: { key: "cpu_shares", convert: Number },
+  labels: { key: "labels", convert: labelMap },
+  restart: { key: "restart", convert: String },
+  stopTimeout: { key: "stop_grace_period", convert: (value) => `${Number(value)}s` },
+};
 
 class Translator {
   private readonly images = new Map<string, string>();
@@ -201,27 +229,14 @@ class Translator {
       if (PROVIDER_ONLY.has(key)) continue;
       if (value instanceof SecretValue && key !== "uploads")
         fail(resource, `its ${key} is secret; Compose would print it in the file`);
+      const renamed = RENAMED_INPUTS[key];
+      if (renamed) {
+        service[renamed.key] = renamed.convert(value);
+        continue;
+      }
       switch (key) {
         case "image":
           service.image = this.image(resource, value);
-          break;
-        case "entrypoints":
-          service.entrypoint = strings(value);
-          break;
-        case "command":
-          service.command = strings(value);
-          break;
-        case "envs":
-          service.environment = strings(value);
-          break;
-        case "user":
-          service.user = String(value);
-          break;
-        case "readOnly":
-          service.read_only = value === true;
-          break;
-        case "tmpfs":
-          service.tmpfs = Object.entries(record(value)).map(([path, options]) => `${path}:${String(options)}`);
           break;
         case "capabilities": {
           const capabilities = record(value);
@@ -229,33 +244,6 @@ class Translator {
           if (capabilities.adds) service.cap_add = strings(capabilities.adds);
           break;
         }
-        case "securityOpts":
-          service.security_opt = strings(value);
-          break;
-        case "init":
-          service.init = value === true;
-          break;
-        case "memory":
-          service.mem_limit = `${Number(value)}m`;
-          break;
-        case "memoryReservation":
-          service.mem_reservation = `${Number(value)}m`;
-          break;
-        case "memorySwap":
-          service.memswap_limit = `${Number(value)}m`;
-          break;
-        case "cpus":
-          service.cpus = Number(value);
-          break;
-        case "cpuPeriod":
-          service.cpu_period = Number(value);
-          break;
-        case "cpuQuota":
-          service.cpu_quota = Number(value);
-          break;
-        case "cpuShares":
-          service.cpu_shares = Number(value);
-          break;
         case "deviceRequests":
           service.deploy = {
             resources: {
@@ -302,9 +290,6 @@ class Translator {
               protocol: String(port.protocol ?? "tcp"),
             }));
           break;
-        case "labels":
-          service.labels = labelMap(value);
-          break;
         case "logDriver":
           service.logging = { ...record(service.logging), driver: String(value) };
           break;
@@ -323,12 +308,6 @@ class Translator {
           };
           break;
         }
-        case "restart":
-          service.restart = String(value);
-          break;
-        case "stopTimeout":
-          service.stop_grace_period = `${Number(value)}s`;
-          break;
         case "uploads":
           Object.assign(service, this.uploads(resource, value));
           break;

@@ -6,6 +6,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import type { GeneratedSecret } from "./model";
 
 /** What pulumi.getOrganization() answers on a self-managed (file) backend. */
 export const SELF_MANAGED_ORGANIZATION = "organization";
@@ -88,13 +89,6 @@ export function mockPassword(name: string, length: number, sentinels: boolean): 
   return sentinels ? sentinelFor(name, length) : `mock-${digest(name).slice(0, length - 5)}`;
 }
 
-/** A password the program generated: its resource, its length and the stand-in value the mocks gave it. */
-export interface MockGeneratedSecret {
-  resource: string;
-  length: number;
-  mockValue: string;
-}
-
 const STATE_BY_TYPE: Record<string, StateFor> = {
   "docker:index/remoteImage:RemoteImage": (_name, inputs) => ({
     ...inputs,
@@ -117,7 +111,7 @@ const STATE_BY_TYPE: Record<string, StateFor> = {
 
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly registered: RegisteredInputs[] = [];
-  readonly generatedSecrets: MockGeneratedSecret[] = [];
+  readonly generatedSecrets: GeneratedSecret[] = [];
 
   constructor(private readonly options: MockOptions = {}) {
     if (options.registrationsLog) fs.writeFileSync(options.registrationsLog, "");

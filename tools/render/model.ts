@@ -19,9 +19,10 @@ export interface RenderedResource {
   custom?: boolean;
   inputs: Record<string, unknown>;
   /**
-   * The same inputs with each secret kept as a SecretValue holding the mock
-   * value, for writers that must place secrets rather than mask them (the
-   * Compose file). In memory only: never written to resources.json.
+   * For Docker resources, the same inputs with each secret kept as a
+   * SecretValue holding the mock value, for the writer that must place secrets
+   * rather than mask them (the Compose file). In memory only: never written
+   * to resources.json.
    */
   secretAwareInputs?: Record<string, unknown>;
   options: RenderedOptions;

@@ -137,7 +137,10 @@ export async function renderInProcess(
       parent: opts.parent ? await urnOf(opts.parent) : stackUrn,
       custom: registered?.custom ?? true,
       inputs: sanitize(registered?.inputs ?? {}, writeSecret) as Record<string, unknown>,
-      secretAwareInputs: sanitize(registered?.inputs ?? {}, keepSecret) as Record<string, unknown>,
+      // Only the Compose file places secrets, and it reads Docker resources alone.
+      secretAwareInputs: type.startsWith("docker:")
+        ? (sanitize(registered?.inputs ?? {}, keepSecret) as Record<string, unknown>)
+        : undefined,
       options: {
         protect: opts.protect === true,
         retainOnDelete: opts.retainOnDelete === true,
