@@ -37,6 +37,7 @@ export function registerPoolContainer(pool: ExecutorPoolSpec, type: string, temp
     env,
     ports: [],
     probes: {},
-    bundles: template ? [...pool.worker.bundles, template.bundle] : pool.worker.bundles,
+    // Registration needs the template, not the worker's own files (the flows).
+    bundles: template ? [template.bundle] : [],
   };
 }

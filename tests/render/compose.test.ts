@@ -149,6 +149,21 @@ describe("the Compose file of a Docker-target render", () => {
     assert.match(String(compose.secrets?.[secrets[0].source]?.environment), /^ML_PLATFORM_FILE_[0-9A-F]{12}$/);
   });
 
+  it("gives the work-pool registration its login and nothing else (the workers alone get the flows)", () => {
+    const seed = compose.services["prefect-worker-register-pool-files-seed"];
+    assert.strictEqual(seed.configs, undefined, "the registration receives plain files it has no use for");
+    const secrets = seed.secrets as { target: string }[];
+    assert.deepStrictEqual(
+      secrets.map((secret) => path.basename(secret.target)),
+      ["PREFECT_API_AUTH_STRING"],
+    );
+    const workerConfigs = compose.services["prefect-worker-files-seed"].configs as { target: string }[];
+    assert.ok(
+      workerConfigs.some((config) => config.target.endsWith("/training.py")),
+      "the workers get no flows",
+    );
+  });
+
   it("refuses a container input it cannot translate, naming it", () => {
     const broken: Render = {
       ...render,
