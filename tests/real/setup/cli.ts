@@ -5,17 +5,23 @@
  *   node dist/tests/real/setup/cli.js verify   the engine's and the images' checks against the stack's flags
  *   node dist/tests/real/setup/cli.js stop     stop the suite's engine, whoever started it
  *   node dist/tests/real/setup/cli.js lock     regenerate the Prefect image's hashed lock file
+ *   node dist/tests/real/setup/cli.js cluster        start (or reuse) the single-node Kubernetes cluster; prints its
+ *                                              admin kubeconfig's path
+ *   node dist/tests/real/setup/cli.js cluster-stop   stop the cluster (its state stays for the next start)
+ *   node dist/tests/real/setup/cli.js cluster-import <tag...>   copy images from the engine into the node
  * The engine keeps running after `engine`, `images` and `verify`, so the next step reuses it.
  */
 import { ensureBaseImage } from "./base-image";
 import { startEngine, stopEngine } from "./engine";
 import { ensureStandInImages } from "./images";
 import { lockPrefectRequirements } from "./python-wheels";
+import { clusterCommand } from "./kubernetes/cli";
 import { verifyEngine, verifyImages } from "./verify";
 
 const log = (line: string): void => console.error(`[setup ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 async function main(command: string | undefined): Promise<void> {
+  if (command?.startsWith("cluster")) return clusterCommand(command, process.argv.slice(3), log);
   switch (command) {
     case "engine": {
       const engine = await startEngine(log);

@@ -1,0 +1,129 @@
+/**
+ * What the node needs from the host before its programs start: the node's
+ * own address, the pods' CNI network, a resolv.conf that sends nothing off
+ * this machine, the kubelet's cgroup parent, and the hostpath provisioner's
+ * folder pointing into the cache. Each piece is made only when missing, and
+ * `releaseNodeHost` removes the interfaces again; files and data stay.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Log, run } from "../run";
+import {
+  CGROUP_ROOT,
+  CNI_BRIDGE,
+  CNI_NETWORK_NAME,
+  ClusterLayout,
+  HOSTPATH_PROVISIONER_DIR,
+  NODE_INTERFACE,
+  NODE_IP,
+  POD_CIDR,
+} from "./layout";
+
+const CGROUP_V1_MOUNT = "/sys/fs/cgroup";
+
+export async function prepareNodeHost(layout: ClusterLayout, log: Log): Promise<void> {
+  await ensureNodeAddress();
+  writeCniConfig(layout);
+  // Pods whose dnsPolicy is Default, and CoreDNS's upstream, read this file. The node's own address answers nothing
+  // on port 53, so a name outside the cluster fails at once instead of leaving this machine. It is not a loopback
+  // address because CoreDNS's loop check would take a loopback upstream for itself.
+  fs.writeFileSync(layout.resolvConf, `nameserver ${NODE_IP}\noptions timeout:1 attempts:1\n`);
+  ensureCgroupRoot();
+  ensureHostpathFolder(layout, log);
+}
+
+/** Removes the node's and the pods' bridges (their addresses and routes go with them). */
+export async function releaseNodeHost(log: Log): Promise<void> {
+  for (const name of [CNI_BRIDGE, NODE_INTERFACE]) {
+    try {
+      await run("ip", ["link", "show", name]);
+    } catch {
+      continue;
+    }
+    await run("ip", ["link", "delete", name]);
+    log(`kubernetes: removed interface ${name}`);
+  }
+}
+
+/** The node address lives on a port-less bridge the cluster owns; see NODE_IP. */
+async function ensureNodeAddress(): Promise<void> {
+  try {
+    await run("ip", ["link", "show", NODE_INTERFACE]);
+  } catch {
+    await run("ip", ["link", "add", "name", NODE_INTERFACE, "type", "bridge"]);
+  }
+  const { stdout } = await run("ip", ["-4", "-o", "addr", "show", "dev", NODE_INTERFACE]);
+  if (!stdout.includes(` ${NODE_IP}/32 `)) await run("ip", ["addr", "add", `${NODE_IP}/32`, "dev", NODE_INTERFACE]);
+  await run("ip", ["link", "set", NODE_INTERFACE, "up"]);
+}
+
+/**
+ * A bridge network with host-local addresses from POD_CIDR and no masquerading (pods need nothing beyond this
+ * machine), plus portmap for hostPort and loopback for each pod's lo. host-local's lease files live under run/, so
+ * a stopped cluster leaves no leases behind for pods that no longer exist.
+ */
+function writeCniConfig(layout: ClusterLayout): void {
+  fs.mkdirSync(layout.cniConfDir, { recursive: true });
+  const config = {
+    cniVersion: "1.0.0",
+    name: CNI_NETWORK_NAME,
+    plugins: [
+      {
+        type: "bridge",
+        bridge: CNI_BRIDGE,
+        isGateway: true,
+        ipMasq: false,
+        hairpinMode: true,
+        ipam: {
+          type: "host-local",
+          dataDir: layout.cniDataDir,
+          ranges: [[{ subnet: POD_CIDR }]],
+          routes: [{ dst: "0.0.0.0/0" }],
+        },
+      },
+      { type: "portmap", capabilities: { portMappings: true } },
+    ],
+  };
+  fs.writeFileSync(path.join(layout.cniConfDir, "10-ml-platform.conflist"), JSON.stringify(config, null, 2) + "\n");
+}
+
+/**
+ * The kubelet refuses a cgroupRoot that does not exist. It must exist in every v1 hierarchy; cpuset's children start
+ * with no CPUs or memory nodes, so the parent's are copied in.
+ */
+function ensureCgroupRoot(): void {
+  for (const hierarchy of fs.readdirSync(CGROUP_V1_MOUNT)) {
+    const parent = path.join(CGROUP_V1_MOUNT, hierarchy);
+    if (!fs.existsSync(path.join(parent, "cgroup.procs"))) continue;
+    const dir = path.join(parent, CGROUP_ROOT);
+    fs.mkdirSync(dir, { recursive: true });
+    if (hierarchy === "cpuset") {
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+        if (fs.readFileSync(path.join(dir, file), "utf8").trim() === "") {
+          fs.writeFileSync(path.join(dir, file), fs.readFileSync(path.join(parent, file), "utf8"));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The in-tree hostpath provisioner writes to a fixed /tmp folder; a symlink sends those volumes into the cluster's
+ * persistent state. A real folder already there (someone else's) is left alone and used as it is.
+ */
+function ensureHostpathFolder(layout: ClusterLayout, log: Log): void {
+  fs.mkdirSync(layout.hostpathVolumes, { recursive: true });
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(HOSTPATH_PROVISIONER_DIR);
+  } catch {
+    existing = undefined;
+  }
+  if (existing === undefined) {
+    fs.symlinkSync(layout.hostpathVolumes, HOSTPATH_PROVISIONER_DIR);
+  } else if (existing.isSymbolicLink() && fs.readlinkSync(HOSTPATH_PROVISIONER_DIR) !== layout.hostpathVolumes) {
+    log(`kubernetes: ${HOSTPATH_PROVISIONER_DIR} points at ${fs.readlinkSync(HOSTPATH_PROVISIONER_DIR)}; left as is`);
+  } else if (!existing.isSymbolicLink()) {
+    log(`kubernetes: ${HOSTPATH_PROVISIONER_DIR} is a real folder; provisioned volumes go there, not to the cache`);
+  }
+}
