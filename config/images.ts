@@ -78,3 +78,30 @@ export function floatingReason(reference: string): string | undefined {
   const example = needed === 2 ? "postgres:16.9-bookworm" : "python:3.12.11-slim-bookworm";
   return `uses the tag "${parsed.tag}", a release line that moves with every patch release; a production stack names one release, such as ${example}`;
 }
+
+/** Prefect's official image repository, whose tags say which integrations they carry. */
+const PREFECT_REPOSITORY = /^(?:docker\.io\/)?prefecthq\/prefect$/;
+/** The tag suffix of Prefect's images that carry prefect-kubernetes. */
+export const KUBERNETES_WORKER_VARIANT = "-kubernetes";
+
+/** Whether a reference is tagged as the variant that carries prefect-kubernetes. */
+export function isKubernetesVariant(reference: string): boolean {
+  return parseImageReference(reference)?.tag?.endsWith(KUBERNETES_WORKER_VARIANT) ?? false;
+}
+
+/**
+ * Why an image cannot run Prefect's kubernetes worker, when that is certain:
+ * an official Prefect image tagged without the "-kubernetes" variant lacks
+ * prefect-kubernetes, and the worker exits at start (with a read-only root it
+ * cannot install it either). An image from another repository may carry it;
+ * only its builder knows, so the policy `kubernetes-worker-image` advises on
+ * those instead of refusing them.
+ */
+export function kubernetesWorkerImageProblem(reference: string): string | undefined {
+  const parsed = parseImageReference(reference);
+  if (!parsed?.tag || !PREFECT_REPOSITORY.test(parsed.repository) || isKubernetesVariant(reference)) return undefined;
+  return (
+    `lacks prefect-kubernetes, which the kubernetes target's worker needs (Prefect ships it only in the ` +
+    `"${KUBERNETES_WORKER_VARIANT}" variant): use ${parsed.repository}:${parsed.tag}${KUBERNETES_WORKER_VARIANT}`
+  );
+}

@@ -128,7 +128,8 @@ export const platformConfigSchema = z.strictObject({
   images: z
     .strictObject({
       prefectServer: image.default("prefecthq/prefect:3.6.10-python3.12"),
-      prefectWorker: image.default("prefecthq/prefect:3.6.10-python3.12"),
+      /** Default: the target's own (DEFAULT_WORKER_IMAGES), resolved by withTargetDefaults. */
+      prefectWorker: image.optional(),
       postgres: image.default("postgres:16.9-bookworm"),
       serving: image.default("python:3.12.11-slim-bookworm"),
       training: image.default("python:3.12.11-slim-bookworm"),
@@ -257,6 +258,39 @@ export const platformConfigSchema = z.strictObject({
     .prefault({}),
 });
 
-export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+/**
+ * The worker image each target runs when the stack names none. The kubernetes
+ * worker (`--type kubernetes`) needs prefect-kubernetes, which Prefect ships
+ * only in its "-kubernetes" image variant; the docker target's process worker
+ * needs nothing beyond Prefect.
+ */
+export const DEFAULT_WORKER_IMAGES: Record<"docker" | "kubernetes", string> = {
+  docker: "prefecthq/prefect:3.6.10-python3.12",
+  kubernetes: "prefecthq/prefect:3.6.10-python3.12-kubernetes",
+};
+
+/** What the schema alone makes of a stack's config, before the defaults that depend on the target. */
+export type ParsedPlatformConfig = z.infer<typeof platformConfigSchema>;
+
+/** A validated stack config with every default filled in, the target's own included. */
+export type PlatformConfig = Omit<ParsedPlatformConfig, "images"> & {
+  images: ParsedPlatformConfig["images"] & { prefectWorker: string };
+};
+
+/** Fills in the defaults that depend on the target (the worker image). */
+export function withTargetDefaults(parsed: ParsedPlatformConfig): PlatformConfig {
+  const prefectWorker = parsed.images.prefectWorker ?? DEFAULT_WORKER_IMAGES[parsed.target];
+  return { ...parsed, images: { ...parsed.images, prefectWorker } };
+}
+
+/** The schema and the target's defaults in one step; throws on invalid input (tests and tools that hold valid input). */
+export function parsePlatformConfig(raw: unknown): PlatformConfig {
+  return withTargetDefaults(platformConfigSchema.parse(raw));
+}
 export type ResourcesConfig = PlatformConfig["server"]["resources"];
 export type VolumeConfig = PlatformConfig["volumes"]["data"];
+
+/** The images a stack of this target runs for the keys it leaves out. */
+export function defaultImages(target: PlatformConfig["target"]): PlatformConfig["images"] {
+  return parsePlatformConfig({ target, environment: "development" }).images;
+}

@@ -3,9 +3,15 @@
  * of problems, each naming its key path and the rule it breaks.
  */
 import { z } from "zod";
-import { floatingReason } from "./images";
+import { floatingReason, kubernetesWorkerImageProblem } from "./images";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities";
-import { PlatformConfig, platformConfigSchema, ResourcesConfig } from "./schema";
+import {
+  ParsedPlatformConfig,
+  PlatformConfig,
+  platformConfigSchema,
+  ResourcesConfig,
+  withTargetDefaults,
+} from "./schema";
 
 export const CONFIG_NAMESPACE = "ml-platform";
 
@@ -125,10 +131,11 @@ function checkRequestsWithinLimits(path: string[], { requests, limits }: Resourc
 interface CrossKeyRule {
   /** Key paths the rule reads; it runs only when all of them are well-formed. */
   needs: string[][];
-  check: (config: PlatformConfig, add: AddProblem) => void;
+  /** Sees the schema's verdict, before the target's defaults: a key left out is undefined where it has none. */
+  check: (config: ParsedPlatformConfig, add: AddProblem) => void;
 }
 
-const RESOURCE_BLOCKS: Array<[string[], (config: PlatformConfig) => ResourcesConfig]> = [
+const RESOURCE_BLOCKS: Array<[string[], (config: ParsedPlatformConfig) => ResourcesConfig]> = [
   [["database", "resources"], (config) => config.database.resources],
   [["server", "resources"], (config) => config.server.resources],
   [["worker", "resources"], (config) => config.worker.resources],
@@ -241,13 +248,24 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     check: ({ environment, images, docker }, add) => {
       if (environment !== "production") return;
       const references: Array<[string[], string]> = [
-        ...Object.entries(images).map(([key, image]): [string[], string] => [["images", key], image]),
+        ...Object.entries(images).flatMap(([key, image]): Array<[string[], string]> =>
+          image === undefined ? [] : [[["images", key], image]],
+        ),
         [["docker", "proxyImage"], docker.proxyImage],
       ];
       for (const [path, image] of references) {
         const reason = floatingReason(image);
         if (reason) add(path, `image "${image}" ${reason}`);
       }
+    },
+  },
+  {
+    needs: [["target"], ["images", "prefectWorker"]],
+    check: ({ target, images }, add) => {
+      // Left out, the image is the target's own default, which fits it.
+      if (target !== "kubernetes" || images.prefectWorker === undefined) return;
+      const problem = kubernetesWorkerImageProblem(images.prefectWorker);
+      if (problem) add(["images", "prefectWorker"], `image "${images.prefectWorker}" ${problem}`);
     },
   },
   {
@@ -294,9 +312,9 @@ function wellFormedParts(raw: Record<string, unknown>, paths: string[][]): Recor
   return assembled;
 }
 
-function crossKeyProblems(raw: Record<string, unknown>, parsed?: PlatformConfig): ConfigProblem[] {
+function crossKeyProblems(raw: Record<string, unknown>, parsed?: ParsedPlatformConfig): ConfigProblem[] {
   return CROSS_KEY_RULES.flatMap((rule) => {
-    const config = parsed ?? (wellFormedParts(raw, rule.needs) as PlatformConfig | undefined);
+    const config = parsed ?? (wellFormedParts(raw, rule.needs) as ParsedPlatformConfig | undefined);
     if (!config) return [];
     const problems: ConfigProblem[] = [];
     rule.check(config, (path, message) => problems.push({ key: keyPath(path), message }));
@@ -308,7 +326,7 @@ export function validatePlatformConfig(raw: Record<string, unknown>): Validation
   const parsed = platformConfigSchema.safeParse(raw);
   if (parsed.success) {
     const problems = crossKeyProblems(raw, parsed.data);
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, config: withTargetDefaults(parsed.data) };
   }
   // Relations between well-formed parts are checked too, so one run reports everything.
   return { ok: false, problems: [...schemaProblems(parsed.error, raw), ...crossKeyProblems(raw)] };

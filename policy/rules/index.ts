@@ -2,6 +2,7 @@
 import { containerResourceLimits } from "./container-resource-limits";
 import { hpaConsistent } from "./hpa-consistent";
 import { imagesPinned } from "./images-pinned";
+import { kubernetesWorkerImage } from "./kubernetes-worker-image";
 import { Rule } from "./model";
 import { noDockerSocket } from "./no-docker-socket";
 import { noHostNamespaces } from "./no-host-namespaces";
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   noDockerSocket,
   podSecurityRestricted,
   imagesPinned,
+  kubernetesWorkerImage,
   noPlaintextSecrets,
   rbacLeastPrivilege,
   replicatedServiceAvailability,

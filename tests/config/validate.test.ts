@@ -206,6 +206,50 @@ describe("stack config validation", () => {
     problemFor(problems, "ml-platform:worker.dockerSocket");
   });
 
+  describe("the worker image on each target", () => {
+    const KUBERNETES = { target: "kubernetes", environment: "production", kubernetes: { kubeconfigPath: "/k.yaml" } };
+
+    it("defaults to the -kubernetes variant on the kubernetes target, which carries prefect-kubernetes", () => {
+      const kubernetes = validatePlatformConfig(KUBERNETES);
+      const docker = validatePlatformConfig(DEV);
+      assert.ok(kubernetes.ok && docker.ok);
+      assert.strictEqual(kubernetes.config.images.prefectWorker, "prefecthq/prefect:3.6.10-python3.12-kubernetes");
+      assert.strictEqual(docker.config.images.prefectWorker, "prefecthq/prefect:3.6.10-python3.12");
+    });
+
+    it("refuses Prefect's image without the -kubernetes variant on the kubernetes target, naming the image to use", () => {
+      const result = validatePlatformConfig({
+        ...KUBERNETES,
+        images: { prefectWorker: "prefecthq/prefect:3.6.10-python3.12" },
+      });
+      assert.ok(!result.ok);
+      assert.match(
+        problemFor(result.problems, "ml-platform:images.prefectWorker").message,
+        /lacks prefect-kubernetes.*use prefecthq\/prefect:3\.6\.10-python3\.12-kubernetes/,
+      );
+    });
+
+    it("accepts the -kubernetes variant, a digest, and other repositories' images there (the policy advises on those)", () => {
+      for (const prefectWorker of [
+        "prefecthq/prefect:3.6.11-python3.12-kubernetes",
+        `prefecthq/prefect@sha256:${"a".repeat(64)}`,
+        "localhost:32000/flows-worker:1.4.0",
+      ]) {
+        const result = validatePlatformConfig({ ...KUBERNETES, images: { prefectWorker } });
+        assert.ok(result.ok, `${prefectWorker}: ${result.ok ? "" : JSON.stringify(result.problems)}`);
+        assert.strictEqual(result.config.images.prefectWorker, prefectWorker);
+      }
+    });
+
+    it("leaves the docker target's worker image alone: its process worker needs no integration", () => {
+      const result = validatePlatformConfig({
+        ...DEV,
+        images: { prefectWorker: "prefecthq/prefect:3.6.10-python3.12" },
+      });
+      assert.ok(result.ok);
+    });
+  });
+
   it("decodes scalars the way the Pulumi runtime hands them over", () => {
     const raw = decodeProjectConfig({
       "ml-platform:protectStorage": "false",

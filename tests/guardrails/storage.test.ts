@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { decodeProjectConfig } from "../../config/load";
-import { platformConfigSchema } from "../../config/schema";
+import { parsePlatformConfig } from "../../config/schema";
 import { storageChanges, storageFingerprint, STORAGE_FINGERPRINT_OUTPUT } from "../../components/storage-guard";
 import { projectRoot } from "../../platform/project-root";
 import { RenderedResource } from "../../tools/render/model";
@@ -19,7 +19,7 @@ const PROD = {
 
 /** A parsed config: a development docker stack unless the raw config says otherwise. */
 function parsedConfig(raw: Record<string, unknown>) {
-  return platformConfigSchema.parse({ target: "docker", environment: "development", ...raw });
+  return parsePlatformConfig({ target: "docker", environment: "development", ...raw });
 }
 
 function prodConfigFile(changes: Record<string, unknown>): string {

@@ -3,6 +3,7 @@ import { PolicySettings, PolicySubject, Rule, RULES } from "../../policy/rules";
 import { containerResourceLimits } from "../../policy/rules/container-resource-limits";
 import { hpaConsistent } from "../../policy/rules/hpa-consistent";
 import { imagesPinned } from "../../policy/rules/images-pinned";
+import { kubernetesWorkerImage } from "../../policy/rules/kubernetes-worker-image";
 import { noDockerSocket } from "../../policy/rules/no-docker-socket";
 import { noHostNamespaces } from "../../policy/rules/no-host-namespaces";
 import { noHostPathVolumes } from "../../policy/rules/no-host-path-volumes";
@@ -50,7 +51,16 @@ const role = (rules: unknown[]) =>
     rules,
   });
 
+const kubernetesWorker = (image: string) =>
+  withContainer({ image, command: ["prefect", "worker", "start", "--pool", "ml-pool", "--type", "kubernetes"] });
+
 const FIRING: Firing[] = [
+  {
+    rule: kubernetesWorkerImage,
+    breaks: "a kubernetes worker on an image not tagged as carrying prefect-kubernetes",
+    target: kubernetesWorker("localhost:32000/flows-worker:1.4.0"),
+    expect: /runs Prefect's kubernetes worker from image "localhost:32000\/flows-worker:1\.4\.0".*prefect-kubernetes/,
+  },
   {
     rule: containerResourceLimits,
     breaks: "a Kubernetes container without a memory limit",
@@ -734,6 +744,8 @@ describe("guardrail rules", () => {
         others: [],
       },
       { subject: dockerContainer("seed", { uploads: "[secret]" }), others: [] },
+      { subject: kubernetesWorker("prefecthq/prefect:3.6.10-python3.12-kubernetes"), others: [] },
+      { subject: kubernetesWorker("localhost:32000/flows-worker:1.4.0-kubernetes"), others: [] },
       {
         subject: role([
           {

@@ -3,10 +3,10 @@
  * disk: which promotable values change, the target file's new text, or the
  * reasons it is refused.
  */
-import { platformConfigSchema } from "../../config/schema";
+import { defaultImages } from "../../config/schema";
 import { configKeyName, PROMOTABLE_IMAGES } from "./promotable";
 import { promoteReference } from "./references";
-import { readPromotableValues, writePromotableValues } from "./stack-file";
+import { readPromotableValues, readTarget, writePromotableValues } from "./stack-file";
 
 export interface StackFileText {
   stack: string;
@@ -39,13 +39,14 @@ export class PromotionRefused extends Error {
   }
 }
 
-/** What a stack runs for a key it leaves out. */
-function schemaDefaults(): Record<string, string> {
-  return platformConfigSchema.shape.images.parse(undefined) as Record<string, string>;
+/** What a stack runs for a key it leaves out: the worker's default depends on the stack's target. */
+function schemaDefaults(text: string, project: string): Record<string, string> {
+  return defaultImages(readTarget(text, project) === "kubernetes" ? "kubernetes" : "docker");
 }
 
 export function planPromotion(project: string, from: StackFileText, to: StackFileText): PromotionPlan {
-  const defaults = schemaDefaults();
+  const sourceDefaults = schemaDefaults(from.text, project);
+  const targetDefaults = schemaDefaults(to.text, project);
   const sourceValues = readPromotableValues(from.text, from.file, project);
   const targetValues = readPromotableValues(to.text, to.file, project);
   const problems: string[] = [];
@@ -55,8 +56,8 @@ export function planPromotion(project: string, from: StackFileText, to: StackFil
 
   for (const { key, variantSuffixes } of PROMOTABLE_IMAGES) {
     const configKey = configKeyName(project, key);
-    const source = sourceValues[key] ?? defaults[key];
-    const current = targetValues[key] ?? defaults[key];
+    const source = sourceValues[key] ?? sourceDefaults[key];
+    const current = targetValues[key] ?? targetDefaults[key];
     const promoted = promoteReference(source, current, variantSuffixes);
     if (!promoted.ok) {
       const origin = key in sourceValues ? from.file : `${from.file} (the default, as ${from.file} does not set it)`;

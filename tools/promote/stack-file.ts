@@ -46,6 +46,12 @@ export function readPromotableValues(text: string, file: string, project: string
   return values;
 }
 
+/** The target the file states (ml-platform:target), or undefined; the defaults of some images depend on it. */
+export function readTarget(text: string, project: string): unknown {
+  const config = (parse(text) as { config?: Record<string, unknown> } | null)?.config;
+  return config?.[`${project}:target`] ?? config?.target;
+}
+
 /** The value as YAML source in the scalar's own style, so the line looks as if edited by hand. */
 function scalarSource(node: Scalar, value: string): string {
   if (node.type === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;

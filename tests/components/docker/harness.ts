@@ -4,7 +4,7 @@
  * fixtures.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig, platformConfigSchema } from "../../../config/schema";
+import { parsePlatformConfig, PlatformConfig } from "../../../config/schema";
 import { ServiceDirectory } from "../../../components/docker/addresses";
 import { PlatformContext } from "../../../components/docker/context";
 import { describePlatform } from "../../../platform/describe";
@@ -35,7 +35,7 @@ export function labelsOf(subject: Registration): Record<string, string> {
 
 /** A validated docker-target config: the schema's defaults under the given overrides. */
 export function configWith(overrides: Record<string, unknown> = {}): PlatformConfig {
-  return platformConfigSchema.parse({ target: "docker", environment: "development", ...overrides });
+  return parsePlatformConfig({ target: "docker", environment: "development", ...overrides });
 }
 
 export function specWith(overrides: Record<string, unknown> = {}, stack = "test"): PlatformSpec {

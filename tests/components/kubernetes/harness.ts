@@ -3,7 +3,7 @@
  * tests/support/harness.ts), with the Kubernetes target's configs,
  * placements and fixtures.
  */
-import { PlatformConfig, platformConfigSchema } from "../../../config/schema";
+import { parsePlatformConfig, PlatformConfig } from "../../../config/schema";
 import { serviceUrl } from "../../../components/kubernetes/layout";
 import { PodPlacement } from "../../../components/kubernetes/placement";
 import { describePlatform } from "../../../platform/describe";
@@ -115,7 +115,7 @@ function merge(base: Overrides, overrides: Overrides): Overrides {
 
 /** A validated kubernetes-target config: the schema's defaults, a kubeconfig, then the overrides. */
 export function configWith(overrides: Overrides = {}): PlatformConfig {
-  return platformConfigSchema.parse(
+  return parsePlatformConfig(
     merge({ target: "kubernetes", environment: "production", kubeconfig: MICROK8S_KUBECONFIG }, overrides),
   );
 }
