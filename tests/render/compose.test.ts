@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { composeProject } from "../../tools/render/compose";
-import { parseSecretsFile, SECRETS_FILE } from "../../tools/render/compose-secrets";
+import { parseSecretsFile, SECRETS_FILE } from "../../tools/render/generated-passwords";
 import { SECRET_SENTINEL } from "../../tools/render/mocks";
 import { Render, RenderedResource } from "../../tools/render/model";
 import { renderStack, runRender } from "../support/render";

@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SECRETS_FILE } from "../../tools/render/compose-secrets";
+import { SECRETS_FILE } from "../../tools/render/generated-passwords";
+import { KUBERNETES_SECRETS_FILE } from "../../tools/render/kubernetes-secrets";
 import { Render } from "../../tools/render/model";
 import { runRender, renderConfig, renderStack } from "../support/render";
 import { traceSdkModules } from "../../tools/bench";
@@ -66,8 +67,8 @@ describe("the offline render", () => {
         const b = filesUnder(second.outDir);
         assert.deepStrictEqual([...a.keys()].sort(), [...b.keys()].sort());
         for (const [file, text] of a) {
-          // The Compose secrets file holds passwords generated per output folder (tests/render/compose.test.ts).
-          if (path.basename(file) === SECRETS_FILE) continue;
+          // Passwords are generated per output folder (tests/render/compose.test.ts, kubernetes-secrets.test.ts).
+          if ([SECRETS_FILE, KUBERNETES_SECRETS_FILE].includes(path.basename(file))) continue;
           assert.ok(text === b.get(file), `${file} differs between two renders`);
         }
         assert.ok(a.has(`${stack}/graph.mmd`), "no graph.mmd");

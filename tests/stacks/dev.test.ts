@@ -15,7 +15,7 @@ import { Render, RenderedResource, SECRET_MASK } from "../../tools/render/model"
 import { readStackConfig } from "../../tools/render/stack-config";
 import { renderStack, runRender } from "../support/render";
 import { cpuLimitMillis } from "../../components/docker/container";
-import { SECRETS_FILE } from "../../tools/render/compose-secrets";
+import { SECRETS_FILE } from "../../tools/render/generated-passwords";
 
 const CONTAINER = "docker:index/container:Container";
 const VOLUME = "docker:index/volume:Volume";

@@ -17,6 +17,7 @@
 import * as crypto from "crypto";
 import { stringify } from "yaml";
 import { dockerName, mockImageId } from "./mocks";
+import { generatedLengths, SecretPart, secretParts } from "./generated-passwords";
 import { GeneratedSecret, Render, RenderedResource, SecretValue } from "./model";
 
 const CONTAINER = "docker:index/container:Container";
@@ -26,9 +27,6 @@ const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 
 /** Inputs that only steer the Pulumi provider (waiting, attaching, recording logs): nothing to translate. */
 const PROVIDER_ONLY = new Set(["attach", "logs", "mustRun", "wait", "waitTimeout", "destroyGraceSeconds"]);
-
-/** A piece of a secret file: literal text, or a generated password by its variable. */
-type SecretPart = { literal: string } | { generated: string };
 
 /** A secret file's content: literal text with generated passwords in between. */
 export interface SecretFileTemplate {
@@ -63,33 +61,6 @@ function list(value: unknown): unknown[] {
 
 function strings(value: unknown): string[] {
   return list(value).map(String);
-}
-
-/** The variable name a generated password takes in the secrets file. */
-export function generatedVariable(resource: string): string {
-  return resource.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
-}
-
-/** Splits a secret's mock value around the generated passwords it contains. */
-function secretParts(value: string, generated: GeneratedSecret[]): SecretPart[] | undefined {
-  const parts: SecretPart[] = [];
-  let rest = value;
-  let found = false;
-  while (rest.length > 0) {
-    const next = generated
-      .map((secret) => ({ secret, at: rest.indexOf(secret.mockValue) }))
-      .filter((candidate) => candidate.at >= 0)
-      .sort((a, b) => a.at - b.at)[0];
-    if (!next) {
-      parts.push({ literal: rest });
-      break;
-    }
-    found = true;
-    if (next.at > 0) parts.push({ literal: rest.slice(0, next.at) });
-    parts.push({ generated: generatedVariable(next.secret.resource) });
-    rest = rest.slice(next.at + next.secret.mockValue.length);
-  }
-  return found ? parts : undefined;
 }
 
 /** Compose interpolates `$` everywhere; the plan's own dollars (shell scripts) must reach the container as they are. */
@@ -378,12 +349,9 @@ export function composeProject(render: Render): ComposeProject {
   const generatedSecrets = render.generatedSecrets ?? [];
   const translator = new Translator(render, generatedSecrets);
   const document = escapeDollars(compact(translator.project()));
-  const generated = Object.fromEntries(
-    generatedSecrets.map((secret) => [generatedVariable(secret.resource), secret.length]),
-  );
   return {
     yaml: HEADER + stringify(document, { lineWidth: 0 }),
-    generated,
+    generated: generatedLengths(generatedSecrets),
     secretFiles: translator.secretFiles,
   };
 }

@@ -66,6 +66,9 @@ function sanitize(value: unknown, writeSecret: SecretWriter): unknown {
 
 const keepSecret: SecretWriter = (value) => new SecretValue(value);
 
+/** The resource types whose secrets a writer places in a secrets file rather than masks. */
+const placesSecrets = (type: string): boolean => type.startsWith("docker:") || type === "kubernetes:core/v1:Secret";
+
 async function urnOf(resource: pulumi.Resource): Promise<string> {
   return valueOf(resource.urn);
 }
@@ -137,8 +140,8 @@ export async function renderInProcess(
       parent: opts.parent ? await urnOf(opts.parent) : stackUrn,
       custom: registered?.custom ?? true,
       inputs: sanitize(registered?.inputs ?? {}, writeSecret) as Record<string, unknown>,
-      // Only the Compose file places secrets, and it reads Docker resources alone.
-      secretAwareInputs: type.startsWith("docker:")
+      // Only the deployable files place secrets: compose.yaml reads Docker resources, secrets.yaml the Secrets.
+      secretAwareInputs: placesSecrets(type)
         ? (sanitize(registered?.inputs ?? {}, keepSecret) as Record<string, unknown>)
         : undefined,
       options: {

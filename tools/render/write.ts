@@ -1,14 +1,16 @@
 /**
  * Writes a render to disk: resources.json, graph.mmd, for Kubernetes objects
- * one YAML manifest each, and for Docker resources compose.yaml with its
- * secrets file. Files are written to a sibling folder and
- * swapped in whole, so a failed render never leaves a half-written result.
+ * one YAML manifest each plus secrets.yaml with their Secrets' real values,
+ * for Docker resources compose.yaml; both with the kept passwords in .env.
+ * Files are written to a sibling folder and swapped in whole, so a failed render never leaves a half-written result.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { composeProject } from "./compose";
-import { SECRETS_FILE, secretsFileText } from "./compose-secrets";
+import { secretsFileText } from "./compose-secrets";
+import { SECRETS_FILE } from "./generated-passwords";
+import { hasKubernetesSecrets, KUBERNETES_SECRETS_FILE, kubernetesSecretsFiles } from "./kubernetes-secrets";
 import { isKubernetesObject, Render, RenderedResource } from "./model";
 
 export function resourcesJson(render: Render): string {
@@ -116,12 +118,16 @@ export function writeRender(render: Render, outDir: string): string {
     fs.mkdirSync(path.join(staging, "manifests"));
     for (const [file, text] of objects) fs.writeFileSync(path.join(staging, "manifests", file), text);
   }
+  const previousSecrets = path.join(target, SECRETS_FILE);
+  const existing = fs.existsSync(previousSecrets) ? fs.readFileSync(previousSecrets, "utf8") : undefined;
   if (render.resources.some((resource) => resource.type.startsWith("docker:"))) {
     const project = composeProject(render);
     fs.writeFileSync(path.join(staging, "compose.yaml"), project.yaml);
-    const previousSecrets = path.join(target, SECRETS_FILE);
-    const existing = fs.existsSync(previousSecrets) ? fs.readFileSync(previousSecrets, "utf8") : undefined;
     fs.writeFileSync(path.join(staging, SECRETS_FILE), secretsFileText(project, existing), { mode: 0o600 });
+  } else if (hasKubernetesSecrets(render)) {
+    const files = kubernetesSecretsFiles(render, existing);
+    fs.writeFileSync(path.join(staging, SECRETS_FILE), files.env, { mode: 0o600 });
+    fs.writeFileSync(path.join(staging, KUBERNETES_SECRETS_FILE), files.yaml, { mode: 0o600 });
   }
   fs.rmSync(target, { recursive: true, force: true });
   fs.renameSync(staging, target);
