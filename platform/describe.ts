@@ -6,6 +6,7 @@ import { PlatformConfig, ResourcesConfig } from "../config/schema";
 import {
   ContainerSpec,
   ExecutorPoolSpec,
+  FileBundle,
   JobSpec,
   PlatformSpec,
   Probe,
@@ -288,6 +289,14 @@ export const FLOW_FILES = ["training.py", "fan_out.py", "deploy.py"];
 
 function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
   const { worker } = config;
+  const flows: FileBundle = {
+    name: "flows",
+    directory: FLOWS_DIRECTORY,
+    files: {
+      ...Object.fromEntries(FLOW_FILES.map((file) => [file, readFlowFile(file)])),
+      "train.py": readWorkloadFile("train.py"),
+    },
+  };
   const perWorkerLimit = Math.floor(worker.maxConcurrentRuns / worker.replicas);
   const health = probe({ kind: "http", path: "/health", port: "health" }, 6, 15);
   return {
@@ -323,16 +332,7 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       resources: resources(worker.resources),
       probes: { startup: { ...health, failureThreshold: 20, periodSeconds: 5 }, readiness: health, liveness: health },
       mounts: [],
-      bundles: [
-        {
-          name: "flows",
-          directory: FLOWS_DIRECTORY,
-          files: {
-            ...Object.fromEntries(FLOW_FILES.map((file) => [file, readFlowFile(file)])),
-            "train.py": readWorkloadFile("train.py"),
-          },
-        },
-      ],
+      bundles: [flows],
       user: APP_USER,
       writablePaths: ["/var/lib/prefect", "/tmp"],
       readOnlyRootFilesystem: true,
@@ -344,6 +344,7 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       ttlSecondsAfterFinished: worker.executor.ttlSecondsAfterFinished,
       user: APP_USER,
       mounts: [dataMount(true), modelsMount(false)],
+      bundles: [flows],
     },
     dockerSocket: worker.dockerSocket,
     after: [WORKLOAD_NAMES.server],

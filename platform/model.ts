@@ -211,6 +211,12 @@ export interface ExecutorPoolSpec {
     ttlSecondsAfterFinished: number;
     user: { uid: number; gid: number };
     mounts: VolumeMount[];
+    /**
+     * The code each flow run loads (the flows and what they call), at the same path as on the
+     * worker, where deployments point. Targets whose flow runs are the worker's own processes
+     * (Docker) have it from the worker's bundles already.
+     */
+    bundles: FileBundle[];
   };
   /** Explicit opt-in to a docker-type pool through the host's Docker socket. */
   dockerSocket: boolean;

@@ -33,6 +33,8 @@ export interface ExecutorLayout {
   executorNamespace: string;
   /** The claim for a neutral volume in the executor namespace. */
   claimName(volume: string): string;
+  /** The ConfigMap in the executor namespace that holds a file bundle the executors mount. */
+  bundleConfigMap(bundle: FileBundle): string;
   gpuRuntimeClassName: string;
 }
 
@@ -60,7 +62,7 @@ export function executorContainer(pool: ExecutorPoolSpec): ContainerSpec {
     resources: pool.executor.resources,
     probes: {},
     mounts: pool.executor.mounts,
-    bundles: [],
+    bundles: pool.executor.bundles,
     user: pool.executor.user,
     writablePaths: EXECUTOR_WRITABLE_PATHS,
     readOnlyRootFilesystem: true,
@@ -75,7 +77,7 @@ function executorPlacement(layout: ExecutorLayout): PodPlacement {
     namespace: layout.executorNamespace,
     claimName: (volume) => layout.claimName(volume),
     secretName: unavailable("platform secrets"),
-    bundleConfigMap: unavailable("file bundles"),
+    bundleConfigMap: (bundle) => layout.bundleConfigMap(bundle),
     serviceUrl: unavailable("service addresses (the worker passes PREFECT_API_URL on)"),
     gpuRuntimeClassName: layout.gpuRuntimeClassName,
   };

@@ -11,7 +11,7 @@ import { PREFECT_AUTH } from "../../platform/describe";
 import { PlatformSpec, Workload } from "../../platform/model";
 import { PlatformEndpoints, TargetArgs } from "../target";
 import { BatchJob } from "./batch-job";
-import { Bundles } from "./bundles";
+import { bundleConfigMapName, Bundles } from "./bundles";
 import { platformEndpoints } from "./endpoints";
 import { namespacesToKeep, platformContainers, serviceUrl, startOrder, volumeConsumers } from "./layout";
 import { PlatformNamespaces } from "./namespaces";
@@ -206,6 +206,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
                 executorNamespace,
                 // Plain names: the template is a file; the claims exist before the workers (dependsOn below).
                 claimName: (volume) => this.volumes.fixedClaimName(executorNamespace, volume),
+                bundleConfigMap: bundleConfigMapName,
                 gpuRuntimeClassName: settings.gpuRuntimeClassName,
               },
               clusterUid: settings.clusterUid,

@@ -62,6 +62,7 @@ export class WorkerPool extends pulumi.ComponentResource {
   readonly role: Role;
   readonly roleBinding: RoleBinding;
   readonly template: Bundles;
+  readonly executorFiles: Bundles;
   readonly deployment: Deployment;
   readonly clusterUid: pulumi.Output<string>;
 
@@ -97,6 +98,13 @@ export class WorkerPool extends pulumi.ComponentResource {
       args.clusterUid !== ""
         ? pulumi.output(args.clusterUid)
         : Namespace.get(`${name}-kube-system`, "kube-system", { parent: this }).metadata.uid;
+
+    // The code flow runs load, beside them in the executor namespace (pods mount ConfigMaps of their own namespace only).
+    this.executorFiles = new Bundles(
+      `${name}-executor-files`,
+      { instance, namespace: args.executorNamespace, bundles: pool.executor.bundles },
+      { parent: this },
+    );
 
     const templateBundle = baseJobTemplateBundle(pool, args.executors);
     this.template = new Bundles(
@@ -148,7 +156,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         },
       },
       // The worker starts Jobs as soon as it runs: its rights must exist first.
-      { parent: this, dependsOn: [this.roleBinding, ...(args.dependsOn ?? [])] },
+      { parent: this, dependsOn: [this.roleBinding, this.executorFiles, ...(args.dependsOn ?? [])] },
     );
 
     this.registerOutputs({ clusterUid: this.clusterUid });

@@ -17,6 +17,7 @@ const LAYOUT: ExecutorLayout = {
   instance: "ml-platform-test",
   executorNamespace: "flow-runs",
   claimName: (volume) => `claim-${volume}`,
+  bundleConfigMap: (bundle) => `files-${bundle.name}`,
   gpuRuntimeClassName: "nvidia",
 };
 

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { Namespace } from "@pulumi/kubernetes/core/v1";
 import { TEMPLATE_FILE } from "../../../components/kubernetes/base-job-template";
+import { bundleConfigMapName } from "../../../components/kubernetes/bundles";
 import { WorkerPool } from "../../../components/kubernetes/worker-pool";
 import { promiseOf } from "../../support/mocks";
 import { build, dependencyNames, K8S, ofKind, single, specWith, testPlacement } from "./harness";
@@ -23,6 +24,7 @@ async function deploy(overrides: Record<string, unknown> = {}, clusterUid = "") 
           instance: spec.instance,
           executorNamespace: "ml-executors",
           claimName: (volume) => volume,
+          bundleConfigMap: bundleConfigMapName,
           gpuRuntimeClassName: "nvidia",
         },
         clusterUid,
@@ -168,7 +170,9 @@ describe("kubernetes target: WorkerPool", () => {
       "http://prefect-server.ml-platform.svc.cluster.local:4200/api",
       "registration does not reach the server",
     );
-    const configMap = single(built, K8S.configMap);
+    const [configMap] = ofKind(built, K8S.configMap).filter(
+      (candidate) => field(candidate.inputs.metadata, "namespace") === "ml-platform",
+    );
     const templateText = (configMap.inputs.data as Record<string, string>)[TEMPLATE_FILE];
     assert.ok(templateText, `${configMap.name} does not hold ${TEMPLATE_FILE}`);
     assert.strictEqual(
@@ -191,6 +195,49 @@ describe("kubernetes target: WorkerPool", () => {
       restrictedViolations(pod),
       [],
       `${deployment.name}: the registration step breaks the restricted profile`,
+    );
+  });
+
+  it("gives every flow run the flows at the path deployments point to, from a ConfigMap of its own namespace", async () => {
+    const built = await deploy();
+    const flows = specWith().executorPools[0].executor.bundles.find((bundle) => bundle.name === "flows");
+    assert.ok(flows, "the executors get no flows bundle");
+    assert.deepStrictEqual(
+      Object.keys(flows.files).sort(),
+      ["deploy.py", "fan_out.py", "train.py", "training.py"],
+      "files the flow runs load",
+    );
+    const executorFiles = ofKind(built, K8S.configMap).filter(
+      (candidate) => field(candidate.inputs.metadata, "namespace") === "ml-executors",
+    );
+    assert.deepStrictEqual(
+      executorFiles.map((configMap) => field(configMap.inputs.metadata, "name")),
+      [bundleConfigMapName(flows)],
+      "ConfigMaps in the executor namespace",
+    );
+    assert.deepStrictEqual(executorFiles[0].inputs.data, flows.files, "the executor's copy differs from the worker's");
+    const [templateMap] = ofKind(built, K8S.configMap).filter(
+      (candidate) => field(candidate.inputs.metadata, "namespace") === "ml-platform",
+    );
+    const template = JSON.parse((templateMap.inputs.data as Record<string, string>)[TEMPLATE_FILE]);
+    const podSpec = template.job_configuration.job_manifest.spec.template.spec as Json;
+    const volume = (podSpec.volumes as Json[]).find(
+      (candidate) => field(candidate, "configMap", "name") === bundleConfigMapName(flows),
+    );
+    assert.ok(volume, "the job template does not mount the flows ConfigMap");
+    const [container] = podSpec.containers as Json[];
+    const mount = (container.volumeMounts as Json[]).find((candidate) => candidate.name === volume.name);
+    assert.deepStrictEqual(
+      [mount?.mountPath, mount?.readOnly],
+      [flows.directory, true],
+      "where flow runs find the flows",
+    );
+    const deployment = single(built, K8S.deployment);
+    // A dependency on the component that owns the ConfigMap waits for the ConfigMap.
+    const dependencies = await dependencyNames(built, deployment);
+    assert.ok(
+      dependencies.some((dependency) => executorFiles[0].name.startsWith(`${dependency}-`)),
+      `workers may start flow runs before their code exists (they wait for ${dependencies.join(", ")})`,
     );
   });
 
