@@ -2,6 +2,8 @@
  * The few calls of Prefect's REST API the suite makes, as a user's client
  * would make them (basic auth when the server asks for it).
  */
+import { httpRequest, PinnedHosts } from "./http";
+
 export interface FlowRun {
   id: string;
   name: string;
@@ -19,7 +21,14 @@ export class PrefectApi {
     /** e.g. http://127.0.0.1:4200/api */
     readonly url: string,
     private readonly authString?: string,
+    /** Host names of the url that the suite resolves itself (the prod ingress host). */
+    private readonly pinned?: PinnedHosts,
   ) {}
+
+  /** The same server without the login, as an anonymous client. */
+  anonymous(): PrefectApi {
+    return new PrefectApi(this.url, undefined, this.pinned);
+  }
 
   private headers(): Record<string, string> {
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -28,14 +37,13 @@ export class PrefectApi {
   }
 
   async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers: this.headers(),
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status}: ${text.slice(0, 300)}`);
+    const response = await httpRequest(
+      `${this.url}${path}`,
+      { method, headers: this.headers(), body: body === undefined ? undefined : JSON.stringify(body) },
+      this.pinned,
+    );
+    const { status, text } = response;
+    if (status < 200 || status > 299) throw new Error(`${method} ${path}: HTTP ${status}: ${text.slice(0, 300)}`);
     return (text === "" ? undefined : JSON.parse(text)) as T;
   }
 

@@ -9,25 +9,6 @@ import * as path from "path";
 import { parse } from "yaml";
 import { Engine } from "../setup/engine";
 import { Log, run, RunResult } from "../setup/run";
-import { repoRoot } from "../setup/repo-paths";
-
-export interface RenderOutcome {
-  ok: boolean;
-  output: string;
-}
-
-/** Runs the render CLI for one stack file into `outDir`; a refusal is an outcome, not an exception. */
-export async function renderStackFile(stack: string, stackFile: string, outDir: string): Promise<RenderOutcome> {
-  const cli = path.join(repoRoot(), "dist", "tools", "render", "cli.js");
-  try {
-    const result = await run(process.execPath, [cli, "--stack", stack, "--config", stackFile, "--out", outDir], {
-      cwd: repoRoot(),
-    });
-    return { ok: true, output: result.stdout + result.stderr };
-  } catch (error) {
-    return { ok: false, output: error instanceof Error ? error.message : String(error) };
-  }
-}
 
 interface ComposeDocument {
   name: string;

@@ -13,8 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PREFECT_AUTH_USER } from "../../../platform/describe";
-import { generatedVariable } from "../../../tools/render/compose";
-import { parseSecretsFile, SECRETS_FILE } from "../../../tools/render/compose-secrets";
+import { generatedVariable, parseSecretsFile, SECRETS_FILE } from "../../../tools/render/generated-passwords";
 import { Checks, expect } from "../checks";
 import { maxConcurrent, PrefectApi } from "../prefect-api";
 import { ensureCompose } from "../setup/compose";
@@ -23,8 +22,10 @@ import { ensureStandInImages } from "../setup/images";
 import { repoRoot } from "../setup/repo-paths";
 import { Log, run, sleep } from "../setup/run";
 import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
-import { ComposeProject, containerStates, projectContainers, renderStackFile } from "./compose-project";
-import { predict, requestLoop } from "./serving-load";
+import { renderStackFile } from "../render-stack";
+import { predict, requestLoop } from "../serving-load";
+import { section, seconds, waitFor } from "../wait";
+import { ComposeProject, containerStates, projectContainers } from "./compose-project";
 import { DevSummary, emptySummary } from "./summary";
 
 const STACK = "dev";
@@ -44,30 +45,6 @@ interface Platform {
   api: PrefectApi;
   servingUrl: string;
   config: Record<string, unknown>;
-}
-
-function section<T>(config: Record<string, unknown>, key: string): T {
-  return config[`ml-platform:${key}`] as T;
-}
-
-function seconds(since: number): number {
-  return Math.round((Date.now() - since) / 100) / 10;
-}
-
-/** Polls `probe` until it returns a value or `timeoutSeconds` pass; the last error explains a time-out. */
-async function waitFor<T>(what: string, timeoutSeconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  let last = "no answer yet";
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await sleep(1000);
-  }
-  throw new Error(`${what} did not happen within ${timeoutSeconds}s (${last})`);
 }
 
 /** A broken stack file must be refused by the render, naming the keys, with no container created. */
@@ -135,7 +112,7 @@ async function checkPrefect(platform: Platform, checks: Checks): Promise<void> {
   const { api } = platform;
   const publicUrl = section<{ publicUrl: string }>(platform.config, "server").publicUrl;
   await checks.check("the Prefect API refuses a client without the login", async () => {
-    const anonymous = new PrefectApi(api.url);
+    const anonymous = api.anonymous();
     const refused = await anonymous.request("POST", "/flow_runs/count", {}).then(
       () => "answered",
       (error: Error) => error.message,

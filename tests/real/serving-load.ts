@@ -2,6 +2,8 @@
  * A bounded request loop against the serving endpoint, counting every request
  * that did not get a 200 with predictions. Used while serving rolls out.
  */
+import { httpRequest, PinnedHosts } from "./http";
+
 export interface LoadResult {
   requests: number;
   failures: number;
@@ -13,14 +15,18 @@ export interface PredictAnswer {
   body: unknown;
 }
 
-export async function predict(url: string, body: unknown): Promise<PredictAnswer> {
-  const response = await fetch(`${url}/predict`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
+export async function predict(url: string, body: unknown, pinned?: PinnedHosts): Promise<PredictAnswer> {
+  const response = await httpRequest(
+    `${url}/predict`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      timeoutMs: 10_000,
+    },
+    pinned,
+  );
+  const { text } = response;
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -31,7 +37,12 @@ export async function predict(url: string, body: unknown): Promise<PredictAnswer
 }
 
 /** Sends requests one after another until `stop` resolves or `maxSeconds` pass (whichever is first). */
-export async function requestLoop(url: string, stop: Promise<unknown>, maxSeconds: number): Promise<LoadResult> {
+export async function requestLoop(
+  url: string,
+  stop: Promise<unknown>,
+  maxSeconds: number,
+  pinned?: PinnedHosts,
+): Promise<LoadResult> {
   const result: LoadResult = { requests: 0, failures: 0, firstFailures: [] };
   let stopped = false;
   void stop.finally(() => {
@@ -41,7 +52,7 @@ export async function requestLoop(url: string, stop: Promise<unknown>, maxSecond
   while (!stopped && Date.now() < deadline) {
     result.requests += 1;
     try {
-      const answer = await predict(url, { instances: [[0.5, -0.25, 1]] });
+      const answer = await predict(url, { instances: [[0.5, -0.25, 1]] }, pinned);
       const predictions = (answer.body as { predictions?: unknown[] }).predictions;
       if (answer.status !== 200 || !Array.isArray(predictions) || predictions.length !== 1)
         throw new Error(`HTTP ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
