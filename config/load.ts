@@ -9,8 +9,10 @@ import {
   ConfigProblem,
   formatProblems,
   misspeltNamespaceProblems,
+  plaintextCredentialProblems,
   validatePlatformConfig,
 } from "./validate";
+import { configSecretCheck } from "./secret-keys";
 
 /** A broken stack config: Pulumi prints RunErrors without a stack trace. */
 export class ConfigError extends pulumi.RunError {
@@ -56,8 +58,13 @@ export function decodeProjectConfig(flat: Record<string, string>): Record<string
 
 export function loadPlatformConfig(): PlatformConfig {
   const flat = pulumi.runtime.allConfig();
-  const result = validatePlatformConfig(decodeProjectConfig(flat));
-  const problems = [...misspeltNamespaceProblems(Object.keys(flat)), ...(result.ok ? [] : result.problems)];
+  const raw = decodeProjectConfig(flat);
+  const result = validatePlatformConfig(raw);
+  const problems = [
+    ...misspeltNamespaceProblems(Object.keys(flat)),
+    ...(result.ok ? [] : result.problems),
+    ...plaintextCredentialProblems(raw, configSecretCheck()),
+  ];
   if (!result.ok || problems.length > 0) throw new ConfigError(pulumi.getStack(), problems);
   return result.config;
 }

@@ -332,6 +332,36 @@ export function validatePlatformConfig(raw: Record<string, unknown>): Validation
   return { ok: false, problems: [...schemaProblems(parsed.error, raw), ...crossKeyProblems(raw)] };
 }
 
+/** Keys that hold credentials: the stack file may carry them only as `secure:` values. */
+export const CREDENTIAL_KEYS = ["kubeconfig"] as const;
+
+/**
+ * Credentials stored in plain text: a kubeconfig in the stack file is the
+ * cluster's admin login, readable by everyone who reads the repository. The
+ * engine says which keys were `secure:` values; a mapping with more keys than
+ * `secure` is not one and arrives as plain text.
+ */
+export function plaintextCredentialProblems(
+  raw: Record<string, unknown>,
+  isSecret: (fullKey: string) => boolean,
+): ConfigProblem[] {
+  return CREDENTIAL_KEYS.flatMap((key) => {
+    const value = raw[key];
+    const fullKey = `${CONFIG_NAMESPACE}:${key}`;
+    if (value === undefined || value === "" || isSecret(fullKey)) return [];
+    const notSecure =
+      isRecord(value) || String(value).trimStart().startsWith("{")
+        ? ` (a mapping with keys besides "secure" is not a secure value)`
+        : "";
+    return [
+      {
+        key: fullKey,
+        message: `holds a plain-text credential${notSecure}; it must be a secure value: pulumi config set --secret ${fullKey} < <file>`,
+      },
+    ];
+  });
+}
+
 /**
  * Keys whose namespace is a near miss of ml-platform (ml-platfrom:target):
  * Pulumi would pass them on as another package's config and the setting

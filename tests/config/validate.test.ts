@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { decodeProjectConfig } from "../../config/load";
-import { validatePlatformConfig, ConfigProblem } from "../../config/validate";
+import { ConfigProblem, plaintextCredentialProblems, validatePlatformConfig } from "../../config/validate";
 import { readStackConfig } from "../../tools/render/stack-config";
 import { projectRoot } from "../../platform/project-root";
 
@@ -247,6 +247,34 @@ describe("stack config validation", () => {
         images: { prefectWorker: "prefecthq/prefect:3.6.10-python3.12" },
       });
       assert.ok(result.ok);
+    });
+  });
+
+  describe("credentials", () => {
+    const secret = new Set(["ml-platform:kubeconfig"]);
+    const isSecret = (key: string) => secret.has(key);
+
+    it("accepts a kubeconfig the engine handed over as a secret, and none at all", () => {
+      assert.deepStrictEqual(plaintextCredentialProblems({ kubeconfig: "apiVersion: v1" }, isSecret), []);
+      assert.deepStrictEqual(
+        plaintextCredentialProblems({ kubeconfig: "" }, () => false),
+        [],
+      );
+      assert.deepStrictEqual(
+        plaintextCredentialProblems({}, () => false),
+        [],
+      );
+    });
+
+    it("refuses a plain-text kubeconfig, saying how to store it encrypted", () => {
+      const [problem] = plaintextCredentialProblems({ kubeconfig: "apiVersion: v1" }, () => false);
+      assert.strictEqual(problem?.key, "ml-platform:kubeconfig");
+      assert.match(problem.message, /plain-text credential; it must be a secure value: pulumi config set --secret/);
+    });
+
+    it("refuses {secure: ..., extra: 1}, which Pulumi hands over as plain text", () => {
+      const [problem] = plaintextCredentialProblems({ kubeconfig: '{"secure":"v1:abc","extra":1}' }, () => false);
+      assert.match(problem?.message ?? "", /a mapping with keys besides "secure" is not a secure value/);
     });
   });
 
