@@ -1,6 +1,8 @@
 /**
  * Validation of the five-field cron expressions that Kubernetes CronJobs and
- * the Docker target's scheduler both accept.
+ * the Docker target's scheduler both accept, and the one form both are sent
+ * (normaliseCron): Kubernetes' parser takes a macro only at the very start of
+ * the text, so " @daily" would pass a trimming check and fail at deploy.
  */
 
 const FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: string[] }> = [
@@ -13,7 +15,8 @@ const FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: st
     max: 12,
     names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
   },
-  { name: "day of week", min: 0, max: 7, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
+  // 0-6 as in the cron library Kubernetes validates CronJobs with (robfig/cron v3): it refuses 7 for Sunday.
+  { name: "day of week", min: 0, max: 6, names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] },
 ];
 
 const MACROS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
@@ -97,4 +100,9 @@ export function cronProblem(expression: string): string | undefined {
   }
   if (neverFires(parts)) return `never fires: no month of "${parts[3]}" has a day "${parts[2]}"`;
   return undefined;
+}
+
+/** The form every target receives: no surrounding space, fields separated by one space. */
+export function normaliseCron(expression: string): string {
+  return expression.trim().split(/\s+/).join(" ");
 }

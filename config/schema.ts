@@ -4,7 +4,7 @@
  * Pulumi.yaml, structured keys are read as objects and validated only here.
  */
 import { z } from "zod";
-import { cronProblem } from "./cron";
+import { cronProblem, normaliseCron } from "./cron";
 import { unpinnedReason } from "./images";
 import { CPU_QUANTITY_RULE, MEMORY_QUANTITY_RULE, parseCpuMillis, parseMemoryBytes } from "./quantities";
 
@@ -213,7 +213,9 @@ export const platformConfigSchema = z.strictObject({
         .superRefine((value, context) => {
           const problem = cronProblem(value);
           if (problem) context.addIssue({ code: "custom", message: `"${value}" ${problem}` });
-        }),
+        })
+        // Every target runs exactly the text the check judged, normalised once here.
+        .transform(normaliseCron),
       startingDeadlineSeconds: seconds(86400).default(600),
       successfulJobsHistoryLimit: z.number().int().min(0).max(100).default(3),
       failedJobsHistoryLimit: z.number().int().min(0).max(100).default(3),

@@ -117,8 +117,8 @@ class CronSchedule:
         self.hours = parse_field(fields[1], 0, 23)
         self.days = parse_field(fields[2], 1, 31)
         self.months = parse_field(fields[3], 1, 12, MONTHS, 1)
-        weekdays = parse_field(fields[4], 0, 7, WEEKDAYS, 0)
-        self.weekdays = {day % 7 for day in weekdays}
+        # 0-6, as Kubernetes' cron library takes it: 7 is refused on both targets.
+        self.weekdays = parse_field(fields[4], 0, 6, WEEKDAYS, 0)
         self.days_restricted = not is_unrestricted(fields[2])
         self.weekdays_restricted = not is_unrestricted(fields[4])
 

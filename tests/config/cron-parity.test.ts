@@ -9,7 +9,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { schedulerScriptPath } from "../../components/docker/scheduler-script";
-import { cronProblem } from "../../config/cron";
+import { cronProblem, normaliseCron } from "../../config/cron";
 import { requirePython } from "../support/python";
 
 const ACCEPTED = [
@@ -20,7 +20,6 @@ const ACCEPTED = [
   "0,30 * * * *",
   "0 9-17 * * 1-5",
   "0 0 * * 0",
-  "0 0 * * 7",
   "0 0 * * sun",
   "0 0 * * MON-FRI",
   "0 0 1 jan *",
@@ -32,6 +31,8 @@ const ACCEPTED = [
   "0 0 30 2 fri",
   "59 23 31 12 *",
   " 0 3 * * * ",
+  " @daily",
+  "0\t3  * * *",
   "@yearly",
   "@annually",
   "@monthly",
@@ -52,6 +53,9 @@ const REFUSED = [
   "* * * 0 *",
   "* * * 13 *",
   "* * * * 8",
+  // Kubernetes' cron library (robfig/cron v3) takes days of week 0-6 only.
+  "0 0 * * 7",
+  "0 0 * * 5-7",
   "*/0 * * * *",
   "5-1 * * * *",
   "1-2-3 * * * *",
@@ -124,12 +128,23 @@ describe("retraining schedules: config/cron.ts and the dev scheduler agree", fun
     });
   }
 
+  it("send every target the normalised text, which both accept and which Kubernetes' parser reads as written", () => {
+    for (const schedule of ACCEPTED) {
+      const sent = normaliseCron(schedule);
+      assert.strictEqual(cronProblem(sent), undefined, `config/cron.ts refuses "${sent}" (from "${schedule}")`);
+      // robfig/cron takes a macro only at the start of the text, and fields split on spaces.
+      assert.match(sent, /^(@[a-z]+|\S+( \S+){4})$/, `"${schedule}" is sent as "${sent}"`);
+      assert.ok(verdicts.get(schedule)?.next, `scheduler.py refuses "${schedule}"`);
+    }
+    assert.strictEqual(normaliseCron(" @daily"), "@daily");
+  });
+
   it("fire where cron says, for a few schedules whose next time is known", () => {
     const expected: Record<string, string> = {
       "0 3 * * *": "2026-01-01T03:00:00Z",
       "0 0 29 2 *": "2028-02-29T00:00:00Z",
       "30 2 13 * fri": "2026-01-02T02:30:00Z",
-      "0 0 * * 7": "2026-01-04T00:00:00Z",
+      "0 0 * * 0": "2026-01-04T00:00:00Z",
       "@monthly": "2026-02-01T00:00:00Z",
     };
     for (const [schedule, next] of Object.entries(expected))

@@ -82,13 +82,13 @@ describe("docker target: scheduler.py", function () {
       ]);
     });
 
-    it("accepts the macros and month and weekday names, 7 meaning Sunday", () => {
+    it("accepts the macros and month and weekday names, 0 meaning Sunday", () => {
       assert.deepStrictEqual(next("@hourly", "2026-01-01T10:59:00Z", 2), [
         "2026-01-01T11:00:00Z",
         "2026-01-01T12:00:00Z",
       ]);
       // 2026-01-04 is a Sunday.
-      assert.deepStrictEqual(next("30 6 * jan 7", "2026-01-01T00:00:00Z", 2), [
+      assert.deepStrictEqual(next("30 6 * jan 0", "2026-01-01T00:00:00Z", 2), [
         "2026-01-04T06:30:00Z",
         "2026-01-11T06:30:00Z",
       ]);
@@ -102,6 +102,12 @@ describe("docker target: scheduler.py", function () {
       const result = scheduler(["next", "--schedule", "61 * * * *"]);
       assert.notStrictEqual(result.status, 0, "an out-of-range minute was accepted");
       assert.match(result.stderr, /outside 0-59/);
+    });
+
+    it("refuses 7 for Sunday, as Kubernetes' cron library does, so both targets run the same schedules", () => {
+      const result = scheduler(["next", "--schedule", "30 6 * * 7"]);
+      assert.notStrictEqual(result.status, 0, "day of week 7 was accepted");
+      assert.match(result.stderr, /outside 0-6/);
     });
   });
 

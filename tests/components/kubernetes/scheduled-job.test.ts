@@ -37,6 +37,17 @@ describe("kubernetes target: ScheduledJob", () => {
     });
   }
 
+  for (const [written, sent] of [
+    ["  @daily", "@daily"],
+    ["0  3 *\t* * ", "0 3 * * *"],
+  ]) {
+    it(`sends ${JSON.stringify(written)} as ${JSON.stringify(sent)}, the form Kubernetes' cron parser takes`, async () => {
+      const built = await deploy({ retraining: { enabled: true, schedule: written } });
+      const cronJob = single(built, K8S.cronJob);
+      assert.strictEqual(field(cronJob.inputs.spec, "schedule"), sent, `${cronJob.name}: spec.schedule`);
+    });
+  }
+
   it("runs the training job's pod and settings on every tick, retraining each time", async () => {
     const training = {
       parallelism: 1,
