@@ -163,6 +163,9 @@ function kubeletConfig(layout: ClusterLayout): Record<string, unknown> {
     clusterDNS: [CLUSTER_DNS_IP],
     clusterDomain: CLUSTER_DOMAIN,
     resolvConf: layout.resolvConf,
+    // Pods' logs go to the cache rather than /var/log/pods (the kubelet still links them from /var/log/containers,
+    // a path it does not let anyone change).
+    podLogsDir: layout.podLogs,
     failSwapOn: false,
     serverTLSBootstrap: false,
     rotateCertificates: false,

@@ -55,6 +55,7 @@ export interface ClusterLayout {
   pki: string;
   etcdData: string;
   kubeletRoot: string;
+  podLogs: string;
   containerdRoot: string;
   hostpathVolumes: string;
   images: string;
@@ -82,6 +83,7 @@ export function clusterLayout(): ClusterLayout {
     pki: path.join(state, "pki"),
     etcdData: path.join(state, "etcd"),
     kubeletRoot: path.join(state, "kubelet"),
+    podLogs: path.join(state, "pod-logs"),
     containerdRoot: path.join(state, "containerd"),
     hostpathVolumes: path.join(state, "hostpath-volumes"),
     images: path.join(root, "images"),
