@@ -1,6 +1,7 @@
 /**
- * Python packages for the Prefect stand-in, with nothing inside the image
- * build reaching the network: the lock file in the repository pins every
+ * Python packages for the Prefect stand-ins (the server and process worker
+ * image, and the -kubernetes worker image), with nothing inside the image
+ * build reaching the network: each context's lock file in the repository pins every
  * wheel by hash (pip-compile --generate-hashes), the host downloads those
  * wheels for the image's Python (Debian bookworm's CPython 3.11 on glibc
  * 2.36, x86_64) into the cache, and the build installs them with --no-index
@@ -11,7 +12,7 @@ import * as path from "path";
 import { cacheDir, contentKey, ensureCached } from "./cache";
 import { BaseImage } from "./base-image";
 import { Engine } from "./engine";
-import { imageContext } from "./repo-paths";
+import { imageContext, imagesRoot } from "./repo-paths";
 import { runOnHostNetwork } from "./host-network-step";
 import { Log, run } from "./run";
 
@@ -46,30 +47,43 @@ function hostPython(): string {
 /** pip-tools, pinned so the lock's format does not drift; it runs in a throwaway container. */
 const PIP_TOOLS = ["pip==26.0.1", "pip-tools==7.6.2"];
 /**
- * The lock resolves as PyPI stood the day prefect 3.6.10 was published
- * (2026-01-08), which is what its official image was built from. Resolving
+ * Every lock resolves as PyPI stood the day prefect 3.6.10 was published
+ * (2026-01-08), which is what its official images were built from (the
+ * -kubernetes one included: its prefect-kubernetes is the release PyPI
+ * served that day). Resolving
  * against today's releases breaks it: prefect 3.6.10 imports
  * importlib_metadata without declaring it and got it through
  * opentelemetry-api, whose later releases dropped that dependency.
  */
 const RESOLVED_AS_OF = "2026-01-09T00:00:00Z";
 
+/** The build contexts that install Python packages: those with a requirements.in. */
+export function lockedContexts(): string[] {
+  return fs
+    .readdirSync(imagesRoot())
+    .filter((name) => fs.existsSync(path.join(imageContext(name), REQUIREMENTS_IN)))
+    .sort();
+}
+
 /**
- * Regenerates requirements.lock from requirements.in. Run by hand when the
- * pins change; the suite only reads the lock. The resolution runs under the
- * image's own interpreter (Debian's python3 3.11.2 in a container of the
- * base image, on the host's network), because environment markers such as
- * `python_full_version < "3.11.3"` (redis needs async-timeout there) decide
- * what the image needs, and this machine's python3 is another patch release.
+ * Regenerates a context's requirements.lock from its requirements.in. Run by
+ * hand when the pins change; the suite only reads the lock. The resolution
+ * runs under the image's own interpreter (Debian's python3 3.11.2 in a
+ * container of the base image, on the host's network), because environment
+ * markers such as `python_full_version < "3.11.3"` (redis needs async-timeout
+ * there) decide what the image needs, and this machine's python3 is another
+ * patch release. Every context is mounted, so a requirements.in may include
+ * another's (`-r ../prefect/requirements.in`).
  */
-export async function lockPrefectRequirements(engine: Engine, base: BaseImage, log: Log): Promise<void> {
+export async function lockRequirements(engine: Engine, base: BaseImage, context: string, log: Log): Promise<void> {
+  if (!lockedContexts().includes(context)) throw new Error(`images/${context} has no ${REQUIREMENTS_IN} to lock`);
   const script = [
     "set -eu",
     "apt-get update -qq",
     "apt-get install -y -qq python3-venv >/dev/null",
     "python3 -m venv /tmp/pip-tools",
     `/tmp/pip-tools/bin/pip install --quiet ${PIP_TOOLS.join(" ")}`,
-    "cd /lock",
+    `cd /images/${context}`,
     [
       // --upgrade: resolve afresh instead of keeping the pins already in the lock.
       "/tmp/pip-tools/bin/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras",
@@ -80,19 +94,19 @@ export async function lockPrefectRequirements(engine: Engine, base: BaseImage, l
     ].join(" "),
   ].join("\n");
   const certificates = "/etc/ssl/certs/ca-certificates.crt";
-  log(`pip-compile --generate-hashes ${REQUIREMENTS_IN} under the image's python3 (takes minutes)`);
+  log(`pip-compile --generate-hashes images/${context}/${REQUIREMENTS_IN} under the image's python3 (takes minutes)`);
   await runOnHostNetwork(engine, {
     image: base.tag,
     script,
     dockerArgs: [
       "--volume",
-      `${imageContext("prefect")}:/lock`,
+      `${imagesRoot()}:/images`,
       // The host's CA bundle: PyPI is reached the way this machine's pip reaches it.
       ...(fs.existsSync(certificates)
         ? ["--volume", `${certificates}:/host-ca.crt:ro`, "--env", "PIP_CERT=/host-ca.crt"]
         : []),
       "--env",
-      "CUSTOM_COMPILE_COMMAND=node dist/tests/real/setup/cli.js lock",
+      `CUSTOM_COMPILE_COMMAND=node dist/tests/real/setup/cli.js lock ${context}`,
     ],
     timeoutSeconds: 1800,
     log,
@@ -107,8 +121,10 @@ export function wheelsDir(lockFile: string): string {
 /** The folder of wheels the lock names, downloaded once per lock content. */
 export async function ensureWheels(lockFile: string, log: Log): Promise<string> {
   const dir = wheelsDir(lockFile);
+  // images/<context>/requirements.lock: which image's lock this is.
+  const name = path.join(path.basename(path.dirname(lockFile)), path.basename(lockFile));
   const fresh = await ensureCached(dir, async (staging) => {
-    log(`downloading the wheels ${path.basename(lockFile)} pins (hash-checked)`);
+    log(`downloading the wheels ${name} pins (hash-checked)`);
     await run(hostPython(), [
       "-m",
       "pip",
@@ -125,6 +141,6 @@ export async function ensureWheels(lockFile: string, log: Log): Promise<string> 
       lockFile,
     ]);
   });
-  if (!fresh) log(`wheels for ${path.basename(lockFile)} are cached`);
+  if (!fresh) log(`wheels for ${name} are cached`);
   return dir;
 }

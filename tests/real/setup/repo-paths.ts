@@ -14,12 +14,17 @@ export function repoRoot(): string {
   throw new Error(`no ml-platform package.json above ${__dirname}`);
 }
 
-/** The stand-in images' build contexts: tests/real/images/<name>/. */
-export function imageContext(name: string): string {
-  return path.join(repoRoot(), "tests/real/images", name);
+/** The folder of the stand-in images' build contexts. */
+export function imagesRoot(): string {
+  return path.join(repoRoot(), "tests/real/images");
 }
 
-/** The stack-config overlay that names the stand-in images (the single source of their tags). */
-export function standInsFile(): string {
-  return path.join(repoRoot(), "tests/real/stacks/dev.stand-ins.yaml");
+/** A stand-in image's build context: tests/real/images/<name>/. */
+export function imageContext(name: string): string {
+  return path.join(imagesRoot(), name);
+}
+
+/** A stack's stack-config overlay, which names its stand-in images (the single source of their tags). */
+export function standInsFile(stack: string): string {
+  return path.join(repoRoot(), "tests/real/stacks", `${stack}.stand-ins.yaml`);
 }

@@ -1,20 +1,25 @@
 /**
  * Checks, against the real engine, that the engine and each stand-in image
- * work the way the dev stack runs them: a non-root user, a read-only root,
+ * of every stack work the way the stacks run them: a non-root user, a read-only root,
  * tmpfs for the writable paths, every capability dropped, no new privileges,
  * Docker's init, user-defined networks with DNS aliases and ports published
  * on 127.0.0.1; and that every image serves the one-off root helpers that
- * seed files into volumes (/bin/sh, cp, chmod, chown, mv, rm).
+ * seed files into volumes (/bin/sh, cp, chmod, chown, mv, rm); that each
+ * tag's version is the one its image carries; and that the prod stack's
+ * -kubernetes worker image carries the kubernetes worker type.
  */
 import * as http from "http";
 import * as net from "net";
 import { nginxConfig } from "../../../components/docker/serving-proxy";
 import { Engine } from "./engine";
-import { STAND_IN_ROLES, StandInTags } from "./images";
+import { leadingVersion } from "../../../config/images";
+import { everyContext, StandInTags, StandInTagsByStack } from "./images";
 import { Log, run, sleep } from "./run";
 
 const PREFIX = `mlp-verify-${process.pid}`;
 const PREFECT_VERSION = "3.6.10";
+/** The prefect-kubernetes release images/prefect-kubernetes/requirements.in pins. */
+const PREFECT_KUBERNETES_VERSION = "0.7.2";
 
 /** The stack's hardening for a container (components/docker/container.ts), as docker run flags. */
 function hardened(user: string, writablePaths: string[]): string[] {
@@ -208,9 +213,10 @@ export async function verifyEngine(engine: Engine, pythonImage: string, log: Log
   }
 }
 
-async function verifyHelpers(scratch: Scratch, tags: StandInTags, log: Log) {
+async function verifyHelpers(scratch: Scratch, stacks: StandInTagsByStack, log: Log) {
   const volume = await scratch.volume("helper");
-  for (const image of new Set(STAND_IN_ROLES.map((role) => tags[role]))) {
+  // Each image once, by one of its tags.
+  for (const [image] of everyContext(stacks).values()) {
     await scratch.seed(image, volume, "probe", "seeded\n", "0400", "1000:1000");
     const listing = await scratch.once([
       "--user",
@@ -229,6 +235,36 @@ async function verifyHelpers(scratch: Scratch, tags: StandInTags, log: Log) {
     );
   }
   log("every image: a root /bin/sh helper copies, chmods, chowns, moves and removes files in a volume");
+}
+
+/** How each build context's image reports the version of what it stands in for (Prefect's is checked on its own). */
+const VERSION_COMMANDS: Record<string, string> = {
+  python: "python3 --version",
+  postgres: "postgres --version",
+  nginx: "nginx -v 2>&1",
+};
+
+/**
+ * Every tag names the version its image carries, as far as it names one
+ * (python:3.11-bookworm and python:3.11.2-bookworm both match Python 3.11.2):
+ * Debian's point releases move PostgreSQL on, and a prod tag that names a
+ * release must then be renamed, not left claiming the old one.
+ */
+async function verifyTaggedVersions(scratch: Scratch, stacks: StandInTagsByStack, log: Log) {
+  for (const [context, tags] of everyContext(stacks)) {
+    const command = VERSION_COMMANDS[context];
+    if (command === undefined) continue;
+    const output = await scratch.once(["--entrypoint", "/bin/sh", tags[0], "-c", command]);
+    const carried = /(\d+(?:\.\d+)+)/.exec(output)?.[1] ?? "";
+    for (const tag of tags) {
+      const named = leadingVersion(tag.slice(tag.lastIndexOf(":") + 1)).join(".");
+      expect(
+        carried === named || carried.startsWith(`${named}.`),
+        `${tag} names version ${named}, and its image carries ${carried || "none"} (${output.trim()})`,
+      );
+    }
+    log(`${tags.join(", ")}: ${command.split(" ")[0]} reports ${carried}, which every tag's version names`);
+  }
 }
 
 async function verifyPostgres(scratch: Scratch, image: string, password: string, log: Log): Promise<string> {
@@ -335,53 +371,46 @@ async function verifyPostgres(scratch: Scratch, image: string, password: string,
   return container;
 }
 
-async function verifyPrefect(scratch: Scratch, image: string, password: string, log: Log): Promise<void> {
-  const prefectEnv = [
-    "HOME=/var/lib/prefect",
-    "PREFECT_HOME=/var/lib/prefect",
-    "PREFECT_SERVER_ANALYTICS_ENABLED=false",
-  ].flatMap((value) => ["--env", value]);
+const PREFECT_ENV = [
+  "HOME=/var/lib/prefect",
+  "PREFECT_HOME=/var/lib/prefect",
+  "PREFECT_SERVER_ANALYTICS_ENABLED=false",
+].flatMap((value) => ["--env", value]);
+
+function escaped(version: string): string {
+  return version.replace(/\./g, "\\.");
+}
+
+/** `prefect version` as the stacks run Prefect (1000:1000, read-only root), checked; its output. */
+async function checkPrefectVersion(scratch: Scratch, image: string, log: Log): Promise<string> {
   const version = await scratch.once([
     ...hardened("1000:1000", ["/tmp", "/var/lib/prefect"]),
-    ...prefectEnv,
+    ...PREFECT_ENV,
     image,
     "prefect",
     "version",
   ]);
   expect(
-    new RegExp(`Version:\\s+${PREFECT_VERSION.replace(/\./g, "\\.")}\\b`).test(version),
-    `prefect version shows ${PREFECT_VERSION}: ${version}`,
+    new RegExp(`Version:\\s+${escaped(PREFECT_VERSION)}\\b`).test(version),
+    `${image}: prefect version shows ${PREFECT_VERSION}: ${version}`,
   );
-  log(`prefect: \`prefect version\` reports ${PREFECT_VERSION} as 1000:1000 on a read-only root`);
+  log(`${image}: \`prefect version\` reports ${PREFECT_VERSION} as 1000:1000 on a read-only root`);
   const refused = await scratch.once(["--env", "EXTRA_PIP_PACKAGES=prefect-docker", image, "prefect", "version"]).then(
     () => "started",
     (error: Error) => error.message,
   );
-  expect(refused.includes("not supported by this offline stand-in"), `EXTRA_PIP_PACKAGES is refused: ${refused}`);
+  expect(
+    refused.includes("not supported by this offline stand-in"),
+    `${image}: EXTRA_PIP_PACKAGES is refused: ${refused}`,
+  );
+  return version;
+}
 
-  const port = await freePort();
-  const server = await scratch.start("prefect-server", "prefect-server", [
+/** Starts a worker of `type` against the verification server and waits for its healthcheck; the container. */
+async function startHealthyWorker(scratch: Scratch, image: string, type: string, pool: string): Promise<string> {
+  const worker = await scratch.start(`prefect-worker-${type}`, `prefect-worker-${type}`, [
     ...hardened("1000:1000", ["/tmp", "/var/lib/prefect"]),
-    ...prefectEnv,
-    "--env",
-    "PREFECT_UI_STATIC_DIRECTORY=/var/lib/prefect/ui",
-    "--env",
-    "PREFECT_SERVER_API_HOST=0.0.0.0",
-    "--env",
-    `PREFECT_SERVER_DATABASE_CONNECTION_URL=postgresql+asyncpg://prefect:${password}@postgres:5432/prefect`,
-    "--publish",
-    `127.0.0.1:${port}:4200`,
-    image,
-    "prefect",
-    "server",
-    "start",
-  ]);
-  await waitForHttp(`http://127.0.0.1:${port}/api/health`, 240, scratch, server);
-  log(`prefect: \`prefect server start\` (UI files on a tmpfs) answers /api/health on 127.0.0.1:${port}, on Postgres`);
-
-  const worker = await scratch.start("prefect-worker", "prefect-worker", [
-    ...hardened("1000:1000", ["/tmp", "/var/lib/prefect"]),
-    ...prefectEnv,
+    ...PREFECT_ENV,
     "--env",
     "PREFECT_API_URL=http://prefect-server:4200/api",
     image,
@@ -389,9 +418,9 @@ async function verifyPrefect(scratch: Scratch, image: string, password: string, 
     "worker",
     "start",
     "--pool",
-    "verify-pool",
+    pool,
     "--type",
-    "process",
+    type,
     "--with-healthcheck",
   ]);
   let healthy = "";
@@ -410,7 +439,35 @@ async function verifyPrefect(scratch: Scratch, image: string, password: string, 
         () => "",
       );
   }
-  expect(healthy === "200", `the process worker's healthcheck answers:\n${await scratch.logs(worker)}`);
+  expect(healthy === "200", `the ${type} worker's healthcheck answers:\n${await scratch.logs(worker)}`);
+  return worker;
+}
+
+/** The Prefect server on Postgres and a process worker; the server's port on 127.0.0.1. */
+async function verifyPrefect(scratch: Scratch, image: string, password: string, log: Log): Promise<number> {
+  await checkPrefectVersion(scratch, image, log);
+
+  const port = await freePort();
+  const server = await scratch.start("prefect-server", "prefect-server", [
+    ...hardened("1000:1000", ["/tmp", "/var/lib/prefect"]),
+    ...PREFECT_ENV,
+    "--env",
+    "PREFECT_UI_STATIC_DIRECTORY=/var/lib/prefect/ui",
+    "--env",
+    "PREFECT_SERVER_API_HOST=0.0.0.0",
+    "--env",
+    `PREFECT_SERVER_DATABASE_CONNECTION_URL=postgresql+asyncpg://prefect:${password}@postgres:5432/prefect`,
+    "--publish",
+    `127.0.0.1:${port}:4200`,
+    image,
+    "prefect",
+    "server",
+    "start",
+  ]);
+  await waitForHttp(`http://127.0.0.1:${port}/api/health`, 240, scratch, server);
+  log(`prefect: \`prefect server start\` (UI files on a tmpfs) answers /api/health on 127.0.0.1:${port}, on Postgres`);
+
+  await startHealthyWorker(scratch, image, "process", "verify-pool");
   const pool = await httpGet(`http://127.0.0.1:${port}/api/work_pools/verify-pool`);
   expect(
     pool.status === 200 && pool.body.includes('"type":"process"'),
@@ -419,9 +476,49 @@ async function verifyPrefect(scratch: Scratch, image: string, password: string, 
   log(
     "prefect: `prefect worker start --type process --with-healthcheck` registers its pool and answers its healthcheck",
   );
+  return port;
 }
 
-async function verifyProxy(scratch: Scratch, tags: StandInTags, log: Log): Promise<void> {
+/**
+ * The prod worker's image: Prefect with prefect-kubernetes, whose worker type
+ * registers a kubernetes pool (with the Job manifest template the platform's
+ * base job template fills in) on the verification server.
+ */
+async function verifyKubernetesWorker(scratch: Scratch, image: string, serverPort: number, log: Log): Promise<void> {
+  const version = await checkPrefectVersion(scratch, image, log);
+  expect(
+    new RegExp(`prefect-kubernetes:\\s+${escaped(PREFECT_KUBERNETES_VERSION)}\\b`).test(version),
+    `${image}: prefect version lists prefect-kubernetes ${PREFECT_KUBERNETES_VERSION} among its integrations: ${version}`,
+  );
+  // The worker types `prefect worker start --type` can find: the ones Prefect's plugin loading registers.
+  const imported = await scratch.once([
+    ...hardened("1000:1000", ["/tmp", "/var/lib/prefect"]),
+    ...PREFECT_ENV,
+    image,
+    "python",
+    "-c",
+    "import prefect_kubernetes; from prefect.workers.base import BaseWorker; " +
+      "print(prefect_kubernetes.__version__, ','.join(sorted(BaseWorker.get_all_available_worker_types())))",
+  ]);
+  expect(
+    imported.trim() === `${PREFECT_KUBERNETES_VERSION} kubernetes,process`,
+    `${image}: prefect_kubernetes ${PREFECT_KUBERNETES_VERSION} imports and Prefect finds the kubernetes worker type: ${imported}`,
+  );
+  log(
+    `${image}: prefect_kubernetes ${PREFECT_KUBERNETES_VERSION} imports; Prefect's worker types: kubernetes, process`,
+  );
+  await startHealthyWorker(scratch, image, "kubernetes", "verify-kubernetes-pool");
+  const pool = await httpGet(`http://127.0.0.1:${serverPort}/api/work_pools/verify-kubernetes-pool`);
+  expect(
+    pool.status === 200 && pool.body.includes('"type":"kubernetes"') && pool.body.includes('"job_manifest"'),
+    `the kubernetes worker created its pool with a Job manifest template: ${pool.status} ${pool.body.slice(0, 300)}`,
+  );
+  log(
+    `${image}: \`prefect worker start --type kubernetes --with-healthcheck\` registers a kubernetes pool with a Job manifest template and answers its healthcheck`,
+  );
+}
+
+async function verifyProxy(scratch: Scratch, tags: StandInTags<"dev">, log: Log): Promise<void> {
   await scratch.start("serving", "serving", [
     ...hardened("1000:1000", ["/tmp"]),
     "--workdir",
@@ -466,19 +563,23 @@ async function verifyProxy(scratch: Scratch, tags: StandInTags, log: Log): Promi
   );
 }
 
-/** Each stand-in image under the stack's flags; see the module comment. */
-export async function verifyImages(engine: Engine, tags: StandInTags, log: Log): Promise<void> {
+/** Each stand-in image of every stack under the stacks' flags; see the module comment. */
+export async function verifyImages(engine: Engine, stacks: StandInTagsByStack, log: Log): Promise<void> {
   const scratch = new Scratch(engine, log);
   const password = `verify-${process.pid}-${Date.now()}`;
+  const { dev, prod } = stacks;
   try {
     await scratch.setUp();
-    await checkHardening(scratch, tags.prefectServer, "1000:1000", log);
-    await checkHardening(scratch, tags.postgres, "999:999", log);
-    await checkHardening(scratch, tags.proxyImage, "101:101", log);
-    await verifyHelpers(scratch, tags, log);
-    await verifyPostgres(scratch, tags.postgres, password, log);
-    await verifyPrefect(scratch, tags.prefectServer, password, log);
-    await verifyProxy(scratch, tags, log);
+    for (const prefect of new Set([dev.prefectServer, dev.prefectWorker, prod.prefectServer, prod.prefectWorker]))
+      await checkHardening(scratch, prefect, "1000:1000", log);
+    await checkHardening(scratch, dev.postgres, "999:999", log);
+    await checkHardening(scratch, dev.proxyImage, "101:101", log);
+    await verifyHelpers(scratch, stacks, log);
+    await verifyTaggedVersions(scratch, stacks, log);
+    await verifyPostgres(scratch, dev.postgres, password, log);
+    const serverPort = await verifyPrefect(scratch, dev.prefectServer, password, log);
+    await verifyKubernetesWorker(scratch, prod.prefectWorker, serverPort, log);
+    await verifyProxy(scratch, dev, log);
   } finally {
     await scratch.tearDown();
   }

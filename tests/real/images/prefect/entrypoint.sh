@@ -7,7 +7,7 @@ set -eu
 
 if [ -n "${EXTRA_PIP_PACKAGES:-}" ]; then
   echo "entrypoint.sh: EXTRA_PIP_PACKAGES=\"$EXTRA_PIP_PACKAGES\" is not supported by this offline stand-in image;" >&2
-  echo "entrypoint.sh: add the packages to tests/real/images/prefect/requirements.in and rebuild" >&2
+  echo "entrypoint.sh: add the packages to the image's requirements.in under tests/real/images/ and rebuild" >&2
   exit 1
 fi
 
