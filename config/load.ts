@@ -7,6 +7,7 @@ import { PLATFORM_SCALAR_KEYS, PlatformConfig } from "./schema";
 import {
   CONFIG_NAMESPACE,
   ConfigProblem,
+  defaultProviderSettingProblems,
   formatProblems,
   misspeltNamespaceProblems,
   plaintextCredentialProblems,
@@ -62,6 +63,7 @@ export function loadPlatformConfig(): PlatformConfig {
   const result = validatePlatformConfig(raw);
   const problems = [
     ...misspeltNamespaceProblems(Object.keys(flat)),
+    ...defaultProviderSettingProblems(Object.keys(flat)),
     ...(result.ok ? [] : result.problems),
     ...plaintextCredentialProblems(raw, configSecretCheck()),
   ];

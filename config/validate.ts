@@ -382,6 +382,32 @@ export function misspeltNamespaceProblems(keys: string[]): ConfigProblem[] {
   });
 }
 
+/** Settings of Pulumi's default providers, which the platform never uses: each names where the platform reads it. */
+const DEFAULT_PROVIDER_NAMESPACES: Record<string, string> = {
+  docker: `${CONFIG_NAMESPACE}:docker.host`,
+  kubernetes: `${CONFIG_NAMESPACE}:kubeconfig (--secret) or ${CONFIG_NAMESPACE}:kubernetes.kubeconfigPath and .context`,
+};
+
+/**
+ * `docker:host`, `kubernetes:kubeconfig` and the like configure Pulumi's
+ * default providers. The platform deploys through explicit providers built
+ * from its own keys, so such a setting would look as if it moved the
+ * platform while it changes nothing: refused, naming the key to use.
+ */
+export function defaultProviderSettingProblems(keys: string[]): ConfigProblem[] {
+  return keys.flatMap((fullKey) => {
+    const namespace = fullKey.slice(0, Math.max(0, fullKey.indexOf(":")));
+    const instead = DEFAULT_PROVIDER_NAMESPACES[namespace];
+    if (!instead) return [];
+    return [
+      {
+        key: fullKey,
+        message: `configures Pulumi's default ${namespace} provider, which the platform never uses (it deploys through its own explicit provider); set ${instead} instead`,
+      },
+    ];
+  });
+}
+
 export function formatProblems(stack: string, problems: ConfigProblem[]): string {
   const lines = problems.map((problem) => `  - ${problem.key}: ${problem.message}`);
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;

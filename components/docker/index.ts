@@ -8,11 +8,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { DeployPlatform } from "../target";
 import { DockerPlatform } from "./platform";
 
+/** The local Docker Engine's socket: what an empty docker.host means. */
+export const LOCAL_DOCKER_HOST = "unix:///var/run/docker.sock";
+
+/**
+ * The daemon the platform is deployed to, from stack config alone. The
+ * provider would otherwise fall back to DOCKER_HOST from the deployer's
+ * environment, and the default provider to the `docker:host` stack setting:
+ * either would move the platform, its secrets and its volumes to a daemon the
+ * storage guard (which fingerprints docker.host) never sees.
+ */
+export function dockerHost(configured: string): string {
+  return configured === "" ? LOCAL_DOCKER_HOST : configured;
+}
+
 export const deployPlatform: DeployPlatform = (name, args, opts) => {
-  const host = args.config.docker.host;
-  // Without docker.host the default provider is used: DOCKER_HOST or the local socket.
-  const provider = host ? new docker.Provider(`${name}-docker`, { host }, { parent: opts?.parent }) : undefined;
-  const platform = new DockerPlatform(name, args, provider ? withProvider(opts, provider) : opts);
+  const provider = new docker.Provider(
+    `${name}-docker`,
+    { host: dockerHost(args.config.docker.host) },
+    { parent: opts?.parent },
+  );
+  const platform = new DockerPlatform(name, args, withProvider(opts, provider));
   return platform.endpoints;
 };
 

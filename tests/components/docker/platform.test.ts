@@ -20,8 +20,17 @@ const resolve = (value: pulumi.Input<string>) => promiseOf(pulumi.output(value))
 describe("docker target: deployPlatform", () => {
   describe("with the defaults", () => {
     let built: Built<PlatformEndpoints>;
+    let ambientHost: string | undefined;
     before(async () => {
-      built = await deploy({});
+      // The deployer's environment names another daemon; the platform must not follow it.
+      ambientHost = process.env.DOCKER_HOST;
+      process.env.DOCKER_HOST = "tcp://elsewhere.example:2375";
+      try {
+        built = await deploy({});
+      } finally {
+        if (ambientHost === undefined) delete process.env.DOCKER_HOST;
+        else process.env.DOCKER_HOST = ambientHost;
+      }
     });
 
     it("answers with the UI URL, the proxy's serving URL, the work pool and what runs retraining", async () => {
@@ -39,12 +48,16 @@ describe("docker target: deployPlatform", () => {
       );
     });
 
-    it("uses the default Docker provider when docker.host is empty", () => {
-      assert.strictEqual(
-        ofKind(built, "pulumi:providers:docker").length,
-        0,
-        "an explicit provider was created without docker.host",
-      );
+    it("talks to the local socket through an explicit provider when docker.host is empty, whatever DOCKER_HOST says", () => {
+      const providers = ofKind(built, "pulumi:providers:docker");
+      assert.strictEqual(providers.length, 1, "expected one explicit Docker provider");
+      assert.strictEqual(providers[0].inputs.host, "unix:///var/run/docker.sock", `${providers[0].name}: host`);
+      for (const resource of built.registrations.filter((entry) => entry.type.startsWith("docker:"))) {
+        assert.ok(
+          resource.provider?.includes("::ml-platform-docker::"),
+          `${resource.name} uses the default provider, which follows DOCKER_HOST and docker:host (${resource.provider})`,
+        );
+      }
     });
 
     it("builds every workload after the ones it needs", async () => {
