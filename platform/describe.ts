@@ -345,6 +345,7 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       user: APP_USER,
       mounts: [dataMount(true), modelsMount(false)],
       bundles: [flows],
+      secretEnv: { PREFECT_API_AUTH_STRING: { ...PREFECT_AUTH } },
     },
     dockerSocket: worker.dockerSocket,
     after: [WORKLOAD_NAMES.server],

@@ -217,6 +217,11 @@ export interface ExecutorPoolSpec {
      * (Docker) have it from the worker's bundles already.
      */
     bundles: FileBundle[];
+    /**
+     * Secrets each flow run needs as variables (the Prefect login). Targets whose flow runs are the
+     * worker's own processes (Docker) pass the worker's on instead.
+     */
+    secretEnv: Record<string, SecretEnv>;
   };
   /** Explicit opt-in to a docker-type pool through the host's Docker socket. */
   dockerSocket: boolean;

@@ -35,7 +35,11 @@ export interface ExecutorLayout {
   claimName(volume: string): string;
   /** The ConfigMap in the executor namespace that holds a file bundle the executors mount. */
   bundleConfigMap(bundle: FileBundle): string;
+  /** The Secret in the executor namespace that holds a platform secret the executors read. */
+  secretName(secret: string): string;
   gpuRuntimeClassName: string;
+  /** The executors' PriorityClass (priorities.ts): below the platform's own pods. */
+  priorityClassName?: string;
 }
 
 export function executorName(pool: ExecutorPoolSpec): string {
@@ -56,7 +60,7 @@ export function executorContainer(pool: ExecutorPoolSpec): ContainerSpec {
   return {
     image: pool.executor.image,
     env: EXECUTOR_ENV,
-    secretEnv: {},
+    secretEnv: pool.executor.secretEnv,
     serviceEnv: {},
     ports: [],
     resources: pool.executor.resources,
@@ -76,10 +80,11 @@ function executorPlacement(layout: ExecutorLayout): PodPlacement {
   return {
     namespace: layout.executorNamespace,
     claimName: (volume) => layout.claimName(volume),
-    secretName: unavailable("platform secrets"),
+    secretName: (secret) => layout.secretName(secret),
     bundleConfigMap: (bundle) => layout.bundleConfigMap(bundle),
     serviceUrl: unavailable("service addresses (the worker passes PREFECT_API_URL on)"),
     gpuRuntimeClassName: layout.gpuRuntimeClassName,
+    priorityClassName: layout.priorityClassName,
   };
 }
 
@@ -133,7 +138,11 @@ function variables(pool: ExecutorPoolSpec): Record<string, unknown> {
         title: "Environment variables",
         description: "Environment variables of the flow run's container.",
         type: "object",
-        additionalProperties: { type: "string" },
+        additionalProperties: { type: ["string", "null"] },
+        // The worker copies its own settings into every Job, its login among them, as plain values
+        // that would override the template's references to the Secret. It drops variables whose
+        // value is null, so these defaults keep the login in the Secret.
+        default: Object.fromEntries(Object.keys(pool.executor.secretEnv).map((name) => [name, null])),
       },
       labels: {
         title: "Labels",

@@ -18,6 +18,7 @@ import { PlatformNamespaces } from "./namespaces";
 import { serviceHost } from "./naming";
 import { NetworkPolicies } from "./network-policies";
 import { PodPlacement } from "./placement";
+import { PlatformPriorities } from "./priorities";
 import { createClusterProvider, resolveKubeconfig } from "./provider";
 import { ScheduledJob } from "./scheduled-job";
 import { KubernetesSecrets } from "./secrets";
@@ -45,6 +46,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
   readonly provider: Provider;
   readonly namespaces: PlatformNamespaces;
   readonly networkPolicies: NetworkPolicies;
+  readonly priorities: PlatformPriorities;
   readonly secrets: KubernetesSecrets;
   readonly volumes: VolumeClaims;
   readonly bundles: Bundles;
@@ -95,6 +97,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
       { spec, layout: { instance: spec.instance, platformNamespace, executorNamespace }, namespaceRef },
       child,
     );
+    // Before any pod: admission refuses a pod whose PriorityClass does not exist yet.
+    this.priorities = new PlatformPriorities(`${name}-priorities`, { instance: spec.instance }, child);
     this.secrets = new KubernetesSecrets(
       `${name}-secrets`,
       {
@@ -127,6 +131,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
       claimName: (volume) => this.volumes.claimName(platformNamespace, volume),
       serviceUrl: (address) => serviceUrl(spec, address, platformNamespace),
       gpuRuntimeClassName: settings.gpuRuntimeClassName,
+      priorityClassName: this.priorities.names.platform,
     };
     this.deployWorkloads(name, spec, args, placement, child);
     this.endpoints = platformEndpoints(spec, config, this.secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key]);
@@ -149,6 +154,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     const started = new Map<string, pulumi.Resource>();
     const dependencies = (workload: Workload): pulumi.Resource[] => [
       this.networkPolicies,
+      this.priorities,
       ...workload.after.map((other) => started.get(other) as pulumi.Resource),
     ];
     const common = { instance: spec.instance, placement, namespace: this.namespaces.platformName };
@@ -207,8 +213,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
                 // Plain names: the template is a file; the claims exist before the workers (dependsOn below).
                 claimName: (volume) => this.volumes.fixedClaimName(executorNamespace, volume),
                 bundleConfigMap: bundleConfigMapName,
+                secretName: (secret) => secret,
                 gpuRuntimeClassName: settings.gpuRuntimeClassName,
+                priorityClassName: this.priorities.names.executors,
               },
+              secretValues: this.secrets.values,
               clusterUid: settings.clusterUid,
               dependsOn: [...dependencies(workload), this.volumes, this.namespaces],
             },

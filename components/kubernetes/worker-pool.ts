@@ -7,11 +7,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "@pulumi/kubernetes/apps/v1";
-import { Namespace, ServiceAccount } from "@pulumi/kubernetes/core/v1";
+import { Namespace, Secret, ServiceAccount } from "@pulumi/kubernetes/core/v1";
 import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1";
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import { ContainerSpec, ExecutorPoolSpec } from "../../platform/model";
 import { registerPoolContainer } from "../../platform/work-pool";
+import { SecretValues } from "../secrets";
 import { baseJobTemplateBundle, ExecutorLayout, TEMPLATE_FILE } from "./base-job-template";
 import { Bundles } from "./bundles";
 import { objectLabels, selectorLabels } from "./labels";
@@ -48,6 +49,8 @@ export interface WorkerPoolArgs {
   executorNamespace: pulumi.Input<string>;
   /** How executors are laid out in the executor namespace (claims, GPU runtime). */
   executors: ExecutorLayout;
+  /** The platform's secret values, for the copies flow runs read in the executor namespace. */
+  secretValues: SecretValues;
   /**
    * kube-system's UID, which Prefect uses to tell clusters apart. Empty reads
    * it here, through the provider, so the worker never needs to read kube-system.
@@ -63,6 +66,8 @@ export class WorkerPool extends pulumi.ComponentResource {
   readonly roleBinding: RoleBinding;
   readonly template: Bundles;
   readonly executorFiles: Bundles;
+  /** neutral secret name -> the Secret flow runs read in the executor namespace */
+  readonly executorSecrets: Record<string, Secret> = {};
   readonly deployment: Deployment;
   readonly clusterUid: pulumi.Output<string>;
 
@@ -105,6 +110,31 @@ export class WorkerPool extends pulumi.ComponentResource {
       { instance, namespace: args.executorNamespace, bundles: pool.executor.bundles },
       { parent: this },
     );
+
+    // What flow runs need of the platform's secrets (the Prefect login), only those keys, beside them:
+    // pods read Secrets of their own namespace only.
+    const keysBySecret = new Map<string, Set<string>>();
+    for (const ref of Object.values(pool.executor.secretEnv))
+      keysBySecret.set(ref.secret, (keysBySecret.get(ref.secret) ?? new Set()).add(ref.key));
+    for (const [secret, keys] of keysBySecret) {
+      const values = args.secretValues[secret];
+      if (!values)
+        throw new pulumi.ResourceError(`flow runs read platform secret "${secret}", which does not exist`, this);
+      this.executorSecrets[secret] = new Secret(
+        `${name}-executor-${secret}`,
+        {
+          // A fixed name, which the job template (a file) refers to; every flow run is a new pod anyway.
+          metadata: {
+            name: args.executors.secretName(secret),
+            namespace: args.executorNamespace,
+            labels: objectLabels({ instance, name: secret, component: "secret" }),
+          },
+          type: "Opaque",
+          stringData: Object.fromEntries([...keys].sort().map((key) => [key, values[key]])),
+        },
+        { parent: this },
+      );
+    }
 
     const templateBundle = baseJobTemplateBundle(pool, args.executors);
     this.template = new Bundles(
@@ -156,7 +186,15 @@ export class WorkerPool extends pulumi.ComponentResource {
         },
       },
       // The worker starts Jobs as soon as it runs: its rights must exist first.
-      { parent: this, dependsOn: [this.roleBinding, this.executorFiles, ...(args.dependsOn ?? [])] },
+      {
+        parent: this,
+        dependsOn: [
+          this.roleBinding,
+          this.executorFiles,
+          ...Object.values(this.executorSecrets),
+          ...(args.dependsOn ?? []),
+        ],
+      },
     );
 
     this.registerOutputs({ clusterUid: this.clusterUid });

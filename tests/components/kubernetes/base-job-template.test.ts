@@ -18,6 +18,7 @@ const LAYOUT: ExecutorLayout = {
   executorNamespace: "flow-runs",
   claimName: (volume) => `claim-${volume}`,
   bundleConfigMap: (bundle) => `files-${bundle.name}`,
+  secretName: (secret) => `copy-of-${secret}`,
   gpuRuntimeClassName: "nvidia",
 };
 

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { Namespace } from "@pulumi/kubernetes/core/v1";
 import { TEMPLATE_FILE } from "../../../components/kubernetes/base-job-template";
 import { bundleConfigMapName } from "../../../components/kubernetes/bundles";
@@ -25,7 +26,11 @@ async function deploy(overrides: Record<string, unknown> = {}, clusterUid = "") 
           executorNamespace: "ml-executors",
           claimName: (volume) => volume,
           bundleConfigMap: bundleConfigMapName,
+          secretName: (secret) => `executor-${secret}`,
           gpuRuntimeClassName: "nvidia",
+        },
+        secretValues: {
+          "prefect-auth": { "auth-string": pulumi.secret("admin:s3cret"), password: pulumi.secret("s3cret") },
         },
         clusterUid,
       }),
@@ -238,6 +243,42 @@ describe("kubernetes target: WorkerPool", () => {
     assert.ok(
       dependencies.some((dependency) => executorFiles[0].name.startsWith(`${dependency}-`)),
       `workers may start flow runs before their code exists (they wait for ${dependencies.join(", ")})`,
+    );
+  });
+
+  it("lets flow runs read the Prefect login from a Secret of their namespace, never as a value in a Job", async () => {
+    const built = await deploy();
+    const secrets = ofKind(built, K8S.secret);
+    assert.deepStrictEqual(
+      secrets.map((secret) => [field(secret.inputs.metadata, "namespace"), field(secret.inputs.metadata, "name")]),
+      [["ml-executors", "executor-prefect-auth"]],
+      "Secrets the worker pool creates",
+    );
+    // Registered as a secret: Pulumi's secret envelope around the values.
+    const stringData = secrets[0].inputs.stringData as { value?: Json };
+    assert.ok(stringData.value, "the executor's copy of the login is not registered as a secret");
+    assert.deepStrictEqual(
+      stringData.value,
+      { "auth-string": "admin:s3cret" },
+      "the executor's copy holds other keys or another value than the login",
+    );
+    const [templateMap] = ofKind(built, K8S.configMap).filter(
+      (candidate) => field(candidate.inputs.metadata, "namespace") === "ml-platform",
+    );
+    const template = JSON.parse((templateMap.inputs.data as Record<string, string>)[TEMPLATE_FILE]);
+    const [container] = template.job_configuration.job_manifest.spec.template.spec.containers as Json[];
+    const login = (container.env as Json[]).find((variable) => variable.name === "PREFECT_API_AUTH_STRING");
+    assert.deepStrictEqual(
+      login?.valueFrom,
+      { secretKeyRef: { name: "executor-prefect-auth", key: "auth-string" } },
+      "the job template does not read the login from the Secret",
+    );
+    // prefect-kubernetes puts the worker's own settings (its login included) before the template's
+    // list and drops the template's entries of the same name, unless the `env` variable sets them to null.
+    assert.deepStrictEqual(
+      template.variables.properties.env.default,
+      { PREFECT_API_AUTH_STRING: null },
+      "the worker would copy its login into every Job as a plain value",
     );
   });
 
