@@ -256,6 +256,13 @@ export const platformConfigSchema = z.strictObject({
       /** Whether the cluster has the GPU operator (MicroK8s gpu addon). */
       gpuSupport: z.boolean().default(false),
       gpuRuntimeClassName: name.default("nvidia"),
+      /**
+       * What the flow-run executors may hold together (their limits): what the node spares after the
+       * platform's own pods. worker.maxConcurrentRuns executors at their limits must fit in it.
+       */
+      executorCapacity: z
+        .strictObject({ cpu: containerCpu.default("4"), memory: containerMemory.default("8Gi") })
+        .prefault({}),
     })
     .prefault({}),
 });

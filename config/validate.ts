@@ -260,6 +260,38 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     },
   },
   {
+    needs: [
+      ["target"],
+      ["worker", "maxConcurrentRuns"],
+      ["worker", "executor", "resources"],
+      ["kubernetes", "executorCapacity"],
+    ],
+    check: ({ target, worker, kubernetes }, add) => {
+      if (target !== "kubernetes") return;
+      const runs = worker.maxConcurrentRuns;
+      const { limits } = worker.executor.resources;
+      const capacity = kubernetes.executorCapacity;
+      const needs: Array<[string, number, number, string]> = [
+        ["cpu", (parseCpuMillis(limits.cpu) ?? 0) * runs, parseCpuMillis(capacity.cpu) ?? 0, limits.cpu],
+        [
+          "memory",
+          (parseMemoryBytes(limits.memory) ?? 0) * runs,
+          parseMemoryBytes(capacity.memory) ?? 0,
+          limits.memory,
+        ],
+      ];
+      for (const [resource, needed, available, each] of needs) {
+        if (needed <= available) continue;
+        add(
+          ["worker", "maxConcurrentRuns"],
+          `${runs} executors at their ${resource} limit ${each} exceed kubernetes.executorCapacity.${resource} ` +
+            `${capacity[resource as "cpu" | "memory"]}: the executor quota would let flow runs take the node from the platform. ` +
+            `Lower worker.maxConcurrentRuns or worker.executor.resources.limits.${resource}, or raise the capacity to what the node spares`,
+        );
+      }
+    },
+  },
+  {
     needs: [["target"], ["images", "prefectWorker"]],
     check: ({ target, images }, add) => {
       // Left out, the image is the target's own default, which fits it.

@@ -19,4 +19,6 @@ export interface PodPlacement {
   serviceUrl(address: ServiceAddressEnv): string;
   /** runtimeClassName for pods that request GPUs. */
   gpuRuntimeClassName: string;
+  /** The PriorityClass of the pod (priorities.ts); none leaves Kubernetes' default. */
+  priorityClassName?: string;
 }

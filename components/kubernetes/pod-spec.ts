@@ -243,6 +243,7 @@ export function buildPodSpec(main: ContainerRole, placement: PodPlacement, optio
     enableServiceLinks: false,
     restartPolicy: options.restartPolicy,
     runtimeClassName: usesGpu ? placement.gpuRuntimeClassName : undefined,
+    priorityClassName: placement.priorityClassName,
     securityContext: podSecurityContext(main.spec.user),
     initContainers: initContainers.length > 0 ? initContainers : undefined,
     containers: [mainContainer],

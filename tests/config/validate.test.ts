@@ -39,7 +39,7 @@ describe("stack config validation", () => {
     assert.strictEqual(dev.config.target, "docker");
     assert.strictEqual(prod.config.target, "kubernetes");
     assert.strictEqual(prod.config.environment, "production");
-    assert.strictEqual(prod.config.worker.maxConcurrentRuns, 1000);
+    assert.strictEqual(prod.config.worker.maxConcurrentRuns, 8);
   });
 
   it("fills every other key from defaults when a stack states only its target and environment", () => {
@@ -247,6 +247,44 @@ describe("stack config validation", () => {
         images: { prefectWorker: "prefecthq/prefect:3.6.10-python3.12" },
       });
       assert.ok(result.ok);
+    });
+  });
+
+  describe("executor capacity on the kubernetes target", () => {
+    const KUBERNETES = { target: "kubernetes", environment: "production", kubernetes: { kubeconfigPath: "/k.yaml" } };
+    const executors = (maxConcurrentRuns: number, cpu: string, memory: string) => ({
+      worker: {
+        maxConcurrentRuns,
+        executor: { resources: { limits: { cpu, memory }, requests: { cpu: "100m", memory: "128Mi" } } },
+      },
+    });
+
+    it("refuses more executors at their limits than kubernetes.executorCapacity holds, naming both", () => {
+      const result = validatePlatformConfig({ ...KUBERNETES, ...executors(1000, "1", "1Gi") });
+      assert.ok(!result.ok);
+      const messages = result.problems
+        .filter((p) => p.key === "ml-platform:worker.maxConcurrentRuns")
+        .map((p) => p.message);
+      assert.ok(
+        messages.some((m) => /1000 executors at their cpu limit 1 exceed kubernetes\.executorCapacity\.cpu 4/.test(m)),
+        messages.join("\n"),
+      );
+      assert.ok(
+        messages.some((m) => /memory limit 1Gi exceed kubernetes\.executorCapacity\.memory 8Gi/.test(m)),
+        messages.join("\n"),
+      );
+    });
+
+    it("accepts executors that fit, and leaves the docker target alone (its flow runs live inside the workers)", () => {
+      assert.ok(validatePlatformConfig({ ...KUBERNETES, ...executors(8, "500m", "1Gi") }).ok);
+      assert.ok(
+        validatePlatformConfig({
+          ...KUBERNETES,
+          ...executors(16, "500m", "1Gi"),
+          kubernetes: { kubeconfigPath: "/k.yaml", executorCapacity: { cpu: "8", memory: "16Gi" } },
+        }).ok,
+      );
+      assert.ok(validatePlatformConfig({ ...DEV, ...executors(100, "1", "1Gi") }).ok);
     });
   });
 

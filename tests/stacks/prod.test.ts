@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { KubernetesPlatform } from "../../components/kubernetes/platform";
 import { decodeProjectConfig } from "../../config/load";
+import { parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
 import { PlatformConfig } from "../../config/schema";
 import { validatePlatformConfig } from "../../config/validate";
 import { describePlatform } from "../../platform/describe";
@@ -171,6 +172,36 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
         ofKind("LimitRange").filter((range) => namespaceOf(range) === config.kubernetes.executorNamespace).length,
         1,
         "no LimitRange with defaults for executors",
+      );
+    });
+
+    it("schedules the platform's pods before executors, which never evict anything", () => {
+      const classes = ofKind("PriorityClass");
+      const platform = classes.find((object) => nameOf(object).endsWith("-platform"));
+      const executors = classes.find((object) => nameOf(object).endsWith("-executors"));
+      assert.ok(
+        platform && executors,
+        `expected a platform and an executors PriorityClass, got ${classes.map(nameOf)}`,
+      );
+      assert.ok(Number(platform.value) > Number(executors.value), "the platform's class is not above the executors'");
+      assert.strictEqual(executors.preemptionPolicy, "Never", `${describe_(executors)} may evict other pods`);
+      assert.ok(!platform.globalDefault && !executors.globalDefault, "a platform class became the cluster's default");
+      for (const template of podTemplates(objects)) {
+        const expected: Json = template.namespace === config.kubernetes.executorNamespace ? executors : platform;
+        assert.strictEqual(template.spec.priorityClassName, nameOf(expected), `${template.owner}: priorityClassName`);
+      }
+    });
+
+    it("lets executors at their limits take no more than kubernetes.executorCapacity", () => {
+      const hard = asRecord(asRecord(ofKind("ResourceQuota")[0].spec).hard);
+      const { cpu, memory } = config.kubernetes.executorCapacity;
+      assert.ok(
+        parseCpuMillis(String(hard["limits.cpu"]))! <= parseCpuMillis(cpu)!,
+        `limits.cpu ${hard["limits.cpu"]}`,
+      );
+      assert.ok(
+        parseMemoryBytes(String(hard["limits.memory"]))! <= parseMemoryBytes(memory)!,
+        `limits.memory ${hard["limits.memory"]}`,
       );
     });
 
