@@ -44,9 +44,11 @@ describe("the target-neutral platform description", () => {
     );
   });
 
-  it("describes the same platform whichever target the config selects", () => {
-    const docker = describePlatform(configFrom({ target: "docker" }), "x");
-    const kubernetes = describePlatform(configFrom({ target: "kubernetes", kubeconfig: "k" }), "x");
+  it("describes the same platform whichever target the config selects, given the same images", () => {
+    // The worker image is the one default that depends on the target (the kubernetes worker needs its variant).
+    const images = { prefectWorker: "prefecthq/prefect:3.6.10-python3.12-kubernetes" };
+    const docker = describePlatform(configFrom({ target: "docker", images }), "x");
+    const kubernetes = describePlatform(configFrom({ target: "kubernetes", kubeconfig: "k", images }), "x");
     assert.deepStrictEqual(kubernetes, docker);
   });
 
