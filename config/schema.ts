@@ -74,6 +74,17 @@ const ingressHost = z.string().superRefine((value, context) => {
   }
 });
 
+/** An IPv4 or IPv6 address block in CIDR notation, as a NetworkPolicy's ipBlock takes it. */
+const cidr = z.string().refine(
+  (value) => {
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+    if (v4) return v4.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(v4[5]) <= 32;
+    const v6 = /^([0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\/(\d{1,3})$/.exec(value);
+    return v6 !== null && Number(v6[2]) <= 128;
+  },
+  { message: 'must be an address block in CIDR notation, such as "10.0.0.0/8" or "0.0.0.0/0"' },
+);
+
 const port = z.number().int().min(1, "must be a port from 1 to 65535").max(65535, "must be a port from 1 to 65535");
 const count = (max: number) => z.number().int().min(1, "must be at least 1").max(max, `must be at most ${max}`);
 const seconds = (max: number) =>
@@ -256,6 +267,11 @@ export const platformConfigSchema = z.strictObject({
       /** Whether the cluster has the GPU operator (MicroK8s gpu addon). */
       gpuSupport: z.boolean().default(false),
       gpuRuntimeClassName: name.default("nvidia"),
+      /**
+       * Address blocks flow runs may connect to besides the cluster's DNS and the Prefect API
+       * (e.g. ["0.0.0.0/0"] for the internet). Default: none, so a flow run reaches nothing else.
+       */
+      flowRunEgress: z.array(cidr).max(50, "must list at most 50 address blocks").default([]),
       /**
        * What the flow-run executors may hold together (their limits): what the node spares after the
        * platform's own pods. worker.maxConcurrentRuns executors at their limits must fit in it.

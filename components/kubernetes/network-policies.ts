@@ -1,6 +1,10 @@
 /**
- * Ingress is denied to every pod in both namespaces; each service then admits
- * exactly the peers its neutral `allowFrom` names, on its own ports. Nothing
+ * Ingress and egress are denied to every pod in both namespaces. Each service
+ * then admits exactly the peers its neutral `allowFrom` names, on its own
+ * ports, and each of those peers may open exactly those connections, plus DNS
+ * to the cluster's CoreDNS. Two flows are the target's own: the worker reaches
+ * the Kubernetes API server (it creates the flow runs' Jobs), and flow runs
+ * reach what kubernetes.flowRunEgress lists, nothing else by default. Nothing
  * here names a workload: the flows follow from the platform description.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -89,12 +93,103 @@ export function allowPolicySpec(rule: AllowRule): k8s.networking.v1.NetworkPolic
   };
 }
 
-/** Selects every pod of the namespace and admits nothing. */
-export const DENY_ALL_INGRESS: k8s.networking.v1.NetworkPolicySpec = { podSelector: {}, policyTypes: ["Ingress"] };
+/** Selects every pod of the namespace; admits nothing and lets nothing out. */
+export const DENY_ALL: k8s.networking.v1.NetworkPolicySpec = { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
+
+/** The cluster's DNS: CoreDNS in kube-system, as MicroK8s' dns addon labels it. */
+export const CLUSTER_DNS: PeerPods = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
+const DNS_PORTS: k8s.networking.v1.NetworkPolicyPort[] = [
+  { protocol: "UDP", port: 53 },
+  { protocol: "TCP", port: 53 },
+];
+/**
+ * The API server is no pod: its address is the node's, which a plan does not
+ * know, so the worker may reach these ports on any address. 16443 is
+ * MicroK8s' API server port (Calico judges the Service's traffic after it is
+ * translated to the node's address); 443 is the port elsewhere.
+ */
+export const API_SERVER_PORTS = [443, 16443];
+
+/** Where one workload's pods may connect to. */
+export interface EgressRule {
+  /** The workload (or executor pool) whose pods connect out. */
+  source: string;
+  namespace: string;
+  podSelector: Labels;
+  /** Pods it reaches, each on the ports of the service they serve. */
+  to: Array<{ peer: PeerPods; ports: number[] }>;
+  /** Addresses outside the cluster's pods it reaches, on the ports given (all when none). */
+  toAddresses: Array<{ cidr: string; ports: number[] }>;
+}
+
+export interface EgressOptions {
+  /** CIDRs flow runs may reach besides DNS and the Prefect API (kubernetes.flowRunEgress). */
+  flowRunEgress: string[];
+}
+
+const peerKey = (peer: PeerPods) => `${peer.namespace}/${JSON.stringify(peer.podLabels ?? {})}`;
+
+/**
+ * The connections each workload needs, read backwards from every service's
+ * allowFrom (a peer admitted by a service may connect to it), plus the
+ * target's own: workers to the API server, flow runs to kubernetes.flowRunEgress.
+ */
+export function egressRules(spec: PlatformSpec, layout: NetworkLayout, options: EgressOptions): EgressRule[] {
+  const rules = new Map<string, EgressRule>();
+  const ruleFor = (source: string, peer: PeerPods): EgressRule => {
+    const key = peerKey(peer);
+    const existing = rules.get(key);
+    if (existing) return existing;
+    const rule: EgressRule = {
+      source,
+      namespace: peer.namespace,
+      podSelector: peer.podLabels ?? {},
+      to: [],
+      toAddresses: [],
+    };
+    rules.set(key, rule);
+    return rule;
+  };
+  for (const rule of allowRules(spec, layout)) {
+    const service = spec.services.find((candidate) => candidate.name === rule.service);
+    for (const peer of service?.allowFrom ?? []) {
+      if (peer.kind === "ingress") continue;
+      const source = peer.kind === "workload" ? peer.name : `${peer.pool}-executors`;
+      const target = { namespace: rule.namespace, podLabels: rule.podSelector };
+      ruleFor(source, peerPods(peer, spec, layout)).to.push({ peer: target, ports: rule.ports });
+    }
+  }
+  for (const pool of spec.executorPools) {
+    const worker = ruleFor(pool.name, peerPods({ kind: "workload", name: pool.name }, spec, layout));
+    worker.toAddresses.push({ cidr: "0.0.0.0/0", ports: API_SERVER_PORTS });
+    const executors = ruleFor(`${pool.name}-executors`, peerPods({ kind: "executors", pool: pool.name }, spec, layout));
+    for (const cidr of options.flowRunEgress) executors.toAddresses.push({ cidr, ports: [] });
+  }
+  return [...rules.values()];
+}
+
+export function egressPolicySpec(rule: EgressRule): k8s.networking.v1.NetworkPolicySpec {
+  const podPeer = (peer: PeerPods) => ({
+    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: peer.namespace } },
+    podSelector: peer.podLabels ? { matchLabels: peer.podLabels } : undefined,
+  });
+  const tcp = (ports: number[]) => (ports.length > 0 ? ports.map((port) => ({ protocol: "TCP", port })) : undefined);
+  return {
+    podSelector: { matchLabels: rule.podSelector },
+    policyTypes: ["Egress"],
+    egress: [
+      { to: [podPeer(CLUSTER_DNS)], ports: DNS_PORTS },
+      ...rule.to.map(({ peer, ports }) => ({ to: [podPeer(peer)], ports: tcp(ports) })),
+      ...rule.toAddresses.map(({ cidr, ports }) => ({ to: [{ ipBlock: { cidr } }], ports: tcp(ports) })),
+    ],
+  };
+}
 
 export interface NetworkPoliciesArgs {
   spec: PlatformSpec;
   layout: NetworkLayout;
+  /** What flow runs may reach outside the platform. Default: nothing. */
+  egress?: EgressOptions;
   /** Namespace names resolved from their Namespace objects, so policies wait for them. */
   namespaceRef: (namespace: string) => pulumi.Input<string>;
 }
@@ -109,18 +204,18 @@ export class NetworkPolicies extends pulumi.ComponentResource {
       const role = namespace === layout.platformNamespace ? "platform" : "executors";
       this.policies.push(
         new NetworkPolicy(
-          `${name}-${role}-deny-ingress`,
+          `${name}-${role}-deny-all`,
           {
             metadata: {
-              name: "deny-all-ingress",
+              name: "deny-all",
               namespace: args.namespaceRef(namespace),
               labels: objectLabels({
                 instance: layout.instance,
-                name: "deny-all-ingress",
+                name: "deny-all",
                 component: "network-policy",
               }),
             },
-            spec: DENY_ALL_INGRESS,
+            spec: DENY_ALL,
           },
           { parent: this },
         ),
@@ -137,6 +232,22 @@ export class NetworkPolicies extends pulumi.ComponentResource {
               labels: objectLabels({ instance: layout.instance, name: rule.service, component: "network-policy" }),
             },
             spec: allowPolicySpec(rule),
+          },
+          { parent: this },
+        ),
+      );
+    }
+    for (const rule of egressRules(args.spec, layout, args.egress ?? { flowRunEgress: [] })) {
+      this.policies.push(
+        new NetworkPolicy(
+          `${name}-${rule.source}-egress`,
+          {
+            metadata: {
+              name: `${rule.source}-egress`,
+              namespace: args.namespaceRef(rule.namespace),
+              labels: objectLabels({ instance: layout.instance, name: rule.source, component: "network-policy" }),
+            },
+            spec: egressPolicySpec(rule),
           },
           { parent: this },
         ),

@@ -94,7 +94,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     // Before any pod exists, so no pod ever runs unprotected or cut off from its peers.
     this.networkPolicies = new NetworkPolicies(
       `${name}-network-policies`,
-      { spec, layout: { instance: spec.instance, platformNamespace, executorNamespace }, namespaceRef },
+      {
+        spec,
+        layout: { instance: spec.instance, platformNamespace, executorNamespace },
+        egress: { flowRunEgress: settings.flowRunEgress },
+        namespaceRef,
+      },
       child,
     );
     // Before any pod: admission refuses a pod whose PriorityClass does not exist yet.

@@ -1,5 +1,12 @@
 import * as assert from "assert";
-import { allowRules, NetworkLayout, NetworkPolicies, peerPods } from "../../../components/kubernetes/network-policies";
+import {
+  allowRules,
+  egressPolicySpec,
+  egressRules,
+  NetworkLayout,
+  NetworkPolicies,
+  peerPods,
+} from "../../../components/kubernetes/network-policies";
 import { PlatformSpec } from "../../../platform/model";
 import { build, K8S, ofKind, specWith } from "./harness";
 
@@ -82,9 +89,9 @@ describe("kubernetes target: network policies", () => {
     for (const denial of denials) {
       const spec = denial.inputs.spec as Json;
       assert.deepStrictEqual(
-        [spec.policyTypes, spec.ingress],
-        [["Ingress"], undefined],
-        `${denial.name} lets something in`,
+        [spec.policyTypes, spec.ingress, spec.egress],
+        [["Ingress", "Egress"], undefined, undefined],
+        `${denial.name} lets something in or out`,
       );
     }
     const server = policies.find((policy) => (policy.inputs.metadata as Json).name === "prefect-server-ingress");
@@ -99,8 +106,59 @@ describe("kubernetes target: network policies", () => {
     }
     assert.strictEqual(
       policies.length,
-      2 + spec.services.filter((service) => service.allowFrom.length > 0).length,
-      "one policy per namespace and per service admitting traffic",
+      2 +
+        spec.services.filter((service) => service.allowFrom.length > 0).length +
+        egressRules(spec, LAYOUT, { flowRunEgress: [] }).length,
+      "one policy per namespace, per service admitting traffic and per workload connecting out",
     );
+  });
+
+  /** "source -> destination:ports" for every connection the egress rules allow, DNS included. */
+  function egressFlows(spec: PlatformSpec, flowRunEgress: string[] = []): string[] {
+    return egressRules(spec, LAYOUT, { flowRunEgress })
+      .flatMap((rule) =>
+        ((egressPolicySpec(rule).egress ?? []) as Json[]).map((entry) => {
+          const [to] = entry.to as Json[];
+          const pods = to.podSelector as { matchLabels: Record<string, string> } | undefined;
+          const namespace = (to.namespaceSelector as { matchLabels: Record<string, string> } | undefined)?.matchLabels[
+            "kubernetes.io/metadata.name"
+          ];
+          const where = to.ipBlock
+            ? (to.ipBlock as Json).cidr
+            : `${namespace}/${pods?.matchLabels["app.kubernetes.io/name"] ?? pods?.matchLabels["k8s-app"]}`;
+          const ports = ((entry.ports as Json[] | undefined) ?? []).map((port) => `${port.protocol}/${port.port}`);
+          return `${rule.namespace}/${rule.source} -> ${where} ${ports.join(",") || "any port"}`;
+        }),
+      )
+      .sort();
+  }
+
+  it("lets each workload connect to exactly the services that admit it, DNS, and the worker to the API server", () => {
+    assert.deepStrictEqual(egressFlows(specWith()), [
+      "ml-executors/prefect-worker-executors -> kube-system/kube-dns UDP/53,TCP/53",
+      "ml-executors/prefect-worker-executors -> ml-platform/prefect-server TCP/4200",
+      "ml-platform/prefect-server -> kube-system/kube-dns UDP/53,TCP/53",
+      "ml-platform/prefect-server -> ml-platform/postgres TCP/5432",
+      "ml-platform/prefect-worker -> 0.0.0.0/0 TCP/443,TCP/16443",
+      "ml-platform/prefect-worker -> kube-system/kube-dns UDP/53,TCP/53",
+      "ml-platform/prefect-worker -> ml-platform/prefect-server TCP/4200",
+    ]);
+  });
+
+  it("gives postgres, serving and training no way out, and only the server a way to postgres", () => {
+    const sources = egressRules(specWith(), LAYOUT, { flowRunEgress: [] }).map((rule) => rule.source);
+    for (const silent of ["postgres", "model-serving", "training", "retraining"])
+      assert.ok(!sources.includes(silent), `${silent} may connect out`);
+    const toPostgres = egressFlows(specWith()).filter((flow) => flow.includes("/postgres "));
+    assert.deepStrictEqual(toPostgres, ["ml-platform/prefect-server -> ml-platform/postgres TCP/5432"]);
+  });
+
+  it("lets flow runs reach outside only the address blocks kubernetes.flowRunEgress lists", () => {
+    const flows = egressFlows(specWith(), ["10.20.0.0/16", "0.0.0.0/0"]);
+    const outside = flows.filter((flow) => /-> [0-9.]+\/\d+ any port$/.test(flow));
+    assert.deepStrictEqual(outside, [
+      "ml-executors/prefect-worker-executors -> 0.0.0.0/0 any port",
+      "ml-executors/prefect-worker-executors -> 10.20.0.0/16 any port",
+    ]);
   });
 });
