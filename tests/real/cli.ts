@@ -1,9 +1,9 @@
 /**
  * The real-runtime suite:
  *   npm run test:real                    every stack it knows
- *   npm run test:real -- --stack dev     one stack
+ *   npm run test:real -- --stack dev     one stack (dev: Docker Engine; prod: the single-node Kubernetes)
  *   npm run test:real -- --stack dev --keep   leave the platform running after the checks
- *   npm run test:real -- --stack dev --down   remove a kept platform (and stop the suite's engine)
+ *   npm run test:real -- --stack dev --down   remove a kept platform (and stop the suite's engine or cluster)
  * Needs root. Each stack writes out/real/<stack>/summary.json; the last line
  * is "N passed, N failed", and the exit code is non-zero when any check failed.
  */
@@ -13,12 +13,17 @@ import { parseArgs } from "util";
 import { Checks } from "./checks";
 import { runDev } from "./dev/scenario";
 import { ComposeProject } from "./dev/compose-project";
+import { removePlatform, runProd } from "./prod/scenario";
 import { ensureCompose } from "./setup/compose";
 import { startEngine, stopEngine } from "./setup/engine";
+import { startCluster, stopCluster } from "./setup/kubernetes/cluster";
 import { repoRoot } from "./setup/repo-paths";
 
-const KNOWN_STACKS = ["dev"];
-const USAGE = "usage: npm run test:real -- [--stack dev] [--keep | --down]";
+/** Each stack's scenario, in the order the suite runs them. */
+const SCENARIOS = { dev: runDev, prod: runProd } as const;
+type Stack = keyof typeof SCENARIOS;
+const KNOWN_STACKS = Object.keys(SCENARIOS) as Stack[];
+const USAGE = `usage: npm run test:real -- [--stack ${KNOWN_STACKS.join("|")}]... [--keep | --down]`;
 
 function log(line: string): void {
   process.stderr.write(`[real ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -29,7 +34,15 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function down(stack: string): Promise<void> {
+async function downProd(): Promise<void> {
+  const rendered = path.join(repoRoot(), "out", "real", "prod", "render", "prod");
+  if (fs.existsSync(path.join(rendered, "manifests"))) await removePlatform(await startCluster(log), rendered, log);
+  else log(`no kept prod platform (${path.relative(repoRoot(), rendered)} does not exist)`);
+  log((await stopCluster(log)) ? "stopped the suite's cluster" : "the suite's cluster was not running");
+}
+
+async function down(stack: Stack): Promise<void> {
+  if (stack === "prod") return downProd();
   const file = path.join(repoRoot(), "out", "real", stack, "render", stack, "compose.yaml");
   if (fs.existsSync(file)) {
     const engine = await startEngine(log);
@@ -54,7 +67,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  const stacks = values.stack ?? KNOWN_STACKS;
+  const stacks = (values.stack ?? KNOWN_STACKS) as Stack[];
   for (const stack of stacks)
     if (!KNOWN_STACKS.includes(stack)) fail(`the suite knows stacks ${KNOWN_STACKS.join(", ")}, not "${stack}"`);
   if (values.keep && values.down) fail("--keep and --down exclude each other");
@@ -68,7 +81,7 @@ async function main(): Promise<void> {
   const checks = new Checks((line) => process.stdout.write(`${line}\n`));
   for (const stack of stacks) {
     const started = Date.now();
-    const summary = await runDev({ keep: values.keep === true, log, checks });
+    const summary = await SCENARIOS[stack]({ keep: values.keep === true, log, checks });
     const file = path.join(repoRoot(), "out", "real", stack, "summary.json");
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const document = { stack, seconds: Math.round((Date.now() - started) / 1000), ...summary, checks: checks.results };

@@ -29,11 +29,17 @@ function readConfig(file: string): ConfigMap {
   return document.config;
 }
 
-/** The committed stack file with the suite's overlay for that stack. */
-export function suiteConfig(stack: string): ConfigMap {
+/**
+ * The committed stack file with the suite's overlays for that stack merged over it, in order:
+ * `<stack>.stand-ins.yaml` (the images) first, then the named ones (`<stack>.<name>.yaml`).
+ */
+export function suiteConfig(stack: string, overlays: string[] = []): ConfigMap {
   const committed = readConfig(path.join(repoRoot(), `Pulumi.${stack}.yaml`));
-  const overlay = readConfig(path.join(repoRoot(), "tests", "real", "stacks", `${stack}.stand-ins.yaml`));
-  return deepMerge(committed, overlay) as ConfigMap;
+  return ["stand-ins", ...overlays].reduce(
+    (config, overlay) =>
+      deepMerge(config, readConfig(path.join(repoRoot(), "tests", "real", "stacks", `${stack}.${overlay}.yaml`))),
+    committed as unknown,
+  ) as ConfigMap;
 }
 
 /** Writes a stack file for `stack` holding `config`, and returns its path. */

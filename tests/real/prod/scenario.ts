@@ -1,0 +1,571 @@
+/**
+ * The prod stack on the suite's single-node Kubernetes, end to end: refuse a
+ * broken config before any object exists, deploy, check what the cluster and
+ * Prefect report, run the shipped flows as Kubernetes Jobs, serve the trained
+ * model through the ingress, check admission and autoscaling metrics, roll
+ * serving out under load, tear down keeping storage and come back with the
+ * data intact.
+ *
+ * Deploy path: kubectl. A real Pulumi engine needs the random provider plugin
+ * as well as the Kubernetes one, and the former cannot be had from the
+ * registries this suite may use (summary.ts says exactly why); the render's
+ * manifests carry the exact inputs the Kubernetes provider receives, and its
+ * secrets.yaml the Secrets with generated passwords.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PREFECT_AUTH_USER } from "../../../platform/describe";
+import { generatedVariable, parseSecretsFile, SECRETS_FILE } from "../../../tools/render/generated-passwords";
+import { Checks, expect } from "../checks";
+import { httpRequest, PinnedHosts } from "../http";
+import { maxConcurrent, PrefectApi } from "../prefect-api";
+import { renderStackFile } from "../render-stack";
+import { predict, requestLoop } from "../serving-load";
+import { Engine, startEngine } from "../setup/engine";
+import { ensureStandInImages } from "../setup/images";
+import { Cluster, startCluster, stopCluster } from "../setup/kubernetes/cluster";
+import { installAddons } from "../setup/kubernetes/addons";
+import { importImages } from "../setup/kubernetes/images";
+import { repoRoot } from "../setup/repo-paths";
+import { Log, run, sleep } from "../setup/run";
+import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
+import { section, seconds, waitFor } from "../wait";
+import { ManifestDeploy, STORAGE_KINDS } from "./manifest-deploy";
+import { emptySummary, ProdSummary } from "./summary";
+
+const STACK = "prod";
+const OVERLAYS = ["small-node"];
+const FLOW_RUNS = { training: 4, fanOut: 16 };
+const FLOW_RUN_TIMEOUT_SECONDS = 1200;
+const READY_TIMEOUT_SECONDS = 900;
+/** Where the ingress controller listens on the node. */
+const INGRESS_PORT = 80;
+const AUTH_PASSWORD_RESOURCE = "ml-platform-secrets-values-prefect-auth-password";
+
+export interface ProdOptions {
+  keep: boolean;
+  log: Log;
+  checks: Checks;
+}
+
+interface Platform {
+  cluster: Cluster;
+  deploy: ManifestDeploy;
+  api: PrefectApi;
+  servingUrl: string;
+  pinned: PinnedHosts;
+  /** user:password, as a user reads it from the render's .env. */
+  login: string;
+  config: Record<string, unknown>;
+  namespace: string;
+  executorNamespace: string;
+}
+
+interface KubernetesList<T> {
+  items: T[];
+}
+
+interface Pod {
+  metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string }[] };
+  status: {
+    phase: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { ready: boolean; restartCount: number }[];
+  };
+}
+
+interface Job {
+  metadata: { name: string; creationTimestamp: string };
+  status: { succeeded?: number; failed?: number };
+}
+
+function kubernetesSettings(config: Record<string, unknown>): { namespace: string; executorNamespace: string } {
+  return section<{ namespace: string; executorNamespace: string }>(config, "kubernetes");
+}
+
+/** Names in the platform's namespaces, or an empty list when they do not exist. */
+async function platformObjects(deploy: ManifestDeploy, namespaces: string[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const namespace of namespaces) {
+    const result = await deploy
+      .kubectl(["get", "all,configmaps,secrets,pvc", "-n", namespace, "-o", "name"])
+      .catch(() => ({ stdout: "" }));
+    names.push(...result.stdout.split("\n").filter((line) => line.trim() !== "" && !/kube-root-ca/.test(line)));
+  }
+  return names;
+}
+
+async function namespaceExists(deploy: ManifestDeploy, namespace: string): Promise<boolean> {
+  const result = await deploy.kubectl(["get", "namespace", namespace, "--ignore-not-found", "-o", "name"]);
+  return result.stdout.trim() !== "";
+}
+
+/** A broken stack file must be refused by the render, naming the keys, with no object created. */
+async function refuseBrokenConfig(
+  deploy: ManifestDeploy,
+  outDir: string,
+  config: Record<string, unknown>,
+  summary: ProdSummary,
+  checks: Checks,
+): Promise<void> {
+  const broken = deepMerge(config, {
+    "ml-platform:worker": { replicas: 0 },
+    "ml-platform:serving": { port: 70000 },
+  }) as Record<string, unknown>;
+  const file = writeStackFile(outDir, STACK, broken, "broken");
+  const renderDir = path.join(outDir, "broken", "render");
+  const { namespace, executorNamespace } = kubernetesSettings(config);
+  await checks.check("a broken stack config is refused before any object exists", async () => {
+    const outcome = await renderStackFile(STACK, file, renderDir);
+    expect(!outcome.ok, "the render accepted worker.replicas 0 and serving.port 70000");
+    for (const key of ["worker.replicas", "serving.port"])
+      expect(outcome.output.includes(key), `the refusal does not name ${key}: ${outcome.output.slice(0, 400)}`);
+    expect(!/\n\s+at .+\(.+:\d+:\d+\)/.test(outcome.output), "the refusal printed a stack trace");
+    expect(!fs.existsSync(path.join(renderDir, STACK)), "the refused render wrote files");
+    const objects = await platformObjects(deploy, [namespace, executorNamespace]);
+    const namespaces = [
+      (await namespaceExists(deploy, namespace)) ? namespace : "",
+      (await namespaceExists(deploy, executorNamespace)) ? executorNamespace : "",
+    ].filter((name) => name !== "");
+    summary.badConfigObjectsCreated = objects.length + namespaces.length;
+    expect(
+      summary.badConfigObjectsCreated === 0,
+      `after the refusal the cluster holds ${[...namespaces, ...objects].join(", ")}`,
+    );
+    return "render refused naming worker.replicas and serving.port; the API server reports neither namespace";
+  });
+}
+
+async function deployPlatform(platform: Platform, summary: ProdSummary, checks: Checks): Promise<boolean> {
+  const { deploy, namespace } = platform;
+  const started = Date.now();
+  return checks.check("every pod becomes ready and the training Job completes", async () => {
+    await deploy.apply();
+    await deploy.waitReady(READY_TIMEOUT_SECONDS);
+    summary.secondsToReady = seconds(started);
+    const pods = await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace]);
+    const serving = pods.items.filter((pod) => !pod.metadata.ownerReferences?.some((owner) => owner.kind === "Job"));
+    const ready = serving.filter((pod) =>
+      pod.status.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True"),
+    );
+    summary.podsTotal = serving.length;
+    summary.podsReady = ready.length;
+    expect(
+      ready.length === serving.length && serving.length > 0,
+      `${ready.length}/${serving.length} pods ready: ${serving
+        .filter((pod) => !ready.includes(pod))
+        .map((pod) => `${pod.metadata.name} ${pod.status.phase}`)
+        .join(", ")}`,
+    );
+    return `${ready.length}/${serving.length} long-running pods ready after ${summary.secondsToReady}s; ${deploy.ofKind("Job").length} Job(s) complete`;
+  });
+}
+
+async function checkPrefect(platform: Platform, checks: Checks): Promise<void> {
+  const { api } = platform;
+  const publicUrl = section<{ publicUrl: string }>(platform.config, "server").publicUrl;
+  await checks.check("through the ingress, the Prefect API refuses a client without the login", async () => {
+    const refused = await api
+      .anonymous()
+      .request("POST", "/flow_runs/count", {})
+      .then(
+        () => "answered",
+        (error: Error) => error.message,
+      );
+    expect(/HTTP 401/.test(refused), `an anonymous request was not refused with 401: ${refused}`);
+    return "HTTP 401 without the login";
+  });
+  await checks.check("through the ingress, the Prefect API answers /api/health and serves the UI", async () => {
+    const health = await api.request<unknown>("GET", "/health");
+    expect(health === true, `/api/health answered ${JSON.stringify(health)}`);
+    const ui = await httpRequest(publicUrl, {}, platform.pinned);
+    expect(ui.status === 200 && /<html/i.test(ui.text), `the UI at ${publicUrl} answered HTTP ${ui.status}`);
+    return `health true; UI ${publicUrl} HTTP 200, ${ui.text.length} bytes of HTML`;
+  });
+  const { workPool, replicas } = section<{ workPool: string; replicas: number }>(platform.config, "worker");
+  await checks.check("the Kubernetes workers are online in the work pool", async () => {
+    const online = await waitFor("workers online", 180, async () => {
+      const workers = await api.workers(workPool);
+      const count = workers.filter((worker) => worker.status === "ONLINE").length;
+      return count >= replicas ? count : undefined;
+    });
+    const pool = await api.request<{ type: string }>("GET", `/work_pools/${encodeURIComponent(workPool)}`);
+    expect(pool.type === "kubernetes", `work pool ${workPool} has type ${pool.type}`);
+    return `${online} of ${replicas} workers ONLINE in ${workPool} (type kubernetes)`;
+  });
+}
+
+async function executorJobs(platform: Platform): Promise<Job[]> {
+  const jobs = await platform.deploy.json<KubernetesList<Job>>([
+    "get",
+    "jobs",
+    "-n",
+    platform.executorNamespace,
+    "-l",
+    "app.kubernetes.io/managed-by=prefect-worker",
+  ]);
+  return jobs.items;
+}
+
+async function runFlows(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
+  const { api, deploy, namespace } = platform;
+  const ok = await checks.check("the shipped flows deploy to the work pool from a worker pod", async () => {
+    // As a user with kubectl would: the worker already holds the login (from its Secret) and the flows.
+    const result = await deploy.kubectl(
+      ["exec", "-n", namespace, "deployment/prefect-worker", "--", "python3", "/opt/ml-platform/flows/deploy.py"],
+      180,
+    );
+    return result.stdout.trim().split("\n").join("; ");
+  });
+  if (!ok) {
+    checks.cannotRun("20 flow runs complete as Kubernetes Jobs", "the flows did not deploy");
+    return;
+  }
+  const maxAllowed = section<{ maxConcurrentRuns: number }>(platform.config, "worker").maxConcurrentRuns;
+  summary.maxConcurrentAllowed = maxAllowed;
+  await checks.check(
+    "20 flow runs of the shipped flows complete, each in a Job of its own in the executor namespace",
+    async () => {
+      const jobsBefore = new Set((await executorJobs(platform)).map((job) => job.metadata.name));
+      const training = await api.deploymentId("training-pipeline", "ml-platform");
+      const fanOut = await api.deploymentId("fan-out", "ml-platform");
+      const ids: string[] = [];
+      for (let index = 0; index < FLOW_RUNS.training; index++)
+        ids.push((await api.createFlowRun(training, { epochs: 60 })).id);
+      for (let index = 0; index < FLOW_RUNS.fanOut; index++)
+        ids.push((await api.createFlowRun(fanOut, { width: 8, work_seconds: 0.5 })).id);
+      summary.flowRunsSubmitted = ids.length;
+      const started = Date.now();
+      const runs = await waitFor("all flow runs finishing", FLOW_RUN_TIMEOUT_SECONDS, async () => {
+        const current = await api.flowRuns(ids);
+        const finished = current.filter((run) =>
+          ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(String(run.state_type)),
+        );
+        return finished.length === ids.length ? current : undefined;
+      });
+      summary.flowRunsCompleted = runs.filter((run) => run.state_type === "COMPLETED").length;
+      summary.maxConcurrentObserved = maxConcurrent(runs);
+      summary.flowRunsRetried = runs.filter((run) => run.run_count > 1).length;
+      const jobs = (await executorJobs(platform)).filter((job) => !jobsBefore.has(job.metadata.name));
+      summary.executorJobsCreated = jobs.length;
+      expect(
+        summary.flowRunsCompleted === ids.length,
+        `${summary.flowRunsCompleted} of ${ids.length} completed; others: ${runs
+          .filter((run) => run.state_type !== "COMPLETED")
+          .map((run) => `${run.name} ${run.state_type} (${run.state?.message ?? "no message"})`)
+          .join(", ")}`,
+      );
+      expect(
+        jobs.length >= ids.length,
+        `the worker created ${jobs.length} Jobs in ${platform.executorNamespace} for ${ids.length} flow runs`,
+      );
+      const succeeded = jobs.filter((job) => (job.status.succeeded ?? 0) >= 1).length;
+      expect(succeeded >= ids.length, `${succeeded} of ${jobs.length} executor Jobs succeeded`);
+      expect(
+        summary.maxConcurrentObserved <= maxAllowed,
+        `${summary.maxConcurrentObserved} flow runs ran at once; worker.maxConcurrentRuns is ${maxAllowed}`,
+      );
+      const fanOutResults = await api.countArtifacts("fan-out-result");
+      expect(fanOutResults >= FLOW_RUNS.fanOut, `only ${fanOutResults} fan-out results were recorded`);
+      // The login reaches flow runs from a Secret; the worker must not have written it into a Job.
+      const specs = (await deploy.kubectl(["get", "jobs", "-n", platform.executorNamespace, "-o", "json"], 120)).stdout;
+      const password = platform.login.slice(platform.login.indexOf(":") + 1);
+      summary.loginInJobSpecs = specs.includes(password);
+      expect(!summary.loginInJobSpecs, "the Prefect password appears in an executor Job's spec");
+      return `${summary.flowRunsCompleted}/${ids.length} completed in ${seconds(started)}s as ${jobs.length} Jobs (${succeeded} succeeded, ${summary.flowRunsRetried} runs retried); at most ${summary.maxConcurrentObserved} at once; ${fanOutResults} verified fan-out results`;
+    },
+  );
+}
+
+async function servedModelRun(platform: Platform): Promise<string> {
+  const answer = await httpRequest(`${platform.servingUrl}/model`, { timeoutMs: 10_000 }, platform.pinned);
+  const model = JSON.parse(answer.text) as { run?: string };
+  expect(answer.status === 200 && typeof model.run === "string", `GET /model answered HTTP ${answer.status}`);
+  return model.run;
+}
+
+async function checkServing(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
+  const { servingUrl, pinned } = platform;
+  await checks.check("the training Job published a model, and serving answers through the ingress", async () => {
+    const modelRun = await servedModelRun(platform);
+    const answer = await predict(servingUrl, { instances: [[0.5, -0.25, 1]] }, pinned);
+    const body = answer.body as { predictions?: number[]; model_run?: string };
+    summary.predictionOk =
+      answer.status === 200 && body.predictions?.length === 1 && Number.isFinite(body.predictions[0]);
+    expect(summary.predictionOk, `POST /predict answered HTTP ${answer.status}: ${JSON.stringify(body)}`);
+    expect(body.model_run === modelRun, `the prediction came from ${String(body.model_run)}, not ${modelRun}`);
+    return `model ${modelRun}; prediction ${body.predictions?.[0]?.toFixed(4)}`;
+  });
+  await checks.check("bad input to serving gets HTTP 400 through the ingress", async () => {
+    const answer = await predict(servingUrl, { instances: [["not", "numbers"]] }, pinned);
+    summary.badInputStatus = answer.status;
+    expect(answer.status === 400, `bad input answered HTTP ${answer.status}`);
+    return "HTTP 400";
+  });
+}
+
+async function checkCluster(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
+  const { deploy, namespace, executorNamespace } = platform;
+  await checks.check("the serving autoscaler reads CPU utilisation from the metrics API", async () => {
+    const [hpa] = deploy.ofKind("HorizontalPodAutoscaler");
+    expect(hpa !== undefined, "the render has no HorizontalPodAutoscaler");
+    const percent = await waitFor("HPA metrics", 240, async () => {
+      const status = await deploy.json<{
+        status: { currentMetrics?: { resource?: { current?: { averageUtilization?: number } } }[] };
+      }>(["get", "hpa", "-n", namespace, hpa.name]);
+      const value = status.status.currentMetrics?.[0]?.resource?.current?.averageUtilization;
+      return typeof value === "number" ? value : undefined;
+    });
+    summary.hpaCurrentCpuPercent = percent;
+    return `${hpa.name}: current CPU utilisation ${percent}%`;
+  });
+  await checks.check("Pod Security admission refuses a privileged pod in the executor namespace", async () => {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "privileged-probe", namespace: executorNamespace },
+      spec: {
+        containers: [{ name: "probe", image: "registry.k8s.io/pause:3.10.2", securityContext: { privileged: true } }],
+      },
+    };
+    const outcome = await deploy.kubectl(["apply", "--dry-run=server", "-f", "-"], 60, JSON.stringify(pod)).then(
+      () => "admitted",
+      (error: Error) => error.message,
+    );
+    summary.privilegedPodRefused = /violates PodSecurity/.test(outcome);
+    expect(summary.privilegedPodRefused, `a privileged pod was not refused by Pod Security: ${outcome.slice(0, 300)}`);
+    return /violates PodSecurity "([^"]+)"/.exec(outcome)?.[0] ?? "refused";
+  });
+}
+
+/** A change of serving's memory limit, rolled out by the Deployment while a request loop runs. */
+async function rollServing(
+  platform: Platform,
+  outDir: string,
+  renderDir: string,
+  summary: ProdSummary,
+  checks: Checks,
+  log: Log,
+): Promise<void> {
+  const changed = deepMerge(platform.config, {
+    "ml-platform:serving": { resources: { limits: { memory: "384Mi" } } },
+  }) as Record<string, unknown>;
+  await checks.check("a change of serving's settings rolls out with zero failed requests", async () => {
+    const file = writeStackFile(outDir, STACK, changed, "rolled");
+    const outcome = await renderStackFile(STACK, file, renderDir);
+    expect(outcome.ok, `the changed config did not render: ${outcome.output}`);
+    const deploy = new ManifestDeploy(platform.cluster, path.join(renderDir, STACK), log);
+    let finish: () => void = () => undefined;
+    const rolled = new Promise<void>((resolve) => (finish = resolve));
+    const load = requestLoop(platform.servingUrl, rolled, 600, platform.pinned);
+    try {
+      await deploy.apply();
+      await deploy.kubectl(
+        ["rollout", "status", "-n", platform.namespace, "deployment/model-serving", "--timeout=600s"],
+        660,
+      );
+      await sleep(2000);
+    } finally {
+      finish();
+    }
+    const result = await load;
+    summary.rollingUpdateRequests = result.requests;
+    summary.rollingUpdateFailures = result.failures;
+    const pods = await deploy.json<
+      KubernetesList<Pod & { spec: { containers: { resources: { limits: { memory: string } } }[] } }>
+    >(["get", "pods", "-n", platform.namespace, "-l", "app.kubernetes.io/name=model-serving"]);
+    const limits = pods.items.map((pod) => pod.spec.containers[0].resources.limits.memory);
+    expect(
+      limits.length >= 2 && limits.every((limit) => limit === "384Mi"),
+      `serving pods' memory limits after the rollout: ${limits.join(", ")}`,
+    );
+    expect(result.requests >= 20, `only ${result.requests} requests were sent during the rollout`);
+    expect(result.failures === 0, `${result.failures} failed: ${result.firstFailures.join(" | ")}`);
+    platform.deploy = deploy;
+    return `${limits.length} serving pods now 384Mi; ${result.requests} requests, 0 failed`;
+  });
+}
+
+/** Teardown that keeps storage (claims, namespaces), then a new apply: models, flow-run history and the login survive. */
+async function redeployKeepingData(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
+  const { deploy, api, namespace } = platform;
+  await checks.check(
+    "teardown keeping storage, then a new deploy, keeps the model, flow-run history and the DB login",
+    async () => {
+      const modelBefore = await servedModelRun(platform);
+      const runsBefore = await api.countFlowRuns();
+      await deploy.delete(STORAGE_KINDS);
+      const pods = await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace]);
+      expect(pods.items.length === 0, `${pods.items.length} pods left after teardown`);
+      const claims = await deploy.json<KubernetesList<{ metadata: { name: string } }>>(["get", "pvc", "-n", namespace]);
+      expect(claims.items.length >= 3, `${claims.items.length} claims survived teardown in ${namespace}`);
+      await deploy.apply();
+      await deploy.waitReady(READY_TIMEOUT_SECONDS);
+      // A ready server has connected to Postgres with the password kept in .env; ask it for data to be sure.
+      const runsAfter = await api.countFlowRuns();
+      const modelAfter = await servedModelRun(platform);
+      summary.dataKeptAcrossRedeploy = runsAfter >= runsBefore;
+      expect(runsAfter >= runsBefore, `Prefect had ${runsBefore} flow runs before and ${runsAfter} after`);
+      return `${claims.items.length} claims kept; ${runsAfter} flow runs (${runsBefore} before); model ${modelBefore} before, ${modelAfter} after`;
+    },
+  );
+}
+
+async function saveLogs(platform: Platform, file: string, log: Log): Promise<void> {
+  const parts: string[] = [];
+  for (const namespace of [platform.namespace, platform.executorNamespace, "kube-system", "ingress"]) {
+    const events = await platform.deploy
+      .kubectl(["get", "events", "-n", namespace, "--sort-by=.lastTimestamp"])
+      .catch((error: Error) => ({ stdout: error.message }));
+    parts.push(`### events in ${namespace}\n${events.stdout}`);
+    const pods = await platform.deploy
+      .kubectl(["get", "pods", "-n", namespace, "-o", "name"])
+      .catch(() => ({ stdout: "" }));
+    for (const pod of pods.stdout.split("\n").filter((line) => line.trim() !== "")) {
+      const logs = await platform.deploy
+        .kubectl(["logs", "-n", namespace, pod, "--all-containers", "--tail=300"])
+        .catch((error: Error) => ({ stdout: error.message }));
+      parts.push(`### ${namespace}/${pod}\n${logs.stdout}`);
+    }
+  }
+  fs.writeFileSync(file, parts.join("\n"));
+  log(`cluster events and pod logs: ${file}`);
+}
+
+/** The login from the render's secrets file, as a kubectl user finds it. */
+function prefectLogin(renderDir: string): string {
+  const secrets = parseSecretsFile(fs.readFileSync(path.join(renderDir, STACK, SECRETS_FILE), "utf8"));
+  const variable = generatedVariable(AUTH_PASSWORD_RESOURCE);
+  const password = secrets.get(variable);
+  if (!password) throw new Error(`${SECRETS_FILE} has no ${variable}`);
+  return `${PREFECT_AUTH_USER}:${password}`;
+}
+
+async function setUp(log: Log, summary: ProdSummary): Promise<{ engine: Engine; cluster: Cluster }> {
+  const engine = await startEngine(log);
+  const images = await ensureStandInImages(engine, log, "prod");
+  const clusterStarted = Date.now();
+  const cluster = await startCluster(log);
+  summary.setup.cluster = { version: cluster.version, seconds: seconds(clusterStarted) };
+  summary.kubernetesVersion = cluster.version;
+  const node = await run(cluster.kubectl, [
+    "--kubeconfig",
+    cluster.kubeconfig,
+    "get",
+    "node",
+    cluster.nodeName,
+    "-o",
+    "jsonpath={.status.nodeInfo.containerRuntimeVersion} {.status.nodeInfo.kernelVersion} {.status.allocatable.cpu} CPU",
+  ]);
+  summary.node = `${cluster.nodeName} (${cluster.nodeIp}): ${node.stdout.trim()}`;
+  const addonsStarted = Date.now();
+  const addons = await installAddons(cluster, engine, log);
+  summary.addons = addons.versions;
+  summary.networkPolicyEnforcement = addons.networkPolicyEnforcement;
+  summary.setup.addons = { seconds: seconds(addonsStarted) };
+  const tags = [images.prefectServer, images.prefectWorker, images.postgres, images.serving, images.training];
+  const imported = await importImages(cluster, engine, [...new Set(tags)], log);
+  summary.setup.images = { built: images.built, reused: images.reused, imported, seconds: images.seconds };
+  return { engine, cluster };
+}
+
+export async function runProd(options: ProdOptions): Promise<ProdSummary> {
+  const { log, checks } = options;
+  const summary = emptySummary();
+  const outDir = path.join(repoRoot(), "out", "real", STACK);
+  const renderDir = path.join(outDir, "render");
+  const setupStarted = Date.now();
+  let engine: Engine | undefined;
+  let cluster: Cluster | undefined;
+  const setupOk = await checks.check(
+    "set-up: the stand-in images, the single-node Kubernetes cluster and its addons",
+    async () => {
+      ({ engine, cluster } = await setUp(log, summary));
+      summary.setup.seconds = seconds(setupStarted);
+      return `Kubernetes ${summary.kubernetesVersion}, node ${summary.node}; addons ${Object.entries(summary.addons)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(", ")}; ${summary.setup.seconds}s`;
+    },
+  );
+  if (!setupOk || !engine || !cluster) {
+    checks.cannotRun("the prod platform's checks", "set-up failed (see above)");
+    return summary;
+  }
+
+  const config = suiteConfig(STACK, OVERLAYS);
+  const { namespace, executorNamespace } = kubernetesSettings(config);
+  // A platform a previous run kept (--keep) goes first, storage too: each run proves a fresh deploy.
+  const previous = path.join(renderDir, STACK);
+  if (fs.existsSync(path.join(previous, "manifests"))) await removePlatform(cluster, previous, log);
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+
+  const stackFile = writeStackFile(outDir, STACK, config, "deployed");
+  const rendered = await renderStackFile(STACK, stackFile, renderDir);
+  if (!rendered.ok) {
+    checks.cannotRun("deploying prod", `the suite's stack file did not render: ${rendered.output}`);
+    return summary;
+  }
+  const deploy = new ManifestDeploy(cluster, path.join(renderDir, STACK), log);
+  await refuseBrokenConfig(deploy, outDir, config, summary, checks);
+
+  const server = section<{ publicUrl: string }>(config, "server");
+  const ingressHost = new URL(server.publicUrl).hostname;
+  const pinned: PinnedHosts = { [ingressHost]: cluster.nodeIp };
+  const login = prefectLogin(renderDir);
+  const platform: Platform = {
+    cluster,
+    deploy,
+    api: new PrefectApi(`${server.publicUrl.replace(/\/+$/, "")}/api`, login, pinned),
+    login,
+    servingUrl: `${server.publicUrl.replace(/\/+$/, "")}/serving`,
+    pinned,
+    config,
+    namespace,
+    executorNamespace,
+  };
+  summary.endpoints = {
+    prefectApi: platform.api.url,
+    serving: platform.servingUrl,
+    ingress: `http://${cluster.nodeIp}:${INGRESS_PORT} (Host: ${ingressHost})`,
+  };
+  let failedSoFar = checks.failed;
+  const step = async (name: string, body: () => Promise<unknown>): Promise<void> => {
+    await body();
+    if (checks.failed > failedSoFar) await saveLogs(platform, path.join(outDir, `logs-${name}.txt`), log);
+    failedSoFar = checks.failed;
+  };
+  try {
+    let deployed = false;
+    await step("deploy", async () => (deployed = await deployPlatform(platform, summary, checks)));
+    if (deployed) {
+      await step("prefect", () => checkPrefect(platform, checks));
+      await step("flows", () => runFlows(platform, summary, checks));
+      await step("serving", () => checkServing(platform, summary, checks));
+      await step("cluster", () => checkCluster(platform, summary, checks));
+      await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));
+      await step("redeploy", () => redeployKeepingData(platform, summary, checks));
+    } else {
+      checks.cannotRun("the running platform's checks", "the deploy did not become ready");
+    }
+  } finally {
+    if (options.keep) {
+      log(
+        `--keep: the platform stays up (${platform.api.url} via ${summary.endpoints.ingress}); npm run test:real -- --stack prod --down removes it`,
+      );
+    } else {
+      await removePlatform(cluster, platform.deploy.renderDir, log).catch((error: Error) =>
+        log(`teardown failed: ${error.message}`),
+      );
+      await stopCluster(log);
+    }
+  }
+  return summary;
+}
+
+/** Removes a deployed (or kept) platform, storage included: deleting its namespaces deletes what is in them. */
+export async function removePlatform(cluster: Cluster, renderedStackDir: string, log: Log): Promise<void> {
+  const deploy = new ManifestDeploy(cluster, renderedStackDir, log);
+  await deploy.delete(new Set());
+  log(`removed the ${STACK} platform (${deploy.namespaces().join(", ")})`);
+}

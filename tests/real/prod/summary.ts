@@ -1,0 +1,71 @@
+/** What a prod run measured, as written to out/real/prod/summary.json. */
+export interface ProdSummary {
+  /** "kubectl": the render's manifests and secrets.yaml applied with kubectl (see scenario.ts for why not "pulumi"). */
+  deployPath: "pulumi" | "kubectl";
+  deployPathReason: string;
+  kubernetesVersion: string;
+  node: string;
+  /** Addons as the cluster runs them (DNS, storage, metrics, ingress) and what enforces NetworkPolicies. */
+  addons: Record<string, string>;
+  networkPolicyEnforcement: string;
+  podsReady: number;
+  podsTotal: number;
+  secondsToReady: number | null;
+  flowRunsSubmitted: number;
+  flowRunsCompleted: number;
+  flowRunsRetried: number;
+  /** Jobs the Prefect worker created in the executor namespace for those runs. */
+  executorJobsCreated: number;
+  /** Whether the Prefect password appeared in an executor Job's spec (it must come from a Secret). */
+  loginInJobSpecs: boolean | null;
+  maxConcurrentObserved: number | null;
+  maxConcurrentAllowed: number | null;
+  predictionOk: boolean;
+  badInputStatus: number | null;
+  /** The HPA's current CPU utilisation, read from the metrics API (null: no metrics reached it). */
+  hpaCurrentCpuPercent: number | null;
+  privilegedPodRefused: boolean;
+  rollingUpdateRequests: number;
+  rollingUpdateFailures: number | null;
+  badConfigObjectsCreated: number | null;
+  dataKeptAcrossRedeploy: boolean;
+  endpoints: { prefectApi: string; serving: string; ingress: string };
+  setup: {
+    seconds?: number;
+    images?: { built: string[]; reused: string[]; imported: string[]; seconds: number };
+    cluster?: { version: string; seconds: number };
+    addons?: { seconds: number };
+  };
+}
+
+export function emptySummary(): ProdSummary {
+  return {
+    deployPath: "kubectl",
+    deployPathReason:
+      "no Pulumi random provider plugin can be had here: the Go module proxy refuses github.com/pulumi/pulumi-random/provider/v4 (403, 'This module version is not available'; its upstream needs pulumi-terraform-bridge >= 3.135, the proxy lists up to 3.120), and the program generates its passwords with @pulumi/random; the render's manifests carry the exact inputs the Kubernetes provider receives, and secrets.yaml the Secrets",
+    kubernetesVersion: "",
+    node: "",
+    addons: {},
+    networkPolicyEnforcement: "",
+    podsReady: 0,
+    podsTotal: 0,
+    secondsToReady: null,
+    flowRunsSubmitted: 0,
+    flowRunsCompleted: 0,
+    flowRunsRetried: 0,
+    executorJobsCreated: 0,
+    loginInJobSpecs: null,
+    maxConcurrentObserved: null,
+    maxConcurrentAllowed: null,
+    predictionOk: false,
+    badInputStatus: null,
+    hpaCurrentCpuPercent: null,
+    privilegedPodRefused: false,
+    rollingUpdateRequests: 0,
+    rollingUpdateFailures: null,
+    badConfigObjectsCreated: null,
+    dataKeptAcrossRedeploy: false,
+    endpoints: { prefectApi: "", serving: "", ingress: "" },
+    setup: {},
+  };
+}
