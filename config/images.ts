@@ -105,3 +105,27 @@ export function kubernetesWorkerImageProblem(reference: string): string | undefi
     `"${KUBERNETES_WORKER_VARIANT}" variant): use ${parsed.repository}:${parsed.tag}${KUBERNETES_WORKER_VARIANT}`
   );
 }
+
+/**
+ * The first Prefect release whose server checks the login on its events
+ * websocket as well as on HTTP (PrefectHQ/prefect#17687, fixed by #17741):
+ * 3.3.4's /api/events/out streams every event to anyone; 3.3.5 closes the
+ * socket without the login. Checked in both releases' wheels.
+ */
+export const FIRST_PREFECT_WITH_WEBSOCKET_AUTH = [3, 3, 5];
+
+/** Why an official Prefect image is too old to keep the platform's login on every endpoint, or undefined. */
+export function prefectReleaseProblem(reference: string): string | undefined {
+  const parsed = parseImageReference(reference);
+  if (!parsed?.tag || !PREFECT_REPOSITORY.test(parsed.repository)) return undefined;
+  const version = leadingVersion(parsed.tag);
+  if (version.length === 0) return undefined;
+  for (let index = 0; index < FIRST_PREFECT_WITH_WEBSOCKET_AUTH.length; index++) {
+    const part = version[index] ?? 0;
+    if (part > FIRST_PREFECT_WITH_WEBSOCKET_AUTH[index]) return undefined;
+    if (part < FIRST_PREFECT_WITH_WEBSOCKET_AUTH[index]) {
+      return `is Prefect ${version.join(".")}, whose events websocket does not check the login (PrefectHQ/prefect#17687): use ${FIRST_PREFECT_WITH_WEBSOCKET_AUTH.join(".")} or newer`;
+    }
+  }
+  return undefined;
+}

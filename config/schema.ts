@@ -259,6 +259,11 @@ export const platformConfigSchema = z.strictObject({
       ingressClassName: name.default("public"),
       /** Host name the Ingress answers to; empty answers any host. */
       ingressHost: ingressHost.default(""),
+      /**
+       * A kubernetes.io/tls Secret in kubernetes.namespace holding the certificate for ingressHost;
+       * set, the Ingress serves HTTPS with it. Empty: plain HTTP.
+       */
+      tlsSecretName: z.union([z.literal(""), subdomain]).default(""),
       serviceType: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP"),
       /** LoadBalancer Services need an address provider such as MetalLB. */
       allowLoadBalancer: z.boolean().default(false),

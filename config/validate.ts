@@ -3,7 +3,7 @@
  * of problems, each naming its key path and the rule it breaks.
  */
 import { z } from "zod";
-import { floatingReason, kubernetesWorkerImageProblem } from "./images";
+import { floatingReason, kubernetesWorkerImageProblem, prefectReleaseProblem } from "./images";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities";
 import {
   ParsedPlatformConfig,
@@ -288,6 +288,34 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
             `${capacity[resource as "cpu" | "memory"]}: the executor quota would let flow runs take the node from the platform. ` +
             `Lower worker.maxConcurrentRuns or worker.executor.resources.limits.${resource}, or raise the capacity to what the node spares`,
         );
+      }
+    },
+  },
+  {
+    needs: [["target"], ["kubernetes", "tlsSecretName"], ["kubernetes", "ingressHost"], ["server", "publicUrl"]],
+    check: ({ target, kubernetes, server }, add) => {
+      if (target !== "kubernetes" || kubernetes.tlsSecretName === "") return;
+      if (kubernetes.ingressHost === "") {
+        add(
+          ["kubernetes", "tlsSecretName"],
+          "needs kubernetes.ingressHost: a certificate names the host it serves, and an Ingress serves TLS per host",
+        );
+      }
+      if (!server.publicUrl.startsWith("https://")) {
+        add(
+          ["server", "publicUrl"],
+          `"${server.publicUrl}" is plain HTTP while the Ingress serves HTTPS (kubernetes.tlsSecretName): browsers would send the login unencrypted; use https://`,
+        );
+      }
+    },
+  },
+  {
+    needs: [["images"]],
+    check: ({ images }, add) => {
+      for (const key of ["prefectServer", "prefectWorker"] as const) {
+        const image = images[key];
+        const problem = image === undefined ? undefined : prefectReleaseProblem(image);
+        if (problem) add(["images", key], `image "${image}" ${problem}`);
       }
     },
   },

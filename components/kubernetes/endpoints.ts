@@ -9,9 +9,9 @@ import { WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformEndpoints } from "../target";
 import { SCHEDULE_TIME_ZONE } from "./scheduled-job";
 
-/** Where the ingress answers: its host when one is set, else the origin of the platform's public URL. */
-export function ingressOrigin(spec: PlatformSpec, ingressHost: string): string {
-  if (ingressHost !== "") return `http://${ingressHost}`;
+/** Where the ingress answers: its host (https with a certificate) when one is set, else the origin of the platform's public URL. */
+export function ingressOrigin(spec: PlatformSpec, ingressHost: string, tls = false): string {
+  if (ingressHost !== "") return `${tls ? "https" : "http"}://${ingressHost}`;
   const known = spec.services.map((service) => service.publicEndpoint?.url ?? "").find((url) => url !== "");
   if (!known) throw new Error("no public URL to derive the ingress address from; set kubernetes.ingressHost");
   return new URL(known).origin;
@@ -38,7 +38,7 @@ export function platformEndpoints(
   config: PlatformConfig,
   prefectAuthString: pulumi.Input<string>,
 ): PlatformEndpoints {
-  const origin = ingressOrigin(spec, config.kubernetes.ingressHost);
+  const origin = ingressOrigin(spec, config.kubernetes.ingressHost, config.kubernetes.tlsSecretName !== "");
   const endpointOf = (name: string) => {
     const endpoint = spec.services.find((service) => service.name === name)?.publicEndpoint;
     if (!endpoint) throw new Error(`service "${name}" has no public endpoint`);

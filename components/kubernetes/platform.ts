@@ -174,7 +174,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
               ...common,
               service: workload,
               serviceType: settings.serviceType,
-              ingress: { className: settings.ingressClassName, host: settings.ingressHost },
+              ingress: {
+                className: settings.ingressClassName,
+                host: settings.ingressHost,
+                tlsSecretName: settings.tlsSecretName,
+              },
               storageClass: settings.storageClass,
               dependsOn: dependencies(workload),
             },

@@ -28,8 +28,8 @@ export interface PlatformServiceArgs {
   namespace: pulumi.Input<string>;
   /** Type of the Service of a service with a public endpoint; internal ones are ClusterIP. Default ClusterIP. */
   serviceType?: ServiceType;
-  /** Ingress class and host for a public endpoint. Default class "public" (MicroK8s), any host. */
-  ingress?: { className: string; host: string };
+  /** Ingress class and host for a public endpoint. Default class "public" (MicroK8s), any host, no TLS. */
+  ingress?: IngressSettings;
   /** Storage class of a stateful service's claim template when its state names none. */
   storageClass: string;
   /** Workloads that must be ready (or finished) before this one starts. */
@@ -112,14 +112,22 @@ export function serviceSpec(service: ServiceSpec, instance: string, type: Servic
   return { type: service.publicEndpoint ? type : "ClusterIP", selector, ports: servicePorts(service) };
 }
 
-export function ingressSpec(
-  service: ServiceSpec,
-  ingress: { className: string; host: string },
-): k8s.networking.v1.IngressSpec {
+export interface IngressSettings {
+  className: string;
+  /** Empty answers any host. */
+  host: string;
+  /** A kubernetes.io/tls Secret for the host; set, the Ingress serves HTTPS. */
+  tlsSecretName?: string;
+}
+
+export function ingressSpec(service: ServiceSpec, ingress: IngressSettings): k8s.networking.v1.IngressSpec {
   const endpoint = service.publicEndpoint;
   if (!endpoint) throw new Error(`service "${service.name}" has no public endpoint`);
+  if (ingress.tlsSecretName && ingress.host === "")
+    throw new Error(`service "${service.name}": TLS needs the host name its certificate names`);
   return {
     ingressClassName: ingress.className,
+    tls: ingress.tlsSecretName ? [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] : undefined,
     rules: [
       {
         host: ingress.host === "" ? undefined : ingress.host,

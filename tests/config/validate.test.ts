@@ -288,6 +288,43 @@ describe("stack config validation", () => {
     });
   });
 
+  describe("the login on every endpoint", () => {
+    const KUBERNETES = { target: "kubernetes", environment: "production", kubernetes: { kubeconfigPath: "/k.yaml" } };
+
+    it("refuses Prefect releases whose events websocket does not check the login (before 3.3.5)", () => {
+      const result = validatePlatformConfig({
+        ...DEV,
+        images: { prefectServer: "prefecthq/prefect:3.3.4-python3.12" },
+      });
+      assert.ok(!result.ok);
+      assert.match(problemFor(result.problems, "ml-platform:images.prefectServer").message, /PrefectHQ\/prefect#17687/);
+      for (const prefectServer of ["prefecthq/prefect:3.3.5-python3.12", "prefecthq/prefect:3.6.10-python3.12"])
+        assert.ok(validatePlatformConfig({ ...DEV, images: { prefectServer } }).ok, prefectServer);
+    });
+
+    it("serves the UI over TLS only for a host, and then tells browsers an https:// address", () => {
+      const tls = (kubernetes: Record<string, unknown>, publicUrl: string) =>
+        validatePlatformConfig({
+          ...KUBERNETES,
+          kubernetes: { kubeconfigPath: "/k.yaml", ...kubernetes },
+          server: { publicUrl },
+        });
+      assert.ok(tls({ ingressHost: "ml.example.com", tlsSecretName: "ml-tls" }, "https://ml.example.com").ok);
+      const noHost = tls({ tlsSecretName: "ml-tls" }, "https://ml.example.com");
+      assert.ok(!noHost.ok);
+      assert.match(
+        problemFor(noHost.problems, "ml-platform:kubernetes.tlsSecretName").message,
+        /needs kubernetes\.ingressHost/,
+      );
+      const plainUrl = tls({ ingressHost: "ml.example.com", tlsSecretName: "ml-tls" }, "http://ml.example.com");
+      assert.ok(!plainUrl.ok);
+      assert.match(
+        problemFor(plainUrl.problems, "ml-platform:server.publicUrl").message,
+        /plain HTTP while the Ingress serves HTTPS/,
+      );
+    });
+  });
+
   describe("credentials", () => {
     const secret = new Set(["ml-platform:kubeconfig"]);
     const isSecret = (key: string) => secret.has(key);

@@ -257,3 +257,23 @@ describe("kubernetes target: PlatformService", () => {
     });
   });
 });
+
+describe("kubernetes target: Ingress TLS", () => {
+  it("serves HTTPS for the host with the configured certificate Secret, and plain HTTP without one", async () => {
+    const tls = await deploy(
+      "prefect-server",
+      {},
+      {
+        ingress: { className: "public", host: "ml.example.test", tlsSecretName: "ml-platform-tls" },
+      },
+    );
+    const ingress = single(tls, K8S.ingress);
+    assert.deepStrictEqual(
+      field(ingress.inputs.spec, "tls"),
+      [{ hosts: ["ml.example.test"], secretName: "ml-platform-tls" }],
+      `${ingress.name}: spec.tls`,
+    );
+    const plain = await deploy("prefect-server", {});
+    assert.strictEqual(field(single(plain, K8S.ingress).inputs.spec, "tls"), undefined, "TLS without a certificate");
+  });
+});
