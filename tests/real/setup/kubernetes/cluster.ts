@@ -70,12 +70,15 @@ export async function startCluster(log: Log): Promise<Cluster> {
     kubelet,
     "kube-proxy": kubeProxy,
   };
+  // A node that was Ready before a stop still says so in etcd; only a lease the new kubelet renewed counts.
+  let kubeletStarted: Date | undefined;
   for (const name of [...CONTROL_PLANE, ...NODE]) {
-    ensureDaemon(layout, daemons[name](layout, binaries), log);
+    const startedNow = ensureDaemon(layout, daemons[name](layout, binaries), log);
+    if (name === "kubelet" && startedNow) kubeletStarted = new Date();
     if (name === "etcd") await waitFor(layout, "etcd", () => etcdHealthy(), 60);
     if (name === "kube-apiserver") await waitFor(layout, "kube-apiserver", () => apiServerReady(cluster), 120);
   }
-  await waitFor(layout, "kubelet", () => nodeReady(cluster), READY_TIMEOUT_SECONDS);
+  await waitFor(layout, "kubelet", () => nodeReady(cluster, kubeletStarted), READY_TIMEOUT_SECONDS);
   await waitFor(layout, "kube-controller-manager", () => defaultServiceAccount(cluster), READY_TIMEOUT_SECONDS);
   const version = await serverVersion(cluster);
   if (version !== KUBERNETES_VERSION) {
@@ -153,7 +156,15 @@ async function apiServerReady(cluster: Cluster): Promise<boolean> {
   return (await kubectl(cluster, ["get", "--raw", "/readyz"])).trim() === "ok";
 }
 
-async function nodeReady(cluster: Cluster): Promise<boolean> {
+async function nodeReady(cluster: Cluster, kubeletStarted: Date | undefined): Promise<boolean> {
+  if (kubeletStarted !== undefined) {
+    const renewed = await kubectl(cluster, [
+      ...["get", "lease", cluster.nodeName, "--namespace", "kube-node-lease"],
+      ...["-o", "jsonpath={.spec.renewTime}"],
+    ]);
+    // One second of slack: the lease's clock is the API server's, which rounds to microseconds.
+    if (!(new Date(renewed.trim()).getTime() >= kubeletStarted.getTime() - 1000)) return false;
+  }
   const jsonPath = '{.status.conditions[?(@.type=="Ready")].status}';
   return (await kubectl(cluster, ["get", "node", cluster.nodeName, "-o", `jsonpath=${jsonPath}`])).trim() === "True";
 }
@@ -190,7 +201,11 @@ async function unmountUnder(roots: string[], log: Log): Promise<void> {
     .readFileSync("/proc/mounts", "utf8")
     .split("\n")
     .map((line) => line.split(" ")[1]?.replace(/\\040/g, " "))
-    .filter((target): target is string => target !== undefined && roots.some((root) => target.startsWith(`${root}/`)));
+    // The kubelet also bind-mounts its root folder onto itself.
+    .filter(
+      (target): target is string =>
+        target !== undefined && roots.some((root) => target === root || target.startsWith(`${root}/`)),
+    );
   for (const target of targets.reverse()) {
     await run("umount", [target]).catch(() => run("umount", ["-l", target]).catch(() => undefined));
   }

@@ -37,6 +37,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   enable_selinux = false
+  # The node may itself run in a container without CAP_SYS_RESOURCE, where runc cannot lower a process's
+  # oom_score_adj below containerd's own (the kubelet asks -998 for sandboxes); containerd then clamps it instead.
+  restrict_oom_score_adj = true
 
 [${cri}.containerd]
   snapshotter = "overlayfs"

@@ -32,8 +32,15 @@ export async function prepareNodeHost(layout: ClusterLayout, log: Log): Promise<
   ensureHostpathFolder(layout, log);
 }
 
-/** Removes the node's and the pods' bridges (their addresses and routes go with them). */
+/**
+ * Chains the kubelet adds to the host's firewall (kube-proxy removes its own with --cleanup): the localnet guard
+ * KUBE-FIREWALL, and the KUBE-KUBELET-CANARY and KUBE-IPTABLES-HINT markers, in IPv4 and IPv6.
+ */
+const KUBELET_CHAINS = ["KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-IPTABLES-HINT"];
+
+/** Removes the node's and the pods' bridges (their addresses and routes go with them) and the kubelet's chains. */
 export async function releaseNodeHost(log: Log): Promise<void> {
+  await removeKubeletChains(log);
   for (const name of [CNI_BRIDGE, NODE_INTERFACE]) {
     try {
       await run("ip", ["link", "show", name]);
@@ -126,4 +133,33 @@ function ensureHostpathFolder(layout: ClusterLayout, log: Log): void {
   } else if (!existing.isSymbolicLink()) {
     log(`kubernetes: ${HOSTPATH_PROVISIONER_DIR} is a real folder; provisioned volumes go there, not to the cache`);
   }
+}
+
+async function removeKubeletChains(log: Log): Promise<void> {
+  let removed = 0;
+  for (const program of ["iptables", "ip6tables"]) {
+    for (const table of ["filter", "nat", "mangle"]) {
+      let rules: string;
+      try {
+        rules = (await run(program, ["-w", "-t", table, "-S"])).stdout;
+      } catch {
+        continue;
+      }
+      const lines = rules.split("\n");
+      // Jumps into the chains first (a chain still referenced cannot be deleted), then the chains themselves.
+      for (const line of lines) {
+        const jump = /^-A (\S+) (.*-j (\S+))$/.exec(line);
+        if (jump && KUBELET_CHAINS.includes(jump[3]) && !KUBELET_CHAINS.includes(jump[1])) {
+          await run(program, ["-w", "-t", table, "-D", jump[1], ...jump[2].split(" ")]).catch(() => undefined);
+        }
+      }
+      for (const chain of KUBELET_CHAINS) {
+        if (!lines.includes(`-N ${chain}`)) continue;
+        await run(program, ["-w", "-t", table, "-F", chain]);
+        await run(program, ["-w", "-t", table, "-X", chain]);
+        removed++;
+      }
+    }
+  }
+  if (removed > 0) log(`kubernetes: removed ${removed} kubelet firewall chain(s)`);
 }
