@@ -99,7 +99,9 @@ export async function stopCluster(log: Log): Promise<boolean> {
     await removePodLeftovers(layout, binaries.ctr, log);
   }
   for (const name of ["kube-proxy", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"]) {
-    anything = (await stopDaemon(layout, name, log)) || anything;
+    // The API server has been seen to hang after it closed its port and stopped its controllers (nothing left to
+    // lose by then: etcd holds the state), so it gets a shorter grace than the default.
+    anything = (await stopDaemon(layout, name, log, name === "kube-apiserver" ? 8 : undefined)) || anything;
   }
   anything = (await stopDaemon(layout, "containerd", log)) || anything;
   if (binaries) await cleanUpKubeProxyRules(binaries, log);
