@@ -10,6 +10,7 @@
  * been moved by hand.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { parseMemoryBytes } from "../config/quantities";
 import { PlatformConfig } from "../config/schema";
 import { CONFIG_NAMESPACE } from "../config/validate";
 
@@ -27,7 +28,14 @@ interface StorageSetting {
   key: string;
   /** What a change replaces, and why it cannot happen in place. */
   consequence: string;
+  /** Whether a recorded value means the same as this one (sizes: 20Gi is 20480Mi). Default: equal text. */
+  same?: (recorded: string) => boolean;
 }
+
+/** Sizes compare as quantities, so respelling one is not a change. */
+const sameSize = (value: string) => (recorded: string) =>
+  recorded === value ||
+  (parseMemoryBytes(recorded) !== undefined && parseMemoryBytes(recorded) === parseMemoryBytes(value));
 
 const key = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
 
@@ -74,6 +82,7 @@ function databaseSettings(config: PlatformConfig): StorageSetting[] {
     {
       id: "database.storage.size",
       value: storage.size,
+      same: sameSize(storage.size),
       key: key("database.storage.size"),
       consequence: `it is part of ${template}; to grow the database, expand its claim (postgres-data-*) with kubectl and keep this value`,
     },
@@ -102,7 +111,13 @@ function dockerVolumeSizeSettings(config: PlatformConfig): StorageSetting[] {
       path: "database.storage.size",
       volume: "postgres-data",
     },
-  ].map(({ id, value, path, volume }) => ({ id, value, key: key(path), consequence: consequence(volume) }));
+  ].map(({ id, value, path, volume }) => ({
+    id,
+    value,
+    same: sameSize(value),
+    key: key(path),
+    consequence: consequence(volume),
+  }));
 }
 
 function immutableStorageSettings(config: PlatformConfig): StorageSetting[] {
@@ -134,6 +149,13 @@ function immutableStorageSettings(config: PlatformConfig): StorageSetting[] {
       consequence:
         "claims are namespaced, so every claim and the database StatefulSet would be replaced by new, empty ones",
     },
+    {
+      id: "kubernetes.executorNamespace",
+      value: config.kubernetes.executorNamespace,
+      key: key("kubernetes.executorNamespace"),
+      consequence:
+        "flow runs keep their own data and models claims in that namespace, so they would be replaced by new, empty ones",
+    },
     ...claimSettings(config, "data"),
     ...claimSettings(config, "models"),
     ...databaseSettings(config),
@@ -151,12 +173,42 @@ export interface StorageChange {
   consequence: string;
 }
 
+/**
+ * A previous fingerprint this run cannot read: not a mapping, or a setting it
+ * knows recorded as something other than text. Guessing would let storage be
+ * replaced unseen, so the run stops instead (fails closed).
+ */
+export class UnreadableFingerprintError extends pulumi.RunError {
+  constructor(stack: string, detail: string) {
+    super(
+      `Stack "${stack}" cannot compare its storage settings with the previous run, whose ${STORAGE_FINGERPRINT_OUTPUT} output ${detail}; nothing was deployed. ` +
+        `Check the stack's state; once the data is safe, set ${key("allowStorageReplacement")} to true for one run to record a new fingerprint.`,
+    );
+    this.name = "UnreadableFingerprintError";
+  }
+}
+
+/** Why a previous fingerprint cannot be read, or undefined when it can (no previous run is readable: there is nothing to compare). */
+export function unreadableFingerprint(previous: unknown, config: PlatformConfig): string | undefined {
+  if (previous === undefined || previous === null) return undefined;
+  if (typeof previous !== "object" || Array.isArray(previous)) return `is ${JSON.stringify(previous)}, not a mapping`;
+  const recorded = previous as Record<string, unknown>;
+  const bad = immutableStorageSettings(config)
+    .map((setting) => setting.id)
+    .filter((id) => id in recorded && typeof recorded[id] !== "string");
+  return bad.length > 0 ? `records ${bad.join(", ")} as something other than text` : undefined;
+}
+
 /** The settings whose change would replace storage, compared with the previous run's fingerprint. */
 export function storageChanges(previous: unknown, config: PlatformConfig): StorageChange[] {
   if (typeof previous !== "object" || previous === null) return [];
   const recorded = previous as Record<string, unknown>;
   const changes = immutableStorageSettings(config)
-    .filter((setting) => typeof recorded[setting.id] === "string" && recorded[setting.id] !== setting.value)
+    .filter((setting) => {
+      const value = recorded[setting.id];
+      if (typeof value !== "string") return false;
+      return setting.same ? !setting.same(value) : value !== setting.value;
+    })
     .map((setting) => ({
       key: setting.key,
       previous: String(recorded[setting.id]),
@@ -199,7 +251,11 @@ function currentStackName(): string {
 export async function guardStorage(config: PlatformConfig): Promise<StorageFingerprint> {
   const self = new pulumi.StackReference("ml-platform-previous-run", { name: currentStackName() });
   const previous = await self.getOutputDetails(STORAGE_FINGERPRINT_OUTPUT);
-  const changes = storageChanges(previous.value ?? previous.secretValue, config);
+  const recorded: unknown = previous.value ?? previous.secretValue;
+  const unreadable = unreadableFingerprint(recorded, config);
+  if (unreadable && !config.allowStorageReplacement)
+    throw new UnreadableFingerprintError(pulumi.getStack(), unreadable);
+  const changes = storageChanges(recorded, config);
   if (changes.length > 0) {
     if (!config.allowStorageReplacement) throw new StorageReplacementError(pulumi.getStack(), changes);
     const replaced = changes.map((change) => `${change.key} ("${change.previous}" -> "${change.current}")`).join(", ");

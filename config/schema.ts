@@ -21,8 +21,20 @@ const containerCpu = cpu.refine((value) => (parseCpuMillis(value) ?? 0) <= 1024 
 const containerMemory = memory.refine((value) => (parseMemoryBytes(value) ?? 0) <= 8 * 1024 ** 4, {
   message: "must be at most 8Ti",
 });
-const storageSize = memory.refine((value) => (parseMemoryBytes(value) ?? 0) <= 64 * 1024 ** 4, {
-  message: "must be at most 64Ti",
+const storageSize = memory
+  .refine((value) => (parseMemoryBytes(value) ?? 0) <= 64 * 1024 ** 4, { message: "must be at most 64Ti" })
+  .refine((value) => (parseMemoryBytes(value) ?? 0) >= 1024 ** 2, {
+    message: "must be at least 1Mi: Kubernetes refuses an empty claim",
+  });
+/**
+ * The least a container may be held to on every target: Docker refuses a memory limit under 6Mi
+ * and a CPU quota under 1 ms per 100 ms (10m); a process does not start in less anyway.
+ */
+const limitCpu = containerCpu.refine((value) => (parseCpuMillis(value) ?? 0) >= 10, {
+  message: "must be at least 10m: Docker refuses a smaller CPU limit",
+});
+const limitMemory = containerMemory.refine((value) => (parseMemoryBytes(value) ?? 0) >= 6 * 1024 ** 2, {
+  message: "must be at least 6Mi: Docker refuses a smaller memory limit",
 });
 const image = z.string().superRefine((value, context) => {
   const reason = unpinnedReason(value);
@@ -99,7 +111,7 @@ const resources = (defaults: { cpu: string; memory: string }) =>
         .prefault({}),
       /** The hard ceiling the container is held to. */
       limits: z
-        .strictObject({ cpu: containerCpu.default(defaults.cpu), memory: containerMemory.default(defaults.memory) })
+        .strictObject({ cpu: limitCpu.default(defaults.cpu), memory: limitMemory.default(defaults.memory) })
         .prefault({}),
     })
     .prefault({});

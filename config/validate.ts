@@ -182,6 +182,13 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
           ["worker", "replicas"],
           `${worker.replicas} workers exceed maxConcurrentRuns ${worker.maxConcurrentRuns}; each worker needs room for one run`,
         );
+      } else if (worker.maxConcurrentRuns % worker.replicas !== 0) {
+        const each = Math.floor(worker.maxConcurrentRuns / worker.replicas);
+        add(
+          ["worker", "maxConcurrentRuns"],
+          `${worker.maxConcurrentRuns} is not a multiple of worker.replicas ${worker.replicas}: each worker takes --limit ${each}, ` +
+            `so only ${each * worker.replicas} runs could execute at once; use ${each * worker.replicas} or ${(each + 1) * worker.replicas}`,
+        );
       }
     },
   },
@@ -225,6 +232,17 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
         add(
           ["kubeconfig"],
           "the kubernetes target needs a kubeconfig: set ml-platform:kubeconfig (--secret) or kubernetes.kubeconfigPath; the ambient kubeconfig is never used",
+        );
+      }
+    },
+  },
+  {
+    needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
+    check: ({ target, kubeconfig, kubernetes }, add) => {
+      if (target === "kubernetes" && kubeconfig !== "" && kubernetes.kubeconfigPath !== "") {
+        add(
+          ["kubernetes", "kubeconfigPath"],
+          "is set together with ml-platform:kubeconfig, and the two may name different clusters; keep one",
         );
       }
     },

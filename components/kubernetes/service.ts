@@ -162,10 +162,18 @@ export function autoscalerSpec(service: ServiceSpec): k8s.autoscaling.v2.Horizon
   };
 }
 
+/**
+ * Keeps service.minAvailable replicas through a drain, but never all of the
+ * fewest the service runs with: a budget that asks for every replica (an HPA
+ * of 1..1, or 1..N while it sits at 1) lets no drain finish. Then one replica
+ * may go at a time instead.
+ */
 export function disruptionBudgetSpec(service: ServiceSpec, instance: string): k8s.policy.v1.PodDisruptionBudgetSpec {
   if (service.minAvailable === undefined) throw new Error(`service "${service.name}" sets no minAvailable`);
+  const fewest = service.autoscaling?.minReplicas ?? service.replicas;
+  const keep = Math.min(service.minAvailable, fewest - 1);
   return {
-    minAvailable: service.minAvailable,
+    ...(keep >= 1 ? { minAvailable: keep } : { maxUnavailable: 1 }),
     selector: { matchLabels: selectorLabels({ instance, name: service.name }) },
     // A crash-looping pod must not block a node drain.
     unhealthyPodEvictionPolicy: "AlwaysAllow",

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "@pulumi/kubernetes/apps/v1";
 import { Namespace, Secret, ServiceAccount } from "@pulumi/kubernetes/core/v1";
+import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1";
 import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1";
 import type * as k8s from "@pulumi/kubernetes/types/input";
 import { ContainerSpec, ExecutorPoolSpec } from "../../platform/model";
@@ -69,6 +70,8 @@ export class WorkerPool extends pulumi.ComponentResource {
   /** neutral secret name -> the Secret flow runs read in the executor namespace */
   readonly executorSecrets: Record<string, Secret> = {};
   readonly deployment: Deployment;
+  /** With several workers, a drain takes one at a time, so the pool keeps polling. */
+  readonly disruptionBudget?: PodDisruptionBudget;
   readonly clusterUid: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -196,6 +199,21 @@ export class WorkerPool extends pulumi.ComponentResource {
         ],
       },
     );
+
+    if (pool.replicas > 1) {
+      this.disruptionBudget = new PodDisruptionBudget(
+        `${name}-disruption-budget`,
+        {
+          metadata,
+          spec: {
+            maxUnavailable: 1,
+            selector: { matchLabels: selectorLabels({ instance, name: pool.name }) },
+            unhealthyPodEvictionPolicy: "AlwaysAllow",
+          },
+        },
+        { parent: this },
+      );
+    }
 
     this.registerOutputs({ clusterUid: this.clusterUid });
   }

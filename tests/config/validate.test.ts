@@ -325,6 +325,22 @@ describe("stack config validation", () => {
     });
   });
 
+  it("refuses limits below what a target runs (6Mi, 10m) and an empty volume, and accepts the least that runs", () => {
+    const problems = problemsOf({
+      serving: { resources: { requests: { memory: "1" }, limits: { memory: "1" } } },
+      worker: { resources: { requests: { cpu: "1m" }, limits: { cpu: "5m" } } },
+      volumes: { models: { size: "0" } },
+    });
+    assert.match(problemFor(problems, "ml-platform:serving.resources.limits.memory").message, /at least 6Mi/);
+    assert.match(problemFor(problems, "ml-platform:worker.resources.limits.cpu").message, /at least 10m/);
+    assert.match(problemFor(problems, "ml-platform:volumes.models.size").message, /at least 1Mi/);
+    const least = validatePlatformConfig({
+      ...DEV,
+      serving: { resources: { requests: { cpu: "1m", memory: "1Mi" }, limits: { cpu: "10m", memory: "6Mi" } } },
+    });
+    assert.ok(least.ok, least.ok ? "" : JSON.stringify(least.problems));
+  });
+
   describe("credentials", () => {
     const secret = new Set(["ml-platform:kubeconfig"]);
     const isSecret = (key: string) => secret.has(key);

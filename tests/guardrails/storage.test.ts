@@ -4,7 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import { decodeProjectConfig } from "../../config/load";
 import { parsePlatformConfig } from "../../config/schema";
-import { storageChanges, storageFingerprint, STORAGE_FINGERPRINT_OUTPUT } from "../../components/storage-guard";
+import {
+  storageChanges,
+  storageFingerprint,
+  STORAGE_FINGERPRINT_OUTPUT,
+  unreadableFingerprint,
+} from "../../components/storage-guard";
 import { projectRoot } from "../../platform/project-root";
 import { RenderedResource } from "../../tools/render/model";
 import { readStackConfig } from "../../tools/render/stack-config";
@@ -159,6 +164,43 @@ describe("nothing lost", () => {
         ["ml-platform:target"],
       );
       assert.deepStrictEqual(storageChanges(undefined, parsedConfig(PROD)), []);
+    });
+  });
+
+  describe("the storage fingerprint, read strictly", () => {
+    it("takes 20Gi and 20480Mi as the same size: respelling a size replaces nothing", () => {
+      const previous = storageFingerprint(parsedConfig({ volumes: { data: { size: "20Gi" } } }));
+      assert.deepStrictEqual(storageChanges(previous, parsedConfig({ volumes: { data: { size: "20480Mi" } } })), []);
+      const prodPrevious = storageFingerprint(parsedConfig({ ...PROD, database: { storage: { size: "20Gi" } } }));
+      assert.deepStrictEqual(
+        storageChanges(prodPrevious, parsedConfig({ ...PROD, database: { storage: { size: "20480Mi" } } })),
+        [],
+      );
+    });
+
+    it("records the executor namespace, whose claims a rename would replace", () => {
+      const previous = storageFingerprint(parsedConfig(PROD));
+      assert.strictEqual(previous["kubernetes.executorNamespace"], "ml-executors");
+      const renamed = storageChanges(
+        previous,
+        parsedConfig({ ...PROD, kubernetes: { ...PROD.kubernetes, executorNamespace: "flow-runs" } }),
+      );
+      assert.deepStrictEqual(
+        renamed.map((change) => change.key),
+        ["ml-platform:kubernetes.executorNamespace"],
+      );
+    });
+
+    it("fails closed on a previous fingerprint it cannot read", () => {
+      const config = parsedConfig(PROD);
+      assert.strictEqual(unreadableFingerprint(undefined, config), undefined, "a first run has nothing to compare");
+      assert.strictEqual(unreadableFingerprint(storageFingerprint(config), config), undefined);
+      assert.match(unreadableFingerprint("garbage", config) ?? "", /not a mapping/);
+      assert.match(unreadableFingerprint([1, 2], config) ?? "", /not a mapping/);
+      assert.match(
+        unreadableFingerprint({ ...storageFingerprint(config), "kubernetes.namespace": 7 }, config) ?? "",
+        /records kubernetes\.namespace as something other than text/,
+      );
     });
   });
 

@@ -5,6 +5,7 @@
  * as with `secure:` values, it hands the program a placeholder instead: a
  * kubeconfig that names the configured context and a cluster nobody serves.
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -33,9 +34,10 @@ function placeholderKubeconfig(context: string): string {
 /** Writes (atomically: renders may run side by side) the placeholder for a context and returns its path. */
 function writePlaceholder(context: string): string {
   fs.mkdirSync(PLACEHOLDER_DIRECTORY, { recursive: true });
+  // A hash names the file: a context name may be longer than a file name can be.
   const file = path.join(
     PLACEHOLDER_DIRECTORY,
-    `kubeconfig-${context.replace(/[^A-Za-z0-9_.-]/g, "_") || "default"}.yaml`,
+    `kubeconfig-${createHash("sha256").update(context).digest("hex").slice(0, 16)}.yaml`,
   );
   const staging = `${file}.${process.pid}`;
   fs.writeFileSync(staging, placeholderKubeconfig(context));

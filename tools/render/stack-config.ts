@@ -43,7 +43,8 @@ function asRuntimeValue(value: unknown): string {
 function readYaml(file: string): Yaml {
   let document: unknown;
   try {
-    document = parse(fs.readFileSync(file, "utf8"));
+    // Merge keys (<<: *anchor), as Pulumi's own YAML reader takes them.
+    document = parse(fs.readFileSync(file, "utf8"), { merge: true });
   } catch (error) {
     throw new StackFileError(`${file}: ${(error as Error).message}`);
   }

@@ -277,3 +277,23 @@ describe("kubernetes target: Ingress TLS", () => {
     assert.strictEqual(field(single(plain, K8S.ingress).inputs.spec, "tls"), undefined, "TLS without a certificate");
   });
 });
+
+describe("kubernetes target: disruption budgets that let a node drain", () => {
+  for (const [minReplicas, maxReplicas, expected] of [
+    [1, 1, { maxUnavailable: 1 }],
+    [1, 5, { maxUnavailable: 1 }],
+    [2, 10, { minAvailable: 1 }],
+    [3, 10, { minAvailable: 1 }],
+  ] as const) {
+    it(`gives an HPA of ${minReplicas}..${maxReplicas} a budget of ${JSON.stringify(expected)}`, async () => {
+      const built = await deploy("model-serving", { serving: { autoscaling: { minReplicas, maxReplicas } } });
+      const pdb = single(built, K8S.pdb);
+      const spec = pdb.inputs.spec as Record<string, unknown>;
+      assert.deepStrictEqual(
+        { minAvailable: spec.minAvailable, maxUnavailable: spec.maxUnavailable },
+        Object.assign({ minAvailable: undefined, maxUnavailable: undefined }, expected),
+        `${pdb.name}: a budget that keeps every replica of the fewest would block every drain`,
+      );
+    });
+  }
+});

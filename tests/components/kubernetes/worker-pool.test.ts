@@ -282,6 +282,19 @@ describe("kubernetes target: WorkerPool", () => {
     );
   });
 
+  it("lets a drain take one of several workers at a time, and gives a single worker no budget that would block it", async () => {
+    const several = await deploy({ worker: { replicas: 2, maxConcurrentRuns: 4 } });
+    const [pdb] = ofKind(several, K8S.pdb);
+    assert.ok(pdb, "two workers without a PodDisruptionBudget: the production policy refuses them");
+    assert.strictEqual(field(pdb.inputs.spec, "maxUnavailable"), 1, `${pdb.name}: maxUnavailable`);
+    assert.deepStrictEqual(
+      field(pdb.inputs.spec, "selector", "matchLabels"),
+      field(single(several, K8S.deployment).inputs.spec, "selector", "matchLabels"),
+      `${pdb.name} does not select the workers`,
+    );
+    assert.strictEqual(ofKind(await deploy({ worker: { replicas: 1 } }), K8S.pdb).length, 0, "one worker got a budget");
+  });
+
   it("starts workers only once their rights exist", async () => {
     const built = await deploy();
     const deployment = single(built, K8S.deployment);
