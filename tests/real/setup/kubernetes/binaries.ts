@@ -69,6 +69,10 @@ const HOST_PROGRAMS: Record<string, string> = {
   openssl: "openssl",
   ip: "iproute2",
   "/usr/lib/cni/bridge": "containernetworking-plugins",
+  // The sandbox image is compiled here: a static C program needs the C library's archive as well as the compiler.
+  gcc: "gcc",
+  strip: "binutils",
+  "/usr/lib/x86_64-linux-gnu/libc.a": "libc6-dev",
 };
 
 export async function ensureClusterBinaries(log: Log): Promise<ClusterBinaries> {

@@ -5,10 +5,9 @@
  * 10.152.183.0/24, CoreDNS at 10.152.183.10, the hostpath provisioner) and
  * kubeadm's defaults elsewhere.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { ClusterBinaries } from "./binaries";
-import { Daemon } from "./daemons";
+import { Daemon, writeConfig } from "./daemons";
 import {
   API_SERVER_PORT,
   CGROUP_ROOT,
@@ -179,7 +178,7 @@ function kubeletConfig(layout: ClusterLayout): Record<string, unknown> {
 }
 
 export function kubelet(layout: ClusterLayout, binaries: ClusterBinaries): Daemon {
-  fs.writeFileSync(layout.kubeletConfig, JSON.stringify(kubeletConfig(layout), null, 2) + "\n");
+  writeConfig(layout.kubeletConfig, JSON.stringify(kubeletConfig(layout), null, 2) + "\n");
   return {
     name: "kubelet",
     binary: binaries.kubelet,
@@ -218,7 +217,7 @@ function kubeProxyConfig(layout: ClusterLayout): Record<string, unknown> {
 }
 
 export function kubeProxy(layout: ClusterLayout, binaries: ClusterBinaries): Daemon {
-  fs.writeFileSync(layout.kubeProxyConfig, JSON.stringify(kubeProxyConfig(layout), null, 2) + "\n");
+  writeConfig(layout.kubeProxyConfig, JSON.stringify(kubeProxyConfig(layout), null, 2) + "\n");
   return {
     name: "kube-proxy",
     binary: binaries.kubeProxy,

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import { Log, run, sleep } from "../run";
 import { ClusterBinaries } from "./binaries";
-import { ensureDaemon, logTail } from "./daemons";
+import { ensureDaemon, logTail, writeConfig } from "./daemons";
 import { ClusterLayout, PAUSE_IMAGE } from "./layout";
 
 export const CONTAINERD_NAMESPACE = "k8s.io";
@@ -66,7 +66,7 @@ export function ctrArgs(socket: string, ...args: string[]): string[] {
 
 export async function startContainerd(layout: ClusterLayout, binaries: ClusterBinaries, log: Log): Promise<void> {
   for (const dir of [layout.containerdRoot, layout.containerdState]) fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(layout.containerdConfig, containerdConfig(layout, binaries));
+  writeConfig(layout.containerdConfig, containerdConfig(layout, binaries));
   ensureDaemon(
     layout,
     { name: "containerd", binary: binaries.containerd, args: ["--config", layout.containerdConfig] },

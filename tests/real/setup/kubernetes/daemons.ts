@@ -22,6 +22,21 @@ function pidFile(layout: ClusterLayout, name: string): string {
   return path.join(layout.pids, `${name}.pid`);
 }
 
+/**
+ * Writes a daemon's config file only when its text changes. kube-proxy exits when its config file is written to,
+ * even with the same text, and containerd reloads its CNI folder on every write, so reusing a running cluster must
+ * leave unchanged files untouched.
+ */
+export function writeConfig(file: string, text: string): void {
+  try {
+    if (fs.readFileSync(file, "utf8") === text) return;
+  } catch {
+    // Not there yet.
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
 export function logFile(layout: ClusterLayout, name: string): string {
   return path.join(layout.logs, `${name}.log`);
 }

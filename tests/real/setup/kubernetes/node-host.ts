@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Log, run } from "../run";
+import { writeConfig } from "./daemons";
 import {
   CGROUP_ROOT,
   CNI_BRIDGE,
@@ -27,7 +28,7 @@ export async function prepareNodeHost(layout: ClusterLayout, log: Log): Promise<
   // Pods whose dnsPolicy is Default, and CoreDNS's upstream, read this file. The node's own address answers nothing
   // on port 53, so a name outside the cluster fails at once instead of leaving this machine. It is not a loopback
   // address because CoreDNS's loop check would take a loopback upstream for itself.
-  fs.writeFileSync(layout.resolvConf, `nameserver ${NODE_IP}\noptions timeout:1 attempts:1\n`);
+  writeConfig(layout.resolvConf, `nameserver ${NODE_IP}\noptions timeout:1 attempts:1\n`);
   ensureCgroupRoot();
   ensureHostpathFolder(layout, log);
 }
@@ -91,7 +92,7 @@ function writeCniConfig(layout: ClusterLayout): void {
       { type: "portmap", capabilities: { portMappings: true } },
     ],
   };
-  fs.writeFileSync(path.join(layout.cniConfDir, "10-ml-platform.conflist"), JSON.stringify(config, null, 2) + "\n");
+  writeConfig(path.join(layout.cniConfDir, "10-ml-platform.conflist"), JSON.stringify(config, null, 2) + "\n");
 }
 
 /**
