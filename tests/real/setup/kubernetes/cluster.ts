@@ -17,6 +17,7 @@ import {
   ETCD_URL,
   NODE,
   etcd,
+  hostpathPermissions,
   kubeApiserver,
   kubeControllerManager,
   kubeProxy,
@@ -67,6 +68,7 @@ export async function startCluster(log: Log): Promise<Cluster> {
     "kube-apiserver": kubeApiserver,
     "kube-controller-manager": kubeControllerManager,
     "kube-scheduler": kubeScheduler,
+    "hostpath-permissions": hostpathPermissions,
     kubelet,
     "kube-proxy": kubeProxy,
   };
@@ -98,7 +100,14 @@ export async function stopCluster(log: Log): Promise<boolean> {
   if (runningPid(layout, "containerd") !== undefined && binaries) {
     await removePodLeftovers(layout, binaries.ctr, log);
   }
-  for (const name of ["kube-proxy", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"]) {
+  for (const name of [
+    "kube-proxy",
+    "hostpath-permissions",
+    "kube-scheduler",
+    "kube-controller-manager",
+    "kube-apiserver",
+    "etcd",
+  ]) {
     // The API server has been seen to hang after it closed its port and stopped its controllers (nothing left to
     // lose by then: etcd holds the state), so it gets a shorter grace than the default.
     anything = (await stopDaemon(layout, name, log, name === "kube-apiserver" ? 8 : undefined)) || anything;

@@ -26,7 +26,7 @@ export const ETCD_URL = `http://127.0.0.1:${ETCD_CLIENT_PORT}`;
 
 /** Start order: each one needs the ones before it. */
 export const CONTROL_PLANE = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
-export const NODE = ["kubelet", "kube-proxy"] as const;
+export const NODE = ["hostpath-permissions", "kubelet", "kube-proxy"] as const;
 
 /** etcd on loopback only, plain HTTP: nothing but the API server on this machine talks to it. */
 export function etcd(layout: ClusterLayout, binaries: ClusterBinaries): Daemon {
@@ -223,5 +223,14 @@ export function kubeProxy(layout: ClusterLayout, binaries: ClusterBinaries): Dae
     binary: binaries.kubeProxy,
     args: [`--config=${layout.kubeProxyConfig}`],
     env: { ...process.env, PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
+  };
+}
+
+/** The watcher that opens provisioned hostpath volumes to the pods' users (see hostpath-permissions.ts). */
+export function hostpathPermissions(layout: ClusterLayout): Daemon {
+  return {
+    name: "hostpath-permissions",
+    binary: process.execPath,
+    args: [path.join(__dirname, "hostpath-permissions.js"), layout.hostpathVolumes],
   };
 }
