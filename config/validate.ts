@@ -237,6 +237,20 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     },
   },
   {
+    needs: [["volumes"]],
+    check: ({ volumes }, add) => {
+      // data and models are mounted by several pods at once (training, serving replicas, workers, flow runs).
+      for (const volume of ["data", "models"] as const) {
+        if (volumes[volume].accessMode === "ReadWriteOncePod") {
+          add(
+            ["volumes", volume, "accessMode"],
+            "ReadWriteOncePod lets one pod mount the volume, but several do (training, serving replicas, flow runs): use ReadWriteOnce on one node or ReadWriteMany",
+          );
+        }
+      }
+    },
+  },
+  {
     needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
     check: ({ target, kubeconfig, kubernetes }, add) => {
       if (target === "kubernetes" && kubeconfig !== "" && kubernetes.kubeconfigPath !== "") {

@@ -81,13 +81,27 @@ export function containerSecurityContext(spec: ContainerSpec): k8s.core.v1.Secur
   };
 }
 
+/**
+ * The node's disk a container may fill (its writable paths, logs): past the
+ * limit the kubelet evicts that pod alone, so a flow run or a server that
+ * fills /tmp cannot get Postgres evicted for the node's disk pressure.
+ */
+export const EPHEMERAL_STORAGE = { request: "128Mi", limit: "2Gi" } as const;
+/** Each writable path (an emptyDir) holds at most this. */
+export const WRITABLE_PATH_SIZE_LIMIT = "1Gi";
+
 /** Requests and limits; GPUs are an extended resource, set as a limit (Kubernetes copies it to requests). */
 export function resourceRequirements(resources: Resources): k8s.core.v1.ResourceRequirements {
   return {
-    requests: { cpu: resources.requests.cpu, memory: resources.requests.memory },
+    requests: {
+      cpu: resources.requests.cpu,
+      memory: resources.requests.memory,
+      "ephemeral-storage": EPHEMERAL_STORAGE.request,
+    },
     limits: {
       cpu: resources.limits.cpu,
       memory: resources.limits.memory,
+      "ephemeral-storage": EPHEMERAL_STORAGE.limit,
       ...(resources.gpus > 0 ? { [GPU_RESOURCE]: String(resources.gpus) } : {}),
     },
   };
@@ -172,7 +186,7 @@ class PodVolumes {
     }
     for (const path of spec.writablePaths) {
       const name = writableVolumeName(path);
-      this.add({ name, emptyDir: {} });
+      this.add({ name, emptyDir: { sizeLimit: WRITABLE_PATH_SIZE_LIMIT } });
       mounts.push({ name, mountPath: path });
     }
     const paths = mounts.map((mount) => mount.mountPath as string);

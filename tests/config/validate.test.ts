@@ -341,6 +341,12 @@ describe("stack config validation", () => {
     assert.ok(least.ok, least.ok ? "" : JSON.stringify(least.problems));
   });
 
+  it("refuses ReadWriteOncePod for the volumes several pods mount, and keeps it for the database's own claim", () => {
+    const problems = problemsOf({ volumes: { data: { accessMode: "ReadWriteOncePod" } } });
+    assert.match(problemFor(problems, "ml-platform:volumes.data.accessMode").message, /several do/);
+    assert.ok(validatePlatformConfig({ ...DEV, database: { storage: { accessMode: "ReadWriteOncePod" } } }).ok);
+  });
+
   describe("credentials", () => {
     const secret = new Set(["ml-platform:kubeconfig"]);
     const isSecret = (key: string) => secret.has(key);

@@ -122,7 +122,10 @@ describe("kubernetes target: the work pool's base job template", () => {
       const [container] = field(spec, "template", "spec", "containers") as Json[];
       assert.deepStrictEqual(
         container.resources,
-        { requests: executor.resources.requests, limits: executor.resources.limits },
+        {
+          requests: { ...executor.resources.requests, "ephemeral-storage": "128Mi" },
+          limits: { ...executor.resources.limits, "ephemeral-storage": "2Gi" },
+        },
         "executor resources",
       );
     });

@@ -161,8 +161,8 @@ describe("kubernetes target: pod-spec builder", () => {
       assert.ok(mount, `prefect-server has nothing mounted at ${path}`);
       assert.deepStrictEqual(
         volumeNamed(pod, String(mount.name))?.emptyDir,
-        {},
-        `prefect-server's ${path} is not an emptyDir`,
+        { sizeLimit: "1Gi" },
+        `prefect-server's ${path} is not a bounded emptyDir`,
       );
     }
   });
@@ -201,9 +201,35 @@ describe("kubernetes target: pod-spec builder", () => {
   it("sets requests and limits, and no GPU when none is asked for", () => {
     const pod = podFor("training");
     const resources = asRecord(mainContainer(pod).resources);
-    assert.deepStrictEqual(resources.requests, { cpu: "1", memory: "1Gi" }, "training's requests");
-    assert.deepStrictEqual(resources.limits, { cpu: "1", memory: "1Gi" }, "training's limits");
+    assert.deepStrictEqual(
+      resources.requests,
+      { cpu: "1", memory: "1Gi", "ephemeral-storage": "128Mi" },
+      "training's requests",
+    );
+    assert.deepStrictEqual(
+      resources.limits,
+      { cpu: "1", memory: "1Gi", "ephemeral-storage": "2Gi" },
+      "training's limits",
+    );
     assert.strictEqual(pod.runtimeClassName, undefined, "training without GPUs gets a GPU runtime class");
+  });
+
+  it("bounds the disk every pod may fill: an ephemeral-storage limit and a size limit on each writable path", () => {
+    for (const name of ["postgres", "prefect-server", "training"]) {
+      const pod = podFor(name);
+      const limits = asRecord(asRecord(mainContainer(pod).resources).limits);
+      assert.strictEqual(limits["ephemeral-storage"], "2Gi", `${name}: ephemeral-storage limit`);
+      const scratch = asList(pod.volumes)
+        .map(asRecord)
+        .filter((volume) => volume.emptyDir !== undefined);
+      assert.ok(scratch.length > 0, `${name} has no writable paths`);
+      for (const volume of scratch)
+        assert.strictEqual(
+          asRecord(volume.emptyDir).sizeLimit,
+          "1Gi",
+          `${name}: ${String(volume.name)} has no sizeLimit`,
+        );
+    }
   });
 
   it("asks for GPUs as an nvidia.com/gpu limit with the configured runtime class", () => {
