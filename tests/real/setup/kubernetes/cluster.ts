@@ -27,6 +27,7 @@ import {
 import { startContainerd } from "./containerd";
 import { Daemon, ensureDaemon, logTail, runningPid, stopDaemon } from "./daemons";
 import { ensurePauseImage } from "./images";
+import { withClusterLock } from "./lock";
 import { ClusterLayout, KUBERNETES_VERSION, NODE_IP, NODE_NAME, clusterLayout } from "./layout";
 import { prepareNodeHost, releaseNodeHost } from "./node-host";
 import { apiServerUrl, ensurePki } from "./pki";
@@ -51,10 +52,14 @@ export interface Cluster {
 const READY_TIMEOUT_SECONDS = 180;
 
 export async function startCluster(log: Log): Promise<Cluster> {
-  const started = Date.now();
   const layout = clusterLayout();
-  const binaries = await ensureClusterBinaries(log);
   fs.mkdirSync(layout.run, { recursive: true });
+  return withClusterLock(path.join(layout.run, "cluster.lock"), log, () => startLocked(layout, log));
+}
+
+async function startLocked(layout: ClusterLayout, log: Log): Promise<Cluster> {
+  const started = Date.now();
+  const binaries = await ensureClusterBinaries(log);
   await ensurePki(layout.pki, log);
   await prepareNodeHost(layout, log);
   // stopCluster runs without building anything; it finds the programs this start used here.
@@ -93,6 +98,11 @@ export async function startCluster(log: Log): Promise<Cluster> {
 /** Stops the cluster if any part of it runs; returns whether anything was running. */
 export async function stopCluster(log: Log): Promise<boolean> {
   const layout = clusterLayout();
+  fs.mkdirSync(layout.run, { recursive: true });
+  return withClusterLock(path.join(layout.run, "cluster.lock"), log, () => stopLocked(layout, log));
+}
+
+async function stopLocked(layout: ClusterLayout, log: Log): Promise<boolean> {
   let anything = false;
   // The kubelet first, so it does not restart the containers that are about to be stopped.
   anything = (await stopDaemon(layout, "kubelet", log)) || anything;
