@@ -84,6 +84,10 @@ function displayPath(file: string): string {
 
 function report(run: DiffRun, options: CliOptions): void {
   for (const warning of run.warnings) process.stderr.write(`${warning}\n`);
+  // An error is said on stderr too: stdout carries the diff, which a script may keep as it is.
+  for (const result of run.results) {
+    if (!result.ok) process.stderr.write(`diff of ${result.failure.stack} failed:\n${result.failure.message}\n`);
+  }
   if (options.format === "text") {
     write(options.output, formatText(run.title, run.results, run.notes));
     return;

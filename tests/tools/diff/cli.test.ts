@@ -118,6 +118,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     assert.match(run.stdout, /^Stack dev: could not be compared$/m);
     assert.match(run.stdout, /rendering the working tree failed/);
     assert.match(run.stdout, /ml-platform:serving\.replicas: must be at least 1/);
+    assert.match(run.stderr, /diff of dev failed:[\s\S]*ml-platform:serving\.replicas: must be at least 1/);
   });
 
   it("exits 2 with a clear message for an unknown base or a base without the offline render", () => {
