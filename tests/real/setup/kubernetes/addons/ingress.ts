@@ -72,6 +72,8 @@ export function traefikArgs(nodeIp: string): string[] {
     "--global.checknewversion=false",
     "--global.sendanonymoususage=false",
     "--log.level=INFO",
+    // The pods' logs are read as files, where colour codes are noise.
+    "--log.nocolor=true",
   ];
 }
 

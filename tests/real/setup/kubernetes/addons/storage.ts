@@ -7,7 +7,10 @@
  * provisioner, which the cluster also runs: it makes every volume a root-owned
  * folder with mode 0750 (k8s.io/kubernetes pkg/volume/hostpath), and a
  * hostPath volume ignores the pod's fsGroup, so the prod stack's pods, which
- * run as non-root users, could not write to their claims. MicroK8s's
+ * run as non-root users, could not write to their claims. Tried on the suite's
+ * cluster: with WaitForFirstConsumer it does wait for the pod and then binds,
+ * but a pod running as uid 1000 with fsGroup 1000 got "Permission denied"
+ * writing to the 0750 root:root folder. MicroK8s's
  * provisioner makes world-writable folders; so does the one built here
  * (tests/real/toolchains/addons/hostpath-provisioner).
  */
