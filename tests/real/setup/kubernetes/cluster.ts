@@ -31,7 +31,7 @@ import { withClusterLock } from "./lock";
 import { ClusterLayout, KUBERNETES_VERSION, NODE_IP, NODE_NAME, clusterLayout } from "./layout";
 import { prepareNodeHost, releaseNodeHost } from "./node-host";
 import { apiServerUrl, ensurePki } from "./pki";
-import { removePodLeftovers } from "./teardown";
+import { killOrphanedShims, removePodLeftovers } from "./teardown";
 
 export interface Cluster {
   /** The admin kubeconfig file (system:masters; CA and client certificate embedded). */
@@ -123,6 +123,7 @@ async function stopLocked(layout: ClusterLayout, log: Log): Promise<boolean> {
     anything = (await stopDaemon(layout, name, log, name === "kube-apiserver" ? 8 : undefined)) || anything;
   }
   anything = (await stopDaemon(layout, "containerd", log)) || anything;
+  await killOrphanedShims(layout, log);
   if (binaries) await cleanUpKubeProxyRules(binaries, log);
   await unmountUnder([layout.kubeletRoot, layout.containerdRoot, layout.containerdState], log);
   await releaseNodeHost(log);

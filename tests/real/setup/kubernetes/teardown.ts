@@ -38,12 +38,40 @@ export async function removePodLeftovers(layout: ClusterLayout, ctr: string, log
   while ((await runningTasks(ctrRun)).length > 0 && Date.now() < deadline) await sleep(250);
   for (const id of await allTasks(ctrRun)) await ctrRun("tasks", "delete", "--force", id).catch(() => "");
 
+  let removed = 0;
   for (const ns of namespaces) {
     if (!fs.existsSync(ns)) continue;
     await run("umount", [ns]).catch(() => run("umount", ["-l", ns]).catch(() => undefined));
     fs.rmSync(ns, { force: true });
+    removed++;
   }
-  if (namespaces.size > 0) log(`kubernetes: removed ${namespaces.size} pod network namespace(s)`);
+  if (removed > 0) log(`kubernetes: removed ${removed} pod network namespace(s)`);
+}
+
+/**
+ * Shims outlive containerd by design; once containerd is stopped, any shim still serving this containerd (its
+ * command line names this containerd's socket) has no task left worth keeping.
+ */
+export async function killOrphanedShims(layout: ClusterLayout, log: Log): Promise<void> {
+  let killed = 0;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    const address = args.indexOf("-address");
+    if (!args[0]?.includes("containerd-shim") || args[address + 1] !== layout.containerdSocket) continue;
+    try {
+      process.kill(Number(entry), "SIGKILL");
+      killed++;
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  if (killed > 0) log(`kubernetes: killed ${killed} leftover containerd shim(s)`);
 }
 
 async function taskRows(ctrRun: (...args: string[]) => Promise<string>): Promise<string[][]> {
