@@ -79,6 +79,9 @@ describe("kubernetes target: the whole platform", () => {
   it("puts the platform in its namespace and the executors' claims, quota and rights in theirs", async () => {
     const built = await deploy({ kubernetes: { namespace: "apps", executorNamespace: "flows" } });
     const namespaceOf = (entry: Registration) => (entry.inputs.metadata as Json).namespace;
+    // The flow runs' own copies of the login and the flows (a Secret and a ConfigMap) live beside them.
+    const executorCopy = (entry: Registration) =>
+      [K8S.secret, K8S.configMap].includes(entry.type) && entry.name.includes("-executor-");
     for (const type of [
       K8S.statefulSet,
       K8S.deployment,
@@ -91,9 +94,13 @@ describe("kubernetes target: the whole platform", () => {
       K8S.hpa,
       K8S.pdb,
     ]) {
-      for (const entry of ofKind(built, type))
+      for (const entry of ofKind(built, type).filter((candidate) => !executorCopy(candidate)))
         assert.strictEqual(namespaceOf(entry), "apps", `${entry.name} is outside the platform namespace`);
     }
+    const copies = built.registrations.filter(executorCopy);
+    assert.ok(copies.length > 0, "flow runs get no Secret or ConfigMap of their namespace");
+    for (const entry of copies)
+      assert.strictEqual(namespaceOf(entry), "flows", `${entry.name} is outside the executor namespace`);
     for (const type of [K8S.resourceQuota, K8S.limitRange, K8S.role, K8S.roleBinding]) {
       for (const entry of ofKind(built, type))
         assert.strictEqual(namespaceOf(entry), "flows", `${entry.name} is outside the executor namespace`);
