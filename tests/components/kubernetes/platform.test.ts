@@ -81,7 +81,7 @@ describe("kubernetes target: the whole platform", () => {
     const namespaceOf = (entry: Registration) => (entry.inputs.metadata as Json).namespace;
     // The flow runs' own copies of the login and the flows (a Secret and a ConfigMap) live beside them.
     const executorCopy = (entry: Registration) =>
-      [K8S.secret, K8S.configMap].includes(entry.type) && entry.name.includes("-executor-");
+      (entry.type === K8S.secret || entry.type === K8S.configMap) && entry.name.includes("-executor-");
     for (const type of [
       K8S.statefulSet,
       K8S.deployment,
