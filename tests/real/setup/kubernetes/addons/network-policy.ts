@@ -16,7 +16,7 @@
  * The prod stack's NetworkPolicies are still applied and admitted by the API
  * server; they are simply not enforced on this node.
  */
-import { Log, run } from "../../run";
+import { CommandError, Log, run } from "../../run";
 
 /** A table that is only checked (`nft -c`), never created: the kernel validates the rule without keeping it. */
 const QUEUE_PROBE = [
@@ -35,8 +35,10 @@ export async function networkPolicyEnforcement(log: Log): Promise<string> {
   try {
     await run("nft", ["-c", "-f", "-"], { input: QUEUE_PROBE });
   } catch (error) {
-    const said = error instanceof Error ? error.message.split("\n").slice(1).join(" ").trim() : String(error);
-    const reason = `${none}; kube-network-policies needs the nftables queue statement, which this kernel refuses (nft: ${said || "failed"})`;
+    // nft names the rule it could not load; its "Error: ..." line is the kernel's answer.
+    const output = error instanceof CommandError ? error.output : String(error);
+    const said = /Error: (.*)/.exec(output)?.[1]?.trim() ?? output.trim().split("\n")[0];
+    const reason = `${none}; sigs.k8s.io/kube-network-policies needs the nftables queue statement (kernel option CONFIG_NFT_QUEUE), which this kernel refuses (nft: "${said}")`;
     log(`addons: network policy enforcement: ${reason}`);
     return reason;
   }
