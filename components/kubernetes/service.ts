@@ -53,6 +53,26 @@ export function servicePorts(service: ServiceSpec): k8s.core.v1.ServicePort[] {
   }));
 }
 
+/**
+ * Seconds a replica that is being replaced keeps taking requests after Kubernetes removes it from its
+ * Service's endpoints: kube-proxy and the ingress controller learn of the removal only after that, and
+ * until they do they keep sending it requests, which a replica that already stopped would fail (502s).
+ */
+export const ENDPOINT_REMOVAL_SECONDS = 5;
+
+/** The pod with every container waiting ENDPOINT_REMOVAL_SECONDS before it is asked to stop. */
+function drainedAfterEndpointRemoval(pod: k8s.core.v1.PodSpec): k8s.core.v1.PodSpec {
+  const containers = pod.containers as k8s.core.v1.Container[];
+  return {
+    ...pod,
+    containers: containers.map((container) => ({
+      ...container,
+      // Kubernetes' own sleep action: no shell or sleep binary needed in the image.
+      lifecycle: { preStop: { sleep: { seconds: ENDPOINT_REMOVAL_SECONDS } } },
+    })),
+  };
+}
+
 export function deploymentSpec(
   service: ServiceSpec,
   instance: string,
@@ -67,7 +87,10 @@ export function deploymentSpec(
       ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
       : { type: "Recreate" },
     revisionHistoryLimit: 5,
-    template: podTemplate(workloadLabels(service, instance), pod),
+    template: podTemplate(
+      workloadLabels(service, instance),
+      service.zeroDowntimeUpdates ? drainedAfterEndpointRemoval(pod) : pod,
+    ),
   };
 }
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { PlatformService, PlatformServiceArgs } from "../../../components/kubernetes/service";
+import { ENDPOINT_REMOVAL_SECONDS, PlatformService, PlatformServiceArgs } from "../../../components/kubernetes/service";
 import { ServiceSpec } from "../../../platform/model";
 import { build, Built, K8S, ofKind, single, specWith, testPlacement } from "./harness";
 import { podTemplateOf, restrictedViolations, selects } from "./pod-rules";
@@ -122,6 +122,21 @@ describe("kubernetes target: PlatformService", () => {
         `${pdb.name} guards other pods than ${deployment.name}`,
       );
       checkSelection(built, K8S.deployment);
+    });
+
+    it("keeps a replica that is being replaced serving until the endpoints have dropped it", async () => {
+      const built = await deploy("model-serving");
+      const deployment = single(built, K8S.deployment);
+      const pod = field(deployment.inputs.spec, "template", "spec") as Json;
+      for (const container of pod.containers as Json[])
+        assert.deepStrictEqual(
+          container.lifecycle,
+          { preStop: { sleep: { seconds: ENDPOINT_REMOVAL_SECONDS } } },
+          `${deployment.name}/${String(container.name)} stops before the ingress stops sending to it`,
+        );
+      // Kubernetes kills a container still running at the end of the grace period, sleep included.
+      const grace = (pod.terminationGracePeriodSeconds as number | undefined) ?? 30;
+      assert.ok(grace > ENDPOINT_REMOVAL_SECONDS + 10, `grace period ${grace}s leaves no time to drain`);
     });
 
     it("is reached through the Ingress under /serving, on the Service's named port", async () => {

@@ -246,7 +246,12 @@ async function runFlows(platform: Platform, summary: ProdSummary, checks: Checks
       summary.flowRunsCompleted = runs.filter((run) => run.state_type === "COMPLETED").length;
       summary.maxConcurrentObserved = maxConcurrent(runs);
       summary.flowRunsRetried = runs.filter((run) => run.run_count > 1).length;
-      const jobs = (await executorJobs(platform)).filter((job) => !jobsBefore.has(job.metadata.name));
+      // A run reports COMPLETED from inside its pod, moments before the pod exits and its Job succeeds.
+      const jobs = await waitFor("the runs' Jobs finishing", 180, async () => {
+        const created = (await executorJobs(platform)).filter((job) => !jobsBefore.has(job.metadata.name));
+        const finished = created.filter((job) => (job.status.succeeded ?? 0) + (job.status.failed ?? 0) >= 1);
+        return created.length >= ids.length && finished.length === created.length ? created : undefined;
+      }).catch(async () => (await executorJobs(platform)).filter((job) => !jobsBefore.has(job.metadata.name)));
       summary.executorJobsCreated = jobs.length;
       expect(
         summary.flowRunsCompleted === ids.length,
@@ -395,8 +400,12 @@ async function redeployKeepingData(platform: Platform, summary: ProdSummary, che
       const modelBefore = await servedModelRun(platform);
       const runsBefore = await api.countFlowRuns();
       await deploy.delete(STORAGE_KINDS);
-      const pods = await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace]);
-      expect(pods.items.length === 0, `${pods.items.length} pods left after teardown`);
+      // Deleting a Deployment or StatefulSet returns before the garbage collector has removed its pods.
+      const left = await waitFor("the platform's pods going", 180, async () => {
+        const pods = await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace]);
+        return pods.items.length === 0 ? 0 : undefined;
+      }).catch(async () => (await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace])).items.length);
+      expect(left === 0, `${left} pods left 180s after teardown`);
       const claims = await deploy.json<KubernetesList<{ metadata: { name: string } }>>(["get", "pvc", "-n", namespace]);
       expect(claims.items.length >= 3, `${claims.items.length} claims survived teardown in ${namespace}`);
       await deploy.apply();
