@@ -343,6 +343,14 @@ async function checkCluster(platform: Platform, summary: ProdSummary, checks: Ch
   });
 }
 
+/** The memory limits of every serving pod there is, draining ones included. */
+async function servingMemoryLimits(platform: Platform): Promise<string[]> {
+  const pods = await platform.deploy.json<
+    KubernetesList<Pod & { spec: { containers: { resources: { limits: { memory: string } } }[] } }>
+  >(["get", "pods", "-n", platform.namespace, "-l", "app.kubernetes.io/name=model-serving"]);
+  return pods.items.map((pod) => pod.spec.containers[0].resources.limits.memory);
+}
+
 /** A change of serving's memory limit, rolled out by the Deployment while a request loop runs. */
 async function rollServing(
   platform: Platform,
@@ -369,6 +377,12 @@ async function rollServing(
         ["rollout", "status", "-n", platform.namespace, "deployment/model-serving", "--timeout=600s"],
         660,
       );
+      // The rollout is done when the new pods are ready; the old ones are still draining. Keep the
+      // requests coming until they are gone, since that is when a lost request would show.
+      await waitFor("the old serving pods going", 180, async () => {
+        const limits = await servingMemoryLimits(platform);
+        return limits.every((limit) => limit === "384Mi") ? limits : undefined;
+      }).catch(() => undefined);
       await sleep(2000);
     } finally {
       finish();
@@ -376,10 +390,7 @@ async function rollServing(
     const result = await load;
     summary.rollingUpdateRequests = result.requests;
     summary.rollingUpdateFailures = result.failures;
-    const pods = await deploy.json<
-      KubernetesList<Pod & { spec: { containers: { resources: { limits: { memory: string } } }[] } }>
-    >(["get", "pods", "-n", platform.namespace, "-l", "app.kubernetes.io/name=model-serving"]);
-    const limits = pods.items.map((pod) => pod.spec.containers[0].resources.limits.memory);
+    const limits = await servingMemoryLimits(platform);
     expect(
       limits.length >= 2 && limits.every((limit) => limit === "384Mi"),
       `serving pods' memory limits after the rollout: ${limits.join(", ")}`,
