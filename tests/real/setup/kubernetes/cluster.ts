@@ -17,7 +17,6 @@ import {
   ETCD_URL,
   NODE,
   etcd,
-  hostpathPermissions,
   kubeApiserver,
   kubeControllerManager,
   kubeProxy,
@@ -61,7 +60,7 @@ async function startLocked(layout: ClusterLayout, log: Log): Promise<Cluster> {
   const started = Date.now();
   const binaries = await ensureClusterBinaries(log);
   await ensurePki(layout.pki, log);
-  await prepareNodeHost(layout, log);
+  await prepareNodeHost(layout);
   // stopCluster runs without building anything; it finds the programs this start used here.
   fs.writeFileSync(path.join(layout.run, "binaries.json"), JSON.stringify(binaries, null, 2) + "\n");
   await startContainerd(layout, binaries, log);
@@ -73,7 +72,6 @@ async function startLocked(layout: ClusterLayout, log: Log): Promise<Cluster> {
     "kube-apiserver": kubeApiserver,
     "kube-controller-manager": kubeControllerManager,
     "kube-scheduler": kubeScheduler,
-    "hostpath-permissions": hostpathPermissions,
     kubelet,
     "kube-proxy": kubeProxy,
   };
@@ -110,14 +108,7 @@ async function stopLocked(layout: ClusterLayout, log: Log): Promise<boolean> {
   if (runningPid(layout, "containerd") !== undefined && binaries) {
     await removePodLeftovers(layout, binaries.ctr, log);
   }
-  for (const name of [
-    "kube-proxy",
-    "hostpath-permissions",
-    "kube-scheduler",
-    "kube-controller-manager",
-    "kube-apiserver",
-    "etcd",
-  ]) {
+  for (const name of ["kube-proxy", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"]) {
     // The API server has been seen to hang after it closed its port and stopped its controllers (nothing left to
     // lose by then: etcd holds the state), so it gets a shorter grace than the default.
     anything = (await stopDaemon(layout, name, log, name === "kube-apiserver" ? 8 : undefined)) || anything;

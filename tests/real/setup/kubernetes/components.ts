@@ -2,8 +2,8 @@
  * How each of the cluster's programs is started: command lines, and the
  * kubelet's and kube-proxy's config files. The choices follow MicroK8s where
  * the platform depends on them (API server port 16443, services in
- * 10.152.183.0/24, CoreDNS at 10.152.183.10, the hostpath provisioner) and
- * kubeadm's defaults elsewhere.
+ * 10.152.183.0/24, CoreDNS at 10.152.183.10; the hostpath provisioner is an
+ * addon, see addons/storage.ts) and kubeadm's defaults elsewhere.
  */
 import * as path from "path";
 import { ClusterBinaries } from "./binaries";
@@ -26,7 +26,7 @@ export const ETCD_URL = `http://127.0.0.1:${ETCD_CLIENT_PORT}`;
 
 /** Start order: each one needs the ones before it. */
 export const CONTROL_PLANE = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
-export const NODE = ["hostpath-permissions", "kubelet", "kube-proxy"] as const;
+export const NODE = ["kubelet", "kube-proxy"] as const;
 
 /** etcd on loopback only, plain HTTP: nothing but the API server on this machine talks to it. */
 export function etcd(layout: ClusterLayout, binaries: ClusterBinaries): Daemon {
@@ -110,9 +110,6 @@ export function kubeControllerManager(layout: ClusterLayout, binaries: ClusterBi
       `--cluster-signing-key-file=${pki("ca.key")}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       `--cluster-cidr=${POD_CIDR}`,
-      // The StorageClass microk8s-hostpath (provisioner kubernetes.io/host-path) is served by this built-in
-      // provisioner; its volumes go to /tmp/hostpath_pv, which the set-up links into the cache.
-      "--enable-hostpath-provisioner=true",
       "--profiling=false",
     ],
   };
@@ -223,14 +220,5 @@ export function kubeProxy(layout: ClusterLayout, binaries: ClusterBinaries): Dae
     binary: binaries.kubeProxy,
     args: [`--config=${layout.kubeProxyConfig}`],
     env: { ...process.env, PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
-  };
-}
-
-/** The watcher that opens provisioned hostpath volumes to the pods' users (see hostpath-permissions.ts). */
-export function hostpathPermissions(layout: ClusterLayout): Daemon {
-  return {
-    name: "hostpath-permissions",
-    binary: process.execPath,
-    args: [path.join(__dirname, "hostpath-permissions.js"), layout.hostpathVolumes],
   };
 }

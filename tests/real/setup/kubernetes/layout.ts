@@ -43,11 +43,6 @@ export const ETCD_CLIENT_PORT = 12379;
 export const ETCD_PEER_PORT = 12380;
 /** The cgroup (in every v1 hierarchy) under which the kubelet puts its pods. */
 export const CGROUP_ROOT = "/ml-platform-kubernetes";
-/**
- * The in-tree hostpath provisioner (controller-manager --enable-hostpath-provisioner) always creates volumes under
- * this fixed folder (pkg/volume/hostpath: "/tmp/hostpath_pv/<uuid>"); the set-up points it at the cache.
- */
-export const HOSTPATH_PROVISIONER_DIR = "/tmp/hostpath_pv";
 
 export interface ClusterLayout {
   root: string;
@@ -57,7 +52,6 @@ export interface ClusterLayout {
   kubeletRoot: string;
   podLogs: string;
   containerdRoot: string;
-  hostpathVolumes: string;
   images: string;
   run: string;
   logs: string;
@@ -85,7 +79,6 @@ export function clusterLayout(): ClusterLayout {
     kubeletRoot: path.join(state, "kubelet"),
     podLogs: path.join(state, "pod-logs"),
     containerdRoot: path.join(state, "containerd"),
-    hostpathVolumes: path.join(state, "hostpath-volumes"),
     images: path.join(root, "images"),
     run,
     logs: path.join(run, "logs"),

@@ -9,20 +9,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { Log, run } from "../run";
 import { writeConfig } from "./daemons";
-import {
-  CGROUP_ROOT,
-  CNI_BRIDGE,
-  CNI_NETWORK_NAME,
-  ClusterLayout,
-  HOSTPATH_PROVISIONER_DIR,
-  NODE_INTERFACE,
-  NODE_IP,
-  POD_CIDR,
-} from "./layout";
+import { CGROUP_ROOT, CNI_BRIDGE, CNI_NETWORK_NAME, ClusterLayout, NODE_INTERFACE, NODE_IP, POD_CIDR } from "./layout";
 
 const CGROUP_V1_MOUNT = "/sys/fs/cgroup";
 
-export async function prepareNodeHost(layout: ClusterLayout, log: Log): Promise<void> {
+export async function prepareNodeHost(layout: ClusterLayout): Promise<void> {
   await ensureNodeAddress();
   writeCniConfig(layout);
   // Pods whose dnsPolicy is Default, and CoreDNS's upstream, read this file. The node's own address answers nothing
@@ -30,7 +21,6 @@ export async function prepareNodeHost(layout: ClusterLayout, log: Log): Promise<
   // address because CoreDNS's loop check would take a loopback upstream for itself.
   writeConfig(layout.resolvConf, `nameserver ${NODE_IP}\noptions timeout:1 attempts:1\n`);
   ensureCgroupRoot();
-  ensureHostpathFolder(layout, log);
 }
 
 /**
@@ -112,27 +102,6 @@ function ensureCgroupRoot(): void {
         }
       }
     }
-  }
-}
-
-/**
- * The in-tree hostpath provisioner writes to a fixed /tmp folder; a symlink sends those volumes into the cluster's
- * persistent state. A real folder already there (someone else's) is left alone and used as it is.
- */
-function ensureHostpathFolder(layout: ClusterLayout, log: Log): void {
-  fs.mkdirSync(layout.hostpathVolumes, { recursive: true });
-  let existing: fs.Stats | undefined;
-  try {
-    existing = fs.lstatSync(HOSTPATH_PROVISIONER_DIR);
-  } catch {
-    existing = undefined;
-  }
-  if (existing === undefined) {
-    fs.symlinkSync(layout.hostpathVolumes, HOSTPATH_PROVISIONER_DIR);
-  } else if (existing.isSymbolicLink() && fs.readlinkSync(HOSTPATH_PROVISIONER_DIR) !== layout.hostpathVolumes) {
-    log(`kubernetes: ${HOSTPATH_PROVISIONER_DIR} points at ${fs.readlinkSync(HOSTPATH_PROVISIONER_DIR)}; left as is`);
-  } else if (!existing.isSymbolicLink()) {
-    log(`kubernetes: ${HOSTPATH_PROVISIONER_DIR} is a real folder; provisioned volumes go there, not to the cache`);
   }
 }
 
