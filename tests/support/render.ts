@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Render } from "../../tools/render/model";
+import { testRunDir } from "./test-run";
 
 const RENDER_CLI = path.join(__dirname, "..", "..", "tools", "render", "cli.js");
 
@@ -24,11 +25,50 @@ export function runRender(args: string[], outDir = fs.mkdtempSync(path.join(os.t
 
 const cache = new Map<string, Render & { outDir: string }>();
 
-/** The render of a stack from its committed Pulumi.<stack>.yaml (cached per test process). */
+/** How long a worker waits for another worker's render of the same stack before it renders itself. */
+const SHARED_RENDER_WAIT_MS = 10 * 60 * 1000;
+
+function sleep(milliseconds: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, milliseconds);
+}
+
+/**
+ * The committed stack rendered once per test run, whichever worker asks
+ * first: that one renders (through the CLI, as runRender does) and records
+ * the outcome; the others wait for it. The folder and its lock live in the
+ * run's scratch folder, so a later run renders afresh.
+ */
+function sharedRender(runDir: string, stack: string): RenderRun {
+  const outDir = path.join(runDir, "renders", stack);
+  const outcome = path.join(runDir, "renders", `${stack}.outcome.json`);
+  const lock = path.join(runDir, "renders", `${stack}.lock`);
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  let owner = true;
+  try {
+    fs.mkdirSync(lock);
+  } catch {
+    owner = false;
+  }
+  if (owner) {
+    const run = runRender(["--stack", stack], outDir);
+    fs.writeFileSync(`${outcome}.partial`, JSON.stringify(run));
+    fs.renameSync(`${outcome}.partial`, outcome);
+    return run;
+  }
+  const deadline = Date.now() + SHARED_RENDER_WAIT_MS;
+  while (!fs.existsSync(outcome)) {
+    if (Date.now() > deadline) return runRender(["--stack", stack]);
+    sleep(50);
+  }
+  return JSON.parse(fs.readFileSync(outcome, "utf8")) as RenderRun;
+}
+
+/** The render of a stack from its committed Pulumi.<stack>.yaml (once per test run, or per process without one). */
 export function renderStack(stack: string): Render & { outDir: string } {
   const cached = cache.get(stack);
   if (cached) return cached;
-  const run = runRender(["--stack", stack]);
+  const runDir = testRunDir();
+  const run = runDir ? sharedRender(runDir, stack) : runRender(["--stack", stack]);
   if (run.status !== 0) throw new Error(`render of ${stack} failed (${run.status}):\n${run.stderr}`);
   const render = JSON.parse(fs.readFileSync(path.join(run.outDir, stack, "resources.json"), "utf8")) as Render;
   const result = { ...render, outDir: run.outDir };
