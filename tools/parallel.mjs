@@ -1,9 +1,11 @@
 // node tools/parallel.mjs "<command>" "<command>" ...
 //
 // Runs shell commands at the same time and exits non-zero if any of them
-// failed. Each command's output is printed whole when it finishes, so the
-// outputs do not interleave. npm test uses it to lint while tsc (which keeps
-// one core busy) type-checks and compiles.
+// failed. The first command's output is shown as it comes (npm test's mocha
+// run, which takes longest); every other command's output is kept and printed
+// whole after the first one has finished and it has too, so the outputs never
+// interleave. npm test uses it to lint while tsc (which keeps one core busy)
+// type-checks and compiles, and while mocha runs.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import process from "node:process";
@@ -14,22 +16,27 @@ if (commands.length === 0) {
   process.exit(2);
 }
 
-const results = await Promise.all(
-  commands.map(
-    (command) =>
-      new Promise((resolve) => {
-        const child = spawn(command, { shell: true, stdio: ["ignore", "pipe", "pipe"] });
-        const output = [];
-        child.stdout.on("data", (chunk) => output.push(chunk));
-        child.stderr.on("data", (chunk) => output.push(chunk));
-        child.on("error", (error) => resolve({ command, status: 1, output: [Buffer.from(`${error.message}\n`)] }));
-        child.on("close", (status, signal) => {
-          process.stdout.write(Buffer.concat(output));
-          resolve({ command, status: status ?? (signal ? 1 : 0), output });
-        });
-      }),
-  ),
-);
+function start(command, live) {
+  return new Promise((resolve) => {
+    const child = spawn(command, {
+      shell: true,
+      stdio: ["ignore", live ? "inherit" : "pipe", live ? "inherit" : "pipe"],
+    });
+    const output = [];
+    child.stdout?.on("data", (chunk) => output.push(chunk));
+    child.stderr?.on("data", (chunk) => output.push(chunk));
+    child.on("error", (error) => resolve({ command, status: 1, output: [Buffer.from(`${error.message}\n`)] }));
+    child.on("close", (status, signal) => resolve({ command, status: status ?? (signal ? 1 : 0), output }));
+  });
+}
+
+const [first, ...others] = commands.map((command, index) => start(command, index === 0));
+const results = [await first];
+for (const other of others) {
+  const result = await other;
+  process.stdout.write(Buffer.concat(result.output));
+  results.push(result);
+}
 
 const failed = results.filter((result) => result.status !== 0);
 for (const { command, status } of failed) process.stderr.write(`failed (${status}): ${command}\n`);
