@@ -93,8 +93,17 @@ interface LoopRow {
   note?: string;
 }
 
-function printLoop(rows: LoopRow[]): number {
-  console.log("\nfeedback loop                          median ms  runs ms                         ratio  goal");
+/** The machine's 1-, 5- and 15-minute load averages: a busy machine slows every side of a ratio, not always alike. */
+function load(): string {
+  return os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(" ");
+}
+
+function printLoop(rows: LoopRow[], loadBefore: string): number {
+  console.log(`\nfeedback loop (load average ${loadBefore} before, ${load()} after)`);
+  console.log("                                       median ms  runs ms                         ratio  goal");
   let misses = 0;
   for (const row of rows) {
     const ratio = row.against ? median(row.times) / median(row.against.times) : undefined;
@@ -175,7 +184,7 @@ function main(): void {
   const stacks = values.stack ?? ["dev", "prod"];
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-bench-"));
   console.log(
-    `median of ${runs} fresh processes per measurement (node ${process.version}, ${os.cpus().length} cores)\n`,
+    `median of ${runs} fresh processes per measurement (node ${process.version}, ${os.cpus().length} cores, load average ${load()})\n`,
   );
   console.log("stack  resources  sdk-only ms  floor ms  render ms  render/sdk-only  goal  render/floor  sdk modules");
   let worst = 0;
@@ -212,7 +221,8 @@ function main(): void {
   fs.rmSync(outDir, { recursive: true, force: true });
   console.log(`\nworst ratio ${worst.toFixed(2)} (goal ≤ ${GOAL})`);
 
-  const misses = printLoop(measureLoop(runs, suiteRuns));
+  const loadBefore = load();
+  const misses = printLoop(measureLoop(runs, suiteRuns), loadBefore);
   console.log(
     misses === 0 ? "every feedback-loop ratio is at its goal" : `${misses} feedback-loop ratio(s) above goal`,
   );
