@@ -12,10 +12,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PREFECT_AUTH_USER } from "../../../platform/describe";
-import { generatedVariable, parseSecretsFile, SECRETS_FILE } from "../../../tools/render/generated-passwords";
 import { Checks, expect } from "../checks";
-import { maxConcurrent, PrefectApi } from "../prefect-api";
+import { PrefectApi } from "../prefect-api";
+import { checkPrefect, checkShippedFlowRuns, expectRefusal, prefectLogin, stepRunner } from "../platform-checks";
 import { ensureCompose } from "../setup/compose";
 import { Engine, startEngine } from "../setup/engine";
 import { ensureStandInImages } from "../setup/images";
@@ -24,13 +23,12 @@ import { Log, run, sleep } from "../setup/run";
 import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
 import { renderStackFile } from "../render-stack";
 import { predict, requestLoop } from "../serving-load";
-import { section, seconds, waitFor } from "../wait";
+import { section, seconds } from "../wait";
 import { ComposeProject, containerStates, projectContainers } from "./compose-project";
 import { DevSummary, emptySummary } from "./summary";
 
 const STACK = "dev";
-const FLOW_RUNS = { training: 4, fanOut: 16 };
-const FLOW_RUN_TIMEOUT_SECONDS = 900;
+const AUTH_PASSWORD_RESOURCE = "ml-platform-secrets-prefect-auth-password";
 
 export interface DevOptions {
   keep: boolean;
@@ -63,12 +61,7 @@ async function refuseBrokenConfig(
   const file = writeStackFile(outDir, STACK, broken, "broken");
   const renderDir = path.join(outDir, "broken", "render");
   await checks.check("a broken stack config is refused before any container exists", async () => {
-    const outcome = await renderStackFile(STACK, file, renderDir);
-    expect(!outcome.ok, "the render accepted worker.replicas 0 and serving.port 70000");
-    for (const key of ["worker.replicas", "serving.port"])
-      expect(outcome.output.includes(key), `the refusal does not name ${key}: ${outcome.output.slice(0, 400)}`);
-    expect(!/\n\s+at .+\(.+:\d+:\d+\)/.test(outcome.output), "the refusal printed a stack trace");
-    expect(!fs.existsSync(path.join(renderDir, STACK)), "the refused render wrote files");
+    expectRefusal(await renderStackFile(STACK, file, renderDir), renderDir, STACK);
     const containers = await projectContainers(engine, projectName);
     summary.badConfigContainersCreated = containers.length;
     expect(containers.length === 0, `${containers.length} containers exist after the refusal`);
@@ -108,37 +101,6 @@ async function deploy(platform: Platform, summary: DevSummary, checks: Checks): 
   });
 }
 
-async function checkPrefect(platform: Platform, checks: Checks): Promise<void> {
-  const { api } = platform;
-  const publicUrl = section<{ publicUrl: string }>(platform.config, "server").publicUrl;
-  await checks.check("the Prefect API refuses a client without the login", async () => {
-    const anonymous = api.anonymous();
-    const refused = await anonymous.request("POST", "/flow_runs/count", {}).then(
-      () => "answered",
-      (error: Error) => error.message,
-    );
-    expect(/HTTP 401/.test(refused), `an anonymous request was not refused with 401: ${refused}`);
-    return "HTTP 401 without the login";
-  });
-  await checks.check("the Prefect API answers /api/health and the UI is served at the public URL", async () => {
-    const health = await api.request<unknown>("GET", "/health");
-    expect(health === true, `/api/health answered ${JSON.stringify(health)}`);
-    const ui = await fetch(publicUrl, { signal: AbortSignal.timeout(10_000) });
-    const page = await ui.text();
-    expect(ui.status === 200 && /<html/i.test(page), `the UI at ${publicUrl} answered HTTP ${ui.status}`);
-    return `health true; UI ${publicUrl} HTTP 200, ${page.length} bytes of HTML`;
-  });
-  const { workPool, replicas } = section<{ workPool: string; replicas: number }>(platform.config, "worker");
-  await checks.check("the workers are online in the work pool", async () => {
-    const online = await waitFor("workers online", 120, async () => {
-      const workers = await api.workers(workPool);
-      const count = workers.filter((worker) => worker.status === "ONLINE").length;
-      return count >= replicas ? count : undefined;
-    });
-    return `${online} of ${replicas} workers ONLINE in ${workPool}`;
-  });
-}
-
 async function runFlows(platform: Platform, summary: DevSummary, checks: Checks): Promise<void> {
   const { api, project } = platform;
   const worker = project.replicasOf("prefect-worker", "worker")[0];
@@ -158,46 +120,12 @@ async function runFlows(platform: Platform, summary: DevSummary, checks: Checks)
     checks.cannotRun("20 flow runs complete within the concurrency limit", "the flows did not deploy");
     return;
   }
-  const maxAllowed = section<{ maxConcurrentRuns: number }>(platform.config, "worker").maxConcurrentRuns;
-  summary.maxConcurrentAllowed = maxAllowed;
-  await checks.check(
+  await checkShippedFlowRuns(
     "20 flow runs of the shipped flows complete, never more at once than the pool allows",
-    async () => {
-      const training = await api.deploymentId("training-pipeline", "ml-platform");
-      const fanOut = await api.deploymentId("fan-out", "ml-platform");
-      const ids: string[] = [];
-      for (let index = 0; index < FLOW_RUNS.training; index++)
-        ids.push((await api.createFlowRun(training, { epochs: 60 })).id);
-      for (let index = 0; index < FLOW_RUNS.fanOut; index++)
-        ids.push((await api.createFlowRun(fanOut, { width: 8, work_seconds: 0.5 })).id);
-      summary.flowRunsSubmitted = ids.length;
-      const started = Date.now();
-      const runs = await waitFor("all flow runs finishing", FLOW_RUN_TIMEOUT_SECONDS, async () => {
-        const current = await api.flowRuns(ids);
-        const finished = current.filter((run) =>
-          ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(String(run.state_type)),
-        );
-        return finished.length === ids.length ? current : undefined;
-      });
-      summary.flowRunsCompleted = runs.filter((run) => run.state_type === "COMPLETED").length;
-      summary.maxConcurrentObserved = maxConcurrent(runs);
-      const fanOutResults = await api.countArtifacts("fan-out-result");
-      expect(
-        summary.flowRunsCompleted === ids.length,
-        `${summary.flowRunsCompleted} of ${ids.length} completed; others: ${runs
-          .filter((run) => run.state_type !== "COMPLETED")
-          .map((run) => `${run.name} ${run.state_type} (${run.state?.message ?? "no message"})`)
-          .join(", ")}`,
-      );
-      expect(
-        summary.maxConcurrentObserved <= maxAllowed,
-        `${summary.maxConcurrentObserved} flow runs ran at once; worker.maxConcurrentRuns is ${maxAllowed}`,
-      );
-      expect(fanOutResults >= FLOW_RUNS.fanOut, `only ${fanOutResults} fan-out results were recorded`);
-      const retried = runs.filter((run) => run.run_count > 1).length;
-      summary.flowRunsRetried = retried;
-      return `${summary.flowRunsCompleted}/${ids.length} completed in ${seconds(started)}s (${retried} after a retry of the flow run); at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results`;
-    },
+    api,
+    platform.config,
+    summary,
+    checks,
   );
 }
 
@@ -366,15 +294,6 @@ async function saveLogs(project: ComposeProject, file: string, log: Log): Promis
   log(`container logs: ${file}`);
 }
 
-/** The login from the render's secrets file, as a Compose user finds it. */
-function prefectLogin(renderDir: string): string {
-  const secrets = parseSecretsFile(fs.readFileSync(path.join(renderDir, STACK, SECRETS_FILE), "utf8"));
-  const variable = generatedVariable("ml-platform-secrets-prefect-auth-password");
-  const password = secrets.get(variable);
-  if (!password) throw new Error(`${SECRETS_FILE} has no ${variable}`);
-  return `${PREFECT_AUTH_USER}:${password}`;
-}
-
 async function setUp(log: Log, summary: DevSummary): Promise<{ engine: Engine; composeBinary: string }> {
   const engine = await startEngine(log);
   summary.dockerHost = engine.host;
@@ -432,24 +351,22 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
     engine,
     composeBinary,
     project,
-    api: new PrefectApi(`${server.publicUrl.replace(/\/+$/, "")}/api`, prefectLogin(renderDir)),
+    api: new PrefectApi(
+      `${server.publicUrl.replace(/\/+$/, "")}/api`,
+      prefectLogin(renderDir, STACK, AUTH_PASSWORD_RESOURCE),
+    ),
     servingUrl: `http://127.0.0.1:${docker.servingHostPort}/serving`,
     config,
   };
   summary.endpoints = { prefectApi: platform.api.url, serving: platform.servingUrl };
   // What the containers said, kept beside the summary after each step in which a check failed
   // (before the next step replaces containers and their logs with them).
-  let failedSoFar = checks.failed;
-  const step = async (name: string, body: () => Promise<unknown>): Promise<void> => {
-    await body();
-    if (checks.failed > failedSoFar) await saveLogs(project, path.join(outDir, `logs-${name}.txt`), log);
-    failedSoFar = checks.failed;
-  };
+  const step = stepRunner(checks, outDir, (file) => saveLogs(project, file, log));
   try {
     let deployed = false;
     await step("deploy", async () => (deployed = await deploy(platform, summary, checks)));
     if (deployed) {
-      await step("prefect", () => checkPrefect(platform, checks));
+      await step("prefect", () => checkPrefect({ api: platform.api, config, poolType: "process" }, checks));
       await step("flows", () => runFlows(platform, summary, checks));
       await step("serving", () => checkServing(platform, summary, checks));
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));

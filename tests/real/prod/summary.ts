@@ -24,12 +24,22 @@ export interface ProdSummary {
   badInputStatus: number | null;
   /** The HPA's current CPU utilisation, read from the metrics API (null: no metrics reached it). */
   hpaCurrentCpuPercent: number | null;
-  privilegedPodRefused: boolean;
+  /** A pod that breaks the restricted profile is refused in both of the platform's namespaces. */
+  pssEnforced: boolean;
+  /** What Prefect's kubernetes worker needs in the executor namespace that its service account may not do. */
+  rbacMissingGrants: string[] | null;
+  /** What its service account may do beyond that, among the rights a worker could be given by mistake. */
+  rbacExtraGrants: string[] | null;
+  /** A run of the retraining CronJob, started by hand, completed. */
+  cronJobRunOk: boolean;
   rollingUpdateRequests: number;
   rollingUpdateFailures: number | null;
   badConfigObjectsCreated: number | null;
   dataKeptAcrossRedeploy: boolean;
   endpoints: { prefectApi: string; serving: string; ingress: string };
+  /** With --keep: the cluster's admin kubeconfig and the kubectl built for it, to reach the kept platform. */
+  kubeconfig?: string;
+  kubectl?: string;
   setup: {
     seconds?: number;
     images?: { built: string[]; reused: string[]; imported: string[]; seconds: number };
@@ -60,7 +70,10 @@ export function emptySummary(): ProdSummary {
     predictionOk: false,
     badInputStatus: null,
     hpaCurrentCpuPercent: null,
-    privilegedPodRefused: false,
+    pssEnforced: false,
+    rbacMissingGrants: null,
+    rbacExtraGrants: null,
+    cronJobRunOk: false,
     rollingUpdateRequests: 0,
     rollingUpdateFailures: null,
     badConfigObjectsCreated: null,

@@ -1,0 +1,156 @@
+/**
+ * Checks every stack's scenario makes the same way, whatever runs the
+ * platform: the render's refusal of a broken config, Prefect's login, health,
+ * UI and workers, and 20 runs of the shipped flows.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PREFECT_AUTH_USER } from "../../platform/describe";
+import { generatedVariable, parseSecretsFile, SECRETS_FILE } from "../../tools/render/generated-passwords";
+import { Checks, expect } from "./checks";
+import { httpRequest, PinnedHosts } from "./http";
+import { FlowRun, maxConcurrent, PrefectApi } from "./prefect-api";
+import { RenderOutcome } from "./render-stack";
+import { section, seconds, waitFor } from "./wait";
+
+const FLOW_RUNS = { training: 4, fanOut: 16 };
+const FLOW_RUN_TIMEOUT_SECONDS = 1200;
+const FINISHED = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"];
+
+/** The figures of the flow-run check, in both stacks' summaries. */
+export interface FlowRunFigures {
+  flowRunsSubmitted: number;
+  flowRunsCompleted: number;
+  flowRunsRetried: number;
+  maxConcurrentObserved: number | null;
+  maxConcurrentAllowed: number | null;
+}
+
+/** The render refused the broken config: named its keys, printed no stack trace, wrote nothing. */
+export function expectRefusal(outcome: RenderOutcome, renderDir: string, stack: string): void {
+  expect(!outcome.ok, "the render accepted worker.replicas 0 and serving.port 70000");
+  for (const key of ["worker.replicas", "serving.port"])
+    expect(outcome.output.includes(key), `the refusal does not name ${key}: ${outcome.output.slice(0, 400)}`);
+  expect(!/\n\s+at .+\(.+:\d+:\d+\)/.test(outcome.output), "the refusal printed a stack trace");
+  expect(!fs.existsSync(path.join(renderDir, stack)), "the refused render wrote files");
+}
+
+/** The login from the render's .env, as a user finds it: the user name and the generated password. */
+export function prefectLogin(renderDir: string, stack: string, passwordResource: string): string {
+  const secrets = parseSecretsFile(fs.readFileSync(path.join(renderDir, stack, SECRETS_FILE), "utf8"));
+  const variable = generatedVariable(passwordResource);
+  const password = secrets.get(variable);
+  if (!password) throw new Error(`${SECRETS_FILE} has no ${variable}`);
+  return `${PREFECT_AUTH_USER}:${password}`;
+}
+
+/** Runs each step, and keeps the runtime's logs beside the summary after a step in which a check failed. */
+export function stepRunner(
+  checks: Checks,
+  outDir: string,
+  saveLogs: (file: string) => Promise<void>,
+): (name: string, body: () => Promise<unknown>) => Promise<void> {
+  let failedSoFar = checks.failed;
+  return async (name, body) => {
+    await body();
+    if (checks.failed > failedSoFar) await saveLogs(path.join(outDir, `logs-${name}.txt`));
+    failedSoFar = checks.failed;
+  };
+}
+
+export interface PrefectChecks {
+  api: PrefectApi;
+  config: Record<string, unknown>;
+  pinned?: PinnedHosts;
+  /** How the checks reach Prefect, e.g. "through the ingress", for their names. */
+  via?: string;
+  /** The work pool's type the workers must have registered. */
+  poolType: string;
+}
+
+export async function checkPrefect(target: PrefectChecks, checks: Checks): Promise<void> {
+  const { api, config, pinned } = target;
+  const via = target.via ? `${target.via}, ` : "";
+  const publicUrl = section<{ publicUrl: string }>(config, "server").publicUrl;
+  await checks.check(`${via}the Prefect API refuses a client without the login`, async () => {
+    const refused = await api
+      .anonymous()
+      .request("POST", "/flow_runs/count", {})
+      .then(
+        () => "answered",
+        (error: Error) => error.message,
+      );
+    expect(/HTTP 401/.test(refused), `an anonymous request was not refused with 401: ${refused}`);
+    return "HTTP 401 without the login";
+  });
+  await checks.check(`${via}the Prefect API answers /api/health and the UI is served at the public URL`, async () => {
+    const health = await api.request<unknown>("GET", "/health");
+    expect(health === true, `/api/health answered ${JSON.stringify(health)}`);
+    const ui = await httpRequest(publicUrl, { timeoutMs: 10_000 }, pinned);
+    expect(ui.status === 200 && /<html/i.test(ui.text), `the UI at ${publicUrl} answered HTTP ${ui.status}`);
+    return `health true; UI ${publicUrl} HTTP 200, ${ui.text.length} bytes of HTML`;
+  });
+  const { workPool, replicas } = section<{ workPool: string; replicas: number }>(config, "worker");
+  await checks.check("the workers are online in the work pool", async () => {
+    const online = await waitFor("workers online", 180, async () => {
+      const workers = await api.workers(workPool);
+      const count = workers.filter((worker) => worker.status === "ONLINE").length;
+      return count >= replicas ? count : undefined;
+    });
+    const pool = await api.request<{ type: string }>("GET", `/work_pools/${encodeURIComponent(workPool)}`);
+    expect(pool.type === target.poolType, `work pool ${workPool} has type ${pool.type}, not ${target.poolType}`);
+    return `${online} of ${replicas} workers ONLINE in ${workPool} (type ${pool.type})`;
+  });
+}
+
+/**
+ * The check after the flows deployed: 4 training and 16 fan-out runs submitted, all completed,
+ * never more at once than worker.maxConcurrentRuns, every fan-out result recorded; `alsoExpect`
+ * asserts what the target adds (where the runs executed) and returns its figure.
+ */
+export async function checkShippedFlowRuns(
+  name: string,
+  api: PrefectApi,
+  config: Record<string, unknown>,
+  summary: FlowRunFigures,
+  checks: Checks,
+  alsoExpect: (runs: FlowRun[]) => Promise<string> = async () => "",
+): Promise<void> {
+  const maxAllowed = section<{ maxConcurrentRuns: number }>(config, "worker").maxConcurrentRuns;
+  summary.maxConcurrentAllowed = maxAllowed;
+  await checks.check(name, async () => {
+    const training = await api.deploymentId("training-pipeline", "ml-platform");
+    const fanOut = await api.deploymentId("fan-out", "ml-platform");
+    const ids: string[] = [];
+    for (let index = 0; index < FLOW_RUNS.training; index++)
+      ids.push((await api.createFlowRun(training, { epochs: 60 })).id);
+    for (let index = 0; index < FLOW_RUNS.fanOut; index++)
+      ids.push((await api.createFlowRun(fanOut, { width: 8, work_seconds: 0.5 })).id);
+    summary.flowRunsSubmitted = ids.length;
+    const started = Date.now();
+    const runs = await waitFor("all flow runs finishing", FLOW_RUN_TIMEOUT_SECONDS, async () => {
+      const current = await api.flowRuns(ids);
+      const finished = current.filter((run) => FINISHED.includes(String(run.state_type)));
+      return finished.length === ids.length ? current : undefined;
+    });
+    const took = seconds(started);
+    summary.flowRunsCompleted = runs.filter((run) => run.state_type === "COMPLETED").length;
+    summary.maxConcurrentObserved = maxConcurrent(runs);
+    summary.flowRunsRetried = runs.filter((run) => run.run_count > 1).length;
+    expect(
+      summary.flowRunsCompleted === ids.length,
+      `${summary.flowRunsCompleted} of ${ids.length} completed; others: ${runs
+        .filter((run) => run.state_type !== "COMPLETED")
+        .map((run) => `${run.name} ${run.state_type} (${run.state?.message ?? "no message"})`)
+        .join(", ")}`,
+    );
+    expect(
+      summary.maxConcurrentObserved <= maxAllowed,
+      `${summary.maxConcurrentObserved} flow runs ran at once; worker.maxConcurrentRuns is ${maxAllowed}`,
+    );
+    const fanOutResults = await api.countArtifacts("fan-out-result");
+    expect(fanOutResults >= FLOW_RUNS.fanOut, `only ${fanOutResults} fan-out results were recorded`);
+    const more = await alsoExpect(runs);
+    return `${summary.flowRunsCompleted}/${ids.length} completed in ${took}s (${summary.flowRunsRetried} after a retry of the flow run); at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results${more ? `; ${more}` : ""}`;
+  });
+}
