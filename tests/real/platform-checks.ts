@@ -10,7 +10,9 @@ import { generatedVariable, parseSecretsFile, SECRETS_FILE } from "../../tools/r
 import { Checks, expect } from "./checks";
 import { httpRequest, PinnedHosts } from "./http";
 import { FlowRun, maxConcurrent, PrefectApi } from "./prefect-api";
-import { RenderOutcome } from "./render-stack";
+import { renderStackFile } from "./render-stack";
+import { predict } from "./serving-load";
+import { deepMerge, writeStackFile } from "./stack-files";
 import { section, seconds, waitFor } from "./wait";
 
 const FLOW_RUNS = { training: 4, fanOut: 16 };
@@ -26,10 +28,25 @@ export interface FlowRunFigures {
   maxConcurrentAllowed: number | null;
 }
 
-/** The render refused the broken config: named its keys, printed no stack trace, wrote nothing. */
-export function expectRefusal(outcome: RenderOutcome, renderDir: string, stack: string): void {
+/** Settings the render must refuse, and the keys its refusal must name. */
+const BROKEN_SETTINGS = { "ml-platform:worker": { replicas: 0 }, "ml-platform:serving": { port: 70000 } };
+const BROKEN_KEYS = ["worker.replicas", "serving.port"];
+
+/**
+ * Writes the suite's config with BROKEN_SETTINGS over it and renders it: the render must refuse it,
+ * naming each broken key, with no stack trace and no file written. The caller then asks its runtime
+ * that nothing was created.
+ */
+export async function expectBrokenConfigRefused(
+  stack: string,
+  config: Record<string, unknown>,
+  outDir: string,
+): Promise<void> {
+  const file = writeStackFile(outDir, stack, deepMerge(config, BROKEN_SETTINGS) as Record<string, unknown>, "broken");
+  const renderDir = path.join(outDir, "broken", "render");
+  const outcome = await renderStackFile(stack, file, renderDir);
   expect(!outcome.ok, "the render accepted worker.replicas 0 and serving.port 70000");
-  for (const key of ["worker.replicas", "serving.port"])
+  for (const key of BROKEN_KEYS)
     expect(outcome.output.includes(key), `the refusal does not name ${key}: ${outcome.output.slice(0, 400)}`);
   expect(!/\n\s+at .+\(.+:\d+:\d+\)/.test(outcome.output), "the refusal printed a stack trace");
   expect(!fs.existsSync(path.join(renderDir, stack)), "the refused render wrote files");
@@ -152,5 +169,48 @@ export async function checkShippedFlowRuns(
     expect(fanOutResults >= FLOW_RUNS.fanOut, `only ${fanOutResults} fan-out results were recorded`);
     const more = await alsoExpect(runs);
     return `${summary.flowRunsCompleted}/${ids.length} completed in ${took}s (${summary.flowRunsRetried} after a retry of the flow run); at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results${more ? `; ${more}` : ""}`;
+  });
+}
+
+/** The figures of the serving check, in both stacks' summaries. */
+export interface ServingFigures {
+  predictionOk: boolean;
+  badInputStatus: number | null;
+}
+
+/** The run of the model serving answers with (GET /model). */
+export async function servedModelRun(servingUrl: string, pinned?: PinnedHosts): Promise<string> {
+  const answer = await httpRequest(`${servingUrl}/model`, { timeoutMs: 10_000 }, pinned);
+  const model = JSON.parse(answer.text) as { run?: string };
+  expect(answer.status === 200 && typeof model.run === "string", `GET /model answered HTTP ${answer.status}`);
+  return model.run;
+}
+
+/** Serving, reached `via` the platform's front (its proxy, the ingress), predicts with the published model and refuses bad input. */
+export async function checkServing(
+  servingUrl: string,
+  via: string,
+  summary: ServingFigures,
+  checks: Checks,
+  pinned?: PinnedHosts,
+): Promise<void> {
+  await checks.check(`training published a model, and serving answers predictions with it ${via}`, async () => {
+    const run = await servedModelRun(servingUrl, pinned);
+    const answer = await predict(servingUrl, { instances: [[0.5, -0.25, 1]] }, pinned);
+    const body = answer.body as { predictions?: number[]; model_run?: string };
+    summary.predictionOk =
+      answer.status === 200 && body.predictions?.length === 1 && Number.isFinite(body.predictions[0]);
+    expect(summary.predictionOk, `POST /predict answered HTTP ${answer.status}: ${JSON.stringify(body)}`);
+    expect(
+      body.model_run === run,
+      `the prediction came from model ${String(body.model_run)}, not the published ${run}`,
+    );
+    return `model ${run}; prediction ${body.predictions?.[0]?.toFixed(4)}`;
+  });
+  await checks.check(`bad input to serving gets HTTP 400 ${via}`, async () => {
+    const answer = await predict(servingUrl, { instances: [["not", "numbers"]] }, pinned);
+    summary.badInputStatus = answer.status;
+    expect(answer.status === 400, `bad input answered HTTP ${answer.status}`);
+    return "HTTP 400";
   });
 }

@@ -14,7 +14,15 @@ import * as fs from "fs";
 import * as path from "path";
 import { Checks, expect } from "../checks";
 import { PrefectApi } from "../prefect-api";
-import { checkPrefect, checkShippedFlowRuns, expectRefusal, prefectLogin, stepRunner } from "../platform-checks";
+import {
+  checkPrefect,
+  checkServing,
+  checkShippedFlowRuns,
+  expectBrokenConfigRefused,
+  prefectLogin,
+  servedModelRun,
+  stepRunner,
+} from "../platform-checks";
 import { ensureCompose } from "../setup/compose";
 import { Engine, startEngine } from "../setup/engine";
 import { ensureStandInImages } from "../setup/images";
@@ -22,7 +30,7 @@ import { repoRoot } from "../setup/repo-paths";
 import { Log, run, sleep } from "../setup/run";
 import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
 import { renderStackFile } from "../render-stack";
-import { predict, requestLoop } from "../serving-load";
+import { requestLoop } from "../serving-load";
 import { section, seconds } from "../wait";
 import { ComposeProject, containerStates, projectContainers } from "./compose-project";
 import { DevSummary, emptySummary } from "./summary";
@@ -54,14 +62,8 @@ async function refuseBrokenConfig(
   summary: DevSummary,
   checks: Checks,
 ): Promise<void> {
-  const broken = deepMerge(config, {
-    "ml-platform:worker": { replicas: 0 },
-    "ml-platform:serving": { port: 70000 },
-  }) as Record<string, unknown>;
-  const file = writeStackFile(outDir, STACK, broken, "broken");
-  const renderDir = path.join(outDir, "broken", "render");
   await checks.check("a broken stack config is refused before any container exists", async () => {
-    expectRefusal(await renderStackFile(STACK, file, renderDir), renderDir, STACK);
+    await expectBrokenConfigRefused(STACK, config, outDir);
     const containers = await projectContainers(engine, projectName);
     summary.badConfigContainersCreated = containers.length;
     expect(containers.length === 0, `${containers.length} containers exist after the refusal`);
@@ -127,39 +129,6 @@ async function runFlows(platform: Platform, summary: DevSummary, checks: Checks)
     summary,
     checks,
   );
-}
-
-async function servedModelRun(servingUrl: string): Promise<string> {
-  const response = await fetch(`${servingUrl}/model`, { signal: AbortSignal.timeout(10_000) });
-  const model = (await response.json()) as { run?: string };
-  expect(response.status === 200 && typeof model.run === "string", `GET /model answered HTTP ${response.status}`);
-  return model.run;
-}
-
-async function checkServing(platform: Platform, summary: DevSummary, checks: Checks): Promise<void> {
-  const { servingUrl } = platform;
-  await checks.check(
-    "training published a model, and serving answers predictions with it through the proxy",
-    async () => {
-      const run = await servedModelRun(servingUrl);
-      const answer = await predict(servingUrl, { instances: [[0.5, -0.25, 1]] });
-      const body = answer.body as { predictions?: number[]; model_run?: string };
-      summary.predictionOk =
-        answer.status === 200 && body.predictions?.length === 1 && Number.isFinite(body.predictions[0]);
-      expect(summary.predictionOk, `POST /predict answered HTTP ${answer.status}: ${JSON.stringify(body)}`);
-      expect(
-        body.model_run === run,
-        `the prediction came from model ${String(body.model_run)}, not the published ${run}`,
-      );
-      return `model ${run}; prediction ${body.predictions?.[0]?.toFixed(4)}`;
-    },
-  );
-  await checks.check("bad input to serving gets HTTP 400", async () => {
-    const answer = await predict(servingUrl, { instances: [["not", "numbers"]] });
-    summary.badInputStatus = answer.status;
-    expect(answer.status === 400, `bad input answered HTTP ${answer.status}`);
-    return "HTTP 400";
-  });
 }
 
 async function containerIds(platform: Platform, services: string[]): Promise<string[]> {
@@ -368,7 +337,7 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
     if (deployed) {
       await step("prefect", () => checkPrefect({ api: platform.api, config, poolType: "process" }, checks));
       await step("flows", () => runFlows(platform, summary, checks));
-      await step("serving", () => checkServing(platform, summary, checks));
+      await step("serving", () => checkServing(platform.servingUrl, "through the proxy", summary, checks));
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));
       await step("redeploy", () => redeployKeepingData(platform, summary, checks));
     } else {

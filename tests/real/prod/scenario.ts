@@ -15,11 +15,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Checks, expect } from "../checks";
-import { httpRequest, PinnedHosts } from "../http";
+import { PinnedHosts } from "../http";
 import { PrefectApi } from "../prefect-api";
-import { checkPrefect, checkShippedFlowRuns, expectRefusal, prefectLogin, stepRunner } from "../platform-checks";
+import {
+  checkPrefect,
+  checkServing,
+  checkShippedFlowRuns,
+  expectBrokenConfigRefused,
+  prefectLogin,
+  servedModelRun,
+  stepRunner,
+} from "../platform-checks";
 import { renderStackFile } from "../render-stack";
-import { predict, requestLoop } from "../serving-load";
+import { requestLoop } from "../serving-load";
 import { Engine, startEngine } from "../setup/engine";
 import { ensureStandInImages } from "../setup/images";
 import { EXECUTOR_NAMESPACE_RULES } from "../../../components/kubernetes/worker-pool";
@@ -107,15 +115,9 @@ async function refuseBrokenConfig(
   summary: ProdSummary,
   checks: Checks,
 ): Promise<void> {
-  const broken = deepMerge(config, {
-    "ml-platform:worker": { replicas: 0 },
-    "ml-platform:serving": { port: 70000 },
-  }) as Record<string, unknown>;
-  const file = writeStackFile(outDir, STACK, broken, "broken");
-  const renderDir = path.join(outDir, "broken", "render");
   const { namespace, executorNamespace } = kubernetesSettings(config);
   await checks.check("a broken stack config is refused before any object exists", async () => {
-    expectRefusal(await renderStackFile(STACK, file, renderDir), renderDir, STACK);
+    await expectBrokenConfigRefused(STACK, config, outDir);
     const objects = await platformObjects(deploy, [namespace, executorNamespace]);
     const namespaces = [
       (await namespaceExists(deploy, namespace)) ? namespace : "",
@@ -211,33 +213,6 @@ async function runFlows(platform: Platform, summary: ProdSummary, checks: Checks
       return `${jobs.length} Jobs (${succeeded} succeeded), none holding the Prefect password`;
     },
   );
-}
-
-async function servedModelRun(platform: Platform): Promise<string> {
-  const answer = await httpRequest(`${platform.servingUrl}/model`, { timeoutMs: 10_000 }, platform.pinned);
-  const model = JSON.parse(answer.text) as { run?: string };
-  expect(answer.status === 200 && typeof model.run === "string", `GET /model answered HTTP ${answer.status}`);
-  return model.run;
-}
-
-async function checkServing(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
-  const { servingUrl, pinned } = platform;
-  await checks.check("the training Job published a model, and serving answers through the ingress", async () => {
-    const modelRun = await servedModelRun(platform);
-    const answer = await predict(servingUrl, { instances: [[0.5, -0.25, 1]] }, pinned);
-    const body = answer.body as { predictions?: number[]; model_run?: string };
-    summary.predictionOk =
-      answer.status === 200 && body.predictions?.length === 1 && Number.isFinite(body.predictions[0]);
-    expect(summary.predictionOk, `POST /predict answered HTTP ${answer.status}: ${JSON.stringify(body)}`);
-    expect(body.model_run === modelRun, `the prediction came from ${String(body.model_run)}, not ${modelRun}`);
-    return `model ${modelRun}; prediction ${body.predictions?.[0]?.toFixed(4)}`;
-  });
-  await checks.check("bad input to serving gets HTTP 400 through the ingress", async () => {
-    const answer = await predict(servingUrl, { instances: [["not", "numbers"]] }, pinned);
-    summary.badInputStatus = answer.status;
-    expect(answer.status === 400, `bad input answered HTTP ${answer.status}`);
-    return "HTTP 400";
-  });
 }
 
 async function checkCluster(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
@@ -388,7 +363,7 @@ async function redeployKeepingData(platform: Platform, summary: ProdSummary, che
   await checks.check(
     "teardown keeping storage, then a new deploy, keeps the model, flow-run history and the DB login",
     async () => {
-      const modelBefore = await servedModelRun(platform);
+      const modelBefore = await servedModelRun(platform.servingUrl, platform.pinned);
       const runsBefore = await api.countFlowRuns();
       await deploy.delete(STORAGE_KINDS);
       // Deleting a Deployment or StatefulSet returns before the garbage collector has removed its pods.
@@ -403,7 +378,7 @@ async function redeployKeepingData(platform: Platform, summary: ProdSummary, che
       await deploy.waitReady(READY_TIMEOUT_SECONDS);
       // A ready server has connected to Postgres with the password kept in .env; ask it for data to be sure.
       const runsAfter = await api.countFlowRuns();
-      const modelAfter = await servedModelRun(platform);
+      const modelAfter = await servedModelRun(platform.servingUrl, platform.pinned);
       summary.dataKeptAcrossRedeploy = runsAfter >= runsBefore;
       expect(runsAfter >= runsBefore, `Prefect had ${runsBefore} flow runs before and ${runsAfter} after`);
       return `${claims.items.length} claims kept; ${runsAfter} flow runs (${runsBefore} before); model ${modelBefore} before, ${modelAfter} after`;
@@ -529,7 +504,9 @@ export async function runProd(options: ProdOptions): Promise<ProdSummary> {
         checkPrefect({ api: platform.api, config, pinned, via: "through the ingress", poolType: "kubernetes" }, checks),
       );
       await step("flows", () => runFlows(platform, summary, checks));
-      await step("serving", () => checkServing(platform, summary, checks));
+      await step("serving", () =>
+        checkServing(platform.servingUrl, "through the ingress", summary, checks, platform.pinned),
+      );
       await step("cluster", () => checkCluster(platform, summary, checks));
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));
       await step("redeploy", () => redeployKeepingData(platform, summary, checks));

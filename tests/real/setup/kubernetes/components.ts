@@ -89,6 +89,22 @@ export function kubeApiserver(layout: ClusterLayout, binaries: ClusterBinaries):
   };
 }
 
+/**
+ * What the controller-manager and the scheduler share: one kubeconfig for the API and for checking
+ * callers of their own endpoints, which listen on loopback only; one node, one instance, so no
+ * leader election to wait for after a restart.
+ */
+function controlLoopArgs(kubeconfig: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--bind-address=127.0.0.1",
+    "--leader-elect=false",
+    "--profiling=false",
+  ];
+}
+
 export function kubeControllerManager(layout: ClusterLayout, binaries: ClusterBinaries): Daemon {
   const pki = (file: string): string => path.join(layout.pki, file);
   const kubeconfig = pki("controller-manager.kubeconfig");
@@ -96,12 +112,7 @@ export function kubeControllerManager(layout: ClusterLayout, binaries: ClusterBi
     name: "kube-controller-manager",
     binary: binaries.kubeControllerManager,
     args: [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      "--bind-address=127.0.0.1",
-      // One node, one instance: no leader election to wait for after a restart.
-      "--leader-elect=false",
+      ...controlLoopArgs(kubeconfig),
       "--controllers=*,bootstrapsigner,tokencleaner",
       "--use-service-account-credentials=true",
       `--root-ca-file=${pki("ca.crt")}`,
@@ -110,7 +121,6 @@ export function kubeControllerManager(layout: ClusterLayout, binaries: ClusterBi
       `--cluster-signing-key-file=${pki("ca.key")}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       `--cluster-cidr=${POD_CIDR}`,
-      "--profiling=false",
     ],
   };
 }
@@ -120,14 +130,7 @@ export function kubeScheduler(layout: ClusterLayout, binaries: ClusterBinaries):
   return {
     name: "kube-scheduler",
     binary: binaries.kubeScheduler,
-    args: [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      "--bind-address=127.0.0.1",
-      "--leader-elect=false",
-      "--profiling=false",
-    ],
+    args: controlLoopArgs(kubeconfig),
   };
 }
 
