@@ -279,8 +279,11 @@ export const platformConfigSchema = z.strictObject({
       serviceType: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP"),
       /** LoadBalancer Services need an address provider such as MetalLB. */
       allowLoadBalancer: z.boolean().default(false),
-      /** kube-system's namespace UID; empty reads it from the cluster at deploy time. */
-      clusterUid: z.string().default(""),
+      /**
+       * The longest a flow run's Job may run before Kubernetes stops it (its activeDeadlineSeconds), so
+       * a stuck run cannot hold an executor slot for ever. Deployments may ask for less, never more.
+       */
+      executorDeadlineSeconds: seconds(30 * 86400).default(86400),
       /** Whether the cluster has the GPU operator (MicroK8s gpu addon). */
       gpuSupport: z.boolean().default(false),
       gpuRuntimeClassName: name.default("nvidia"),

@@ -40,6 +40,8 @@ export interface ExecutorLayout {
   gpuRuntimeClassName: string;
   /** The executors' PriorityClass (priorities.ts): below the platform's own pods. */
   priorityClassName?: string;
+  /** The longest a flow run's Job may run (kubernetes.executorDeadlineSeconds). */
+  deadlineSeconds: number;
 }
 
 export function executorName(pool: ExecutorPoolSpec): string {
@@ -100,12 +102,17 @@ export function executorJobManifest(pool: ExecutorPoolSpec, layout: ExecutorLayo
     kind: "Job",
     metadata: { namespace: layout.executorNamespace, generateName: "{{ name }}-", labels },
     spec: {
+      // One pod per flow run: set on the Job, where Kubernetes reads them.
+      parallelism: 1,
+      completions: 1,
       backoffLimit: "{{ backoff_limit }}",
+      activeDeadlineSeconds: "{{ active_deadline_seconds }}",
       ttlSecondsAfterFinished: "{{ finished_job_ttl }}",
       template: {
         metadata: { labels },
         spec: {
-          // Not pod fields: the worker refuses a template without them (it checks for a single-pod Job).
+          // Again in the pod spec, where they mean nothing to Kubernetes (the API server drops them):
+          // prefect-kubernetes' worker refuses a template without them at exactly this path.
           parallelism: 1,
           completions: 1,
           ...pod,
@@ -129,7 +136,7 @@ export function executorJobManifest(pool: ExecutorPoolSpec, layout: ExecutorLayo
   };
 }
 
-function variables(pool: ExecutorPoolSpec): Record<string, unknown> {
+function variables(pool: ExecutorPoolSpec, layout: ExecutorLayout): Record<string, unknown> {
   return {
     type: "object",
     properties: {
@@ -173,6 +180,14 @@ function variables(pool: ExecutorPoolSpec): Record<string, unknown> {
         type: "integer",
         minimum: 0,
         default: pool.executor.backoffLimit,
+      },
+      active_deadline_seconds: {
+        title: "Deadline (seconds)",
+        description: "How long the flow run's Job may run before Kubernetes stops it; at most the platform's limit.",
+        type: "integer",
+        minimum: 1,
+        maximum: layout.deadlineSeconds,
+        default: layout.deadlineSeconds,
       },
       finished_job_ttl: {
         title: "Finished job TTL",
@@ -220,7 +235,7 @@ export function baseJobTemplate(pool: ExecutorPoolSpec, layout: ExecutorLayout):
       pod_watch_timeout_seconds: "{{ pod_watch_timeout_seconds }}",
       stream_output: "{{ stream_output }}",
     },
-    variables: variables(pool),
+    variables: variables(pool, layout),
   };
 }
 

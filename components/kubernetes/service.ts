@@ -255,8 +255,15 @@ export class PlatformService extends pulumi.ComponentResource {
       const ingress = args.ingress ?? { className: "public", host: "" };
       this.ingress = new Ingress(
         `${name}-ingress`,
-        { metadata, spec: ingressSpec(service, ingress) },
-        { parent: this, dependsOn: [this.service] },
+        {
+          // Pulumi would wait for the controller to publish an address in the Ingress status; Traefik
+          // (MicroK8s' ingress since 1.35) publishes one only when told which address to report, so
+          // `pulumi up` would hang for its timeout. What matters is awaited instead: the Ingress is
+          // created once the pods behind it are ready (dependsOn the workload, whose rollout Pulumi awaits).
+          metadata: { ...metadata, annotations: { "pulumi.com/skipAwait": "true" } },
+          spec: ingressSpec(service, ingress),
+        },
+        { parent: this, dependsOn: [this.service, this.workload] },
       );
     }
     if (service.autoscaling) {

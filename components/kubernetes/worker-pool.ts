@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "@pulumi/kubernetes/apps/v1";
-import { Namespace, Secret, ServiceAccount } from "@pulumi/kubernetes/core/v1";
+import { Secret, ServiceAccount } from "@pulumi/kubernetes/core/v1";
 import { PodDisruptionBudget } from "@pulumi/kubernetes/policy/v1";
 import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1";
 import type * as k8s from "@pulumi/kubernetes/types/input";
@@ -52,11 +52,6 @@ export interface WorkerPoolArgs {
   executors: ExecutorLayout;
   /** The platform's secret values, for the copies flow runs read in the executor namespace. */
   secretValues: SecretValues;
-  /**
-   * kube-system's UID, which Prefect uses to tell clusters apart. Empty reads
-   * it here, through the provider, so the worker never needs to read kube-system.
-   */
-  clusterUid: string;
   /** Workloads that must be ready before the workers start (the server). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -72,7 +67,6 @@ export class WorkerPool extends pulumi.ComponentResource {
   readonly deployment: Deployment;
   /** With several workers, a drain takes one at a time, so the pool keeps polling. */
   readonly disruptionBudget?: PodDisruptionBudget;
-  readonly clusterUid: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ml-platform:kubernetes:WorkerPool", name, {}, opts);
@@ -101,11 +95,6 @@ export class WorkerPool extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    this.clusterUid =
-      args.clusterUid !== ""
-        ? pulumi.output(args.clusterUid)
-        : Namespace.get(`${name}-kube-system`, "kube-system", { parent: this }).metadata.uid;
 
     // The code flow runs load, beside them in the executor namespace (pods mount ConfigMaps of their own namespace only).
     this.executorFiles = new Bundles(
@@ -158,7 +147,6 @@ export class WorkerPool extends pulumi.ComponentResource {
         name: pool.name,
         spec: workerContainer(pool),
         extraEnv: [
-          { name: "PREFECT_KUBERNETES_CLUSTER_UID", value: this.clusterUid },
           // Watch Jobs only where they run; cluster-wide watching would need cluster-wide rights.
           { name: "PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES", value: args.executors.executorNamespace },
         ],
@@ -215,6 +203,6 @@ export class WorkerPool extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({ clusterUid: this.clusterUid });
+    this.registerOutputs({});
   }
 }

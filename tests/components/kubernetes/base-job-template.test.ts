@@ -20,6 +20,7 @@ const LAYOUT: ExecutorLayout = {
   bundleConfigMap: (bundle) => `files-${bundle.name}`,
   secretName: (secret) => `copy-of-${secret}`,
   gpuRuntimeClassName: "nvidia",
+  deadlineSeconds: 7200,
 };
 
 function poolWith(overrides: Record<string, unknown> = {}): ExecutorPoolSpec {
@@ -130,6 +131,22 @@ describe("kubernetes target: the work pool's base job template", () => {
       );
     });
   }
+
+  it("makes each flow run one pod, stopped at the platform's deadline, on the Job where Kubernetes reads it", () => {
+    const template = baseJobTemplate(poolWith(), LAYOUT);
+    const spec = field(template, "job_configuration", "job_manifest", "spec") as Json;
+    assert.deepStrictEqual(
+      [spec.parallelism, spec.completions, spec.activeDeadlineSeconds],
+      [1, 1, "{{ active_deadline_seconds }}"],
+      "the Job's own parallelism, completions and deadline",
+    );
+    const deadline = field(template, "variables", "properties", "active_deadline_seconds") as Json;
+    assert.deepStrictEqual(
+      [deadline.type, deadline.default, deadline.minimum, deadline.maximum],
+      ["integer", 7200, 1, 7200],
+      "a deployment may shorten the deadline, never lengthen it",
+    );
+  });
 
   it("holds flow-run pods to the restricted profile, without an API token", () => {
     const pod = field(

@@ -29,7 +29,7 @@ const workload = (built: Built<unknown>, type: string, name: string): Registrati
 };
 
 describe("kubernetes target: the whole platform", () => {
-  it("sends every Kubernetes object, and the kube-system read, through the one explicit provider", async () => {
+  it("sends every Kubernetes object through the one explicit provider", async () => {
     const built = await deploy();
     const provider = single(built, K8S.provider);
     const providerUrn = await promiseOf(provider.resource.urn);

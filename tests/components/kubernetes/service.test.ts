@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ENDPOINT_REMOVAL_SECONDS, PlatformService, PlatformServiceArgs } from "../../../components/kubernetes/service";
 import { ServiceSpec } from "../../../platform/model";
-import { build, Built, K8S, ofKind, single, specWith, testPlacement } from "./harness";
+import { build, Built, dependencyNames, K8S, ofKind, single, specWith, testPlacement } from "./harness";
 import { podTemplateOf, restrictedViolations, selects } from "./pod-rules";
 import { field } from "../../support/field";
 
@@ -202,6 +202,19 @@ describe("kubernetes target: PlatformService", () => {
         { "pulumi.com/skipAwait": "true" },
         `${service.name} would hang pulumi up without MetalLB`,
       );
+    });
+
+    it("creates the Ingress once its pods are ready, without waiting for an address the controller may never publish", async () => {
+      const built = await deploy("prefect-server");
+      const ingress = single(built, K8S.ingress);
+      assert.deepStrictEqual(
+        field(ingress.inputs.metadata, "annotations"),
+        { "pulumi.com/skipAwait": "true" },
+        `${ingress.name} would hang pulumi up on a controller that leaves its status empty`,
+      );
+      const waitsFor = await dependencyNames(built, ingress);
+      for (const kind of [K8S.deployment, K8S.service])
+        assert.ok(waitsFor.includes(single(built, kind).name), `${ingress.name} does not wait for its ${kind}`);
     });
 
     it("answers any host when no ingress host is set, with the configured ingress class", async () => {

@@ -1,17 +1,15 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Namespace } from "@pulumi/kubernetes/core/v1";
 import { TEMPLATE_FILE } from "../../../components/kubernetes/base-job-template";
 import { bundleConfigMapName } from "../../../components/kubernetes/bundles";
 import { WorkerPool } from "../../../components/kubernetes/worker-pool";
-import { promiseOf } from "../../support/mocks";
 import { build, dependencyNames, K8S, ofKind, single, specWith, testPlacement } from "./harness";
 import { restrictedViolations } from "./pod-rules";
 import { field } from "../../support/field";
 
 type Json = Record<string, unknown>;
 
-async function deploy(overrides: Record<string, unknown> = {}, clusterUid = "") {
+async function deploy(overrides: Record<string, unknown> = {}) {
   const spec = specWith(overrides);
   return build(
     () =>
@@ -28,11 +26,11 @@ async function deploy(overrides: Record<string, unknown> = {}, clusterUid = "") 
           bundleConfigMap: bundleConfigMapName,
           secretName: (secret) => `executor-${secret}`,
           gpuRuntimeClassName: "nvidia",
+          deadlineSeconds: 86400,
         },
         secretValues: {
           "prefect-auth": { "auth-string": pulumi.secret("admin:s3cret"), password: pulumi.secret("s3cret") },
         },
-        clusterUid,
       }),
   );
 }
@@ -121,31 +119,18 @@ describe("kubernetes target: WorkerPool", () => {
     });
   }
 
-  it("takes the cluster UID from config and never reads kube-system then", async () => {
-    const built = await deploy({}, "5b0e3c1a-0000-4000-8000-000000000001");
+  it("tells the worker the one namespace to watch, and reads nothing of kube-system", async () => {
+    const built = await deploy();
     const [worker] = field(single(built, K8S.deployment).inputs.spec, "template", "spec", "containers") as Json[];
     const env = envOf(worker);
-    assert.strictEqual(
-      env.PREFECT_KUBERNETES_CLUSTER_UID,
-      "5b0e3c1a-0000-4000-8000-000000000001",
-      "the configured cluster UID is not passed on",
-    );
     assert.strictEqual(
       env.PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES,
       "ml-executors",
       "the worker would watch Jobs cluster-wide",
     );
-    assert.strictEqual(ofKind(built, K8S.namespace).length, 0, "kube-system was read although the UID is configured");
-  });
-
-  it("otherwise reads kube-system's UID at deploy time, through the provider rather than the worker", async () => {
-    const built = await deploy();
-    const read = single(built, K8S.namespace);
-    assert.strictEqual(read.opts.id, "kube-system", `${read.name} is not a read of kube-system`);
-    const uid = await promiseOf((read.resource as Namespace).metadata.uid);
-    assert.ok(uid, `${read.name} has no UID`);
-    const [worker] = field(single(built, K8S.deployment).inputs.spec, "template", "spec", "containers") as Json[];
-    assert.strictEqual(envOf(worker).PREFECT_KUBERNETES_CLUSTER_UID, uid, "the worker did not get kube-system's UID");
+    // prefect-kubernetes 0.6 and later tell clusters apart without kube-system's UID.
+    assert.ok(!("PREFECT_KUBERNETES_CLUSTER_UID" in env), "the worker is still given a cluster UID");
+    assert.strictEqual(ofKind(built, K8S.namespace).length, 0, "the program reads a Namespace it does not own");
   });
 
   it("registers the pool with its base job template before any worker starts", async () => {
