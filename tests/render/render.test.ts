@@ -58,10 +58,10 @@ describe("the offline render", () => {
         }
       });
 
-      it("is byte-identical across two runs", () => {
-        const first = runRender(["--stack", stack]);
+      it("is byte-identical across two runs, in a process of its own and in-process", () => {
+        // The committed render ran the CLI in a fresh process; this one runs in a thread that may have rendered before.
+        const first = renderStack(stack);
         const second = runRender(["--stack", stack]);
-        assert.strictEqual(first.status, 0, first.stderr);
         assert.strictEqual(second.status, 0, second.stderr);
         const a = filesUnder(first.outDir);
         const b = filesUnder(second.outDir);

@@ -1,15 +1,23 @@
 /**
- * Runs the offline render in a child process (the Pulumi runtime is global, so
- * one program run per process) and reads back what it wrote.
+ * Runs the offline render for tests and reads back what it wrote. Most
+ * renders run in a thread of the test's own process (render-thread.ts), which
+ * loads the Pulumi SDK once instead of once per render; the committed stacks,
+ * shared by every test file, render through the CLI in a process of their
+ * own, so the entry point stays covered and a test can compare the two.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { MessageChannel, receiveMessageOnPort, SHARE_ENV, Worker } from "worker_threads";
 import { Render } from "../../tools/render/model";
+import type { RenderReply, RenderRequest } from "./render-thread";
 import { testRunDir } from "./test-run";
 
 const RENDER_CLI = path.join(__dirname, "..", "..", "tools", "render", "cli.js");
+const RENDER_THREAD = path.join(__dirname, "render-thread.js");
+/** Longer than any render takes on a loaded machine; a thread that never answers fails the test instead of hanging it. */
+const THREAD_RENDER_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface RenderRun {
   status: number;
@@ -18,9 +26,42 @@ export interface RenderRun {
   outDir: string;
 }
 
-export function runRender(args: string[], outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-render-"))): RenderRun {
+/** The render CLI in a process of its own, exactly as a user runs it. */
+export function runRenderCli(args: string[], outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-render-"))): RenderRun {
   const child = spawnSync(process.execPath, [RENDER_CLI, ...args, "--out", outDir], { encoding: "utf8" });
   return { status: child.status ?? -1, stdout: child.stdout, stderr: child.stderr, outDir };
+}
+
+let thread: Worker | undefined;
+
+function renderThread(): Worker {
+  if (!thread) {
+    // The environment is shared, as a child process would inherit it; unref'd so it never holds the process open.
+    thread = new Worker(RENDER_THREAD, { env: SHARE_ENV, stdout: false, stderr: false });
+    thread.unref();
+    thread.on("exit", () => (thread = undefined));
+  }
+  return thread;
+}
+
+/**
+ * The render command (renderCommand, the CLI's own function) with `args`,
+ * run in the render thread; blocks until it answers, so tests read it like
+ * the outcome of a process.
+ */
+export function runRender(args: string[], outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-render-"))): RenderRun {
+  const signal = new SharedArrayBuffer(4);
+  const { port1, port2 } = new MessageChannel();
+  try {
+    const request: RenderRequest = { argv: [...args, "--out", outDir], signal, reply: port2 };
+    renderThread().postMessage(request, [port2]);
+    const waited = Atomics.wait(new Int32Array(signal), 0, 0, THREAD_RENDER_TIMEOUT_MS);
+    const answer = receiveMessageOnPort(port1)?.message as RenderReply | undefined;
+    if (!answer) throw new Error(`the render thread gave no answer (${waited}) for: render ${args.join(" ")}`);
+    return { ...answer, outDir };
+  } finally {
+    port1.close();
+  }
 }
 
 const cache = new Map<string, Render & { outDir: string }>();
@@ -34,7 +75,7 @@ function sleep(milliseconds: number): void {
 
 /**
  * The committed stack rendered once per test run, whichever worker asks
- * first: that one renders (through the CLI, as runRender does) and records
+ * first: that one renders (through the CLI, in a process of its own) and records
  * the outcome; the others wait for it. The folder and its lock live in the
  * run's scratch folder, so a later run renders afresh.
  */
@@ -50,14 +91,14 @@ function sharedRender(runDir: string, stack: string): RenderRun {
     owner = false;
   }
   if (owner) {
-    const run = runRender(["--stack", stack], outDir);
+    const run = runRenderCli(["--stack", stack], outDir);
     fs.writeFileSync(`${outcome}.partial`, JSON.stringify(run));
     fs.renameSync(`${outcome}.partial`, outcome);
     return run;
   }
   const deadline = Date.now() + SHARED_RENDER_WAIT_MS;
   while (!fs.existsSync(outcome)) {
-    if (Date.now() > deadline) return runRender(["--stack", stack]);
+    if (Date.now() > deadline) return runRenderCli(["--stack", stack]);
     sleep(50);
   }
   return JSON.parse(fs.readFileSync(outcome, "utf8")) as RenderRun;
@@ -68,7 +109,7 @@ export function renderStack(stack: string): Render & { outDir: string } {
   const cached = cache.get(stack);
   if (cached) return cached;
   const runDir = testRunDir();
-  const run = runDir ? sharedRender(runDir, stack) : runRender(["--stack", stack]);
+  const run = runDir ? sharedRender(runDir, stack) : runRenderCli(["--stack", stack]);
   if (run.status !== 0) throw new Error(`render of ${stack} failed (${run.status}):\n${run.stderr}`);
   const render = JSON.parse(fs.readFileSync(path.join(run.outDir, stack, "resources.json"), "utf8")) as Render;
   const result = { ...render, outDir: run.outDir };

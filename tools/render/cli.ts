@@ -4,8 +4,8 @@
  *
  * Evaluates the program offline under Pulumi's mock runtime, checks the result
  * against the policy pack's rules and writes it. A mandatory policy violation
- * fails the render and nothing is written. Each stack renders in its own
- * process because the runtime is global.
+ * fails the render and nothing is written. A second stack on the command line
+ * renders in a process of its own because the runtime is global.
  *
  * --previous-outputs   the stack outputs of a previous run (a JSON object, or a
  *                      render's resources.json), as the program's StackReference
@@ -13,6 +13,11 @@
  * --secret-sentinels   generated passwords and secure config values become
  *                      SECRET_SENTINEL fakes, written unmasked, to trace leaks
  * --registrations-log  appends every registration to a file as it happens
+ *
+ * renderCommand is the whole command as a function (arguments in, exit status
+ * out, output through `io`), so tests and tools can run a render without
+ * starting a process and loading the SDK again; running this file as a
+ * script is the CLI.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -32,15 +37,28 @@ import { ownedRenderFolder, RenderOutputError, writeRender } from "./write";
 const USAGE =
   "usage: npm run render -- --stack <name> [--stack <name>...] [--config <file>] [--out <dir>] [--previous-outputs <file>] [--secret-sentinels] [--registrations-log <file>]";
 
+/** Where a render's messages go: the process's streams for the CLI, buffers for a caller that reads them. */
+export interface RenderIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: RenderIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
 interface RenderFlags {
   previousOutputs?: string;
   secretSentinels: boolean;
   registrationsLog?: string;
 }
 
+/** A render that stops with a message for the user and exit status 1, never a stack trace. */
+class RenderStopped extends Error {}
+
 function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
+  throw new RenderStopped(message);
 }
 
 /** Outputs from a JSON object of stack outputs, or from a render's resources.json. */
@@ -75,6 +93,7 @@ async function renderOne(
   configFile: string | undefined,
   outDir: string,
   flags: RenderFlags,
+  io: RenderIo,
 ): Promise<void> {
   const root = projectRoot();
   try {
@@ -98,11 +117,12 @@ async function renderOne(
       );
     }
     const written = writeRender(render, outDir);
-    process.stdout.write(formatFindings(stack, findings));
-    process.stdout.write(
+    io.stdout(formatFindings(stack, findings));
+    io.stdout(
       `rendered ${stack}: ${render.resources.length} resources -> ${path.relative(process.cwd(), written) || "."}\n`,
     );
   } catch (error) {
+    if (error instanceof RenderStopped) throw error;
     // RunErrors (a broken config, refused storage replacement) are the program's own verdicts: no stack trace.
     if (error instanceof StackFileError || error instanceof RenderOutputError) fail(error.message);
     if (pulumi.RunError.isInstance(error as Error)) fail((error as Error).message);
@@ -115,10 +135,28 @@ async function renderOne(
   }
 }
 
-async function main(): Promise<void> {
+/** Each further stack in a child process of this CLI (the runtime is global), its output passed on to `io`. */
+function renderInChild(stack: string, outDir: string, flags: RenderFlags, io: RenderIo): number {
+  const forwarded = flags.secretSentinels ? ["--secret-sentinels"] : [];
+  const child = spawnSync(
+    process.execPath,
+    [path.join(__dirname, "cli.js"), "--stack", stack, "--out", outDir, ...forwarded],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  io.stdout(child.stdout ?? "");
+  io.stderr(child.stderr ?? "");
+  if (child.error) fail(`render of ${stack} could not start: ${child.error.message}`);
+  return child.status ?? 1;
+}
+
+async function render(argv: string[], io: RenderIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
+      args: argv,
       options: {
         stack: { type: "string", multiple: true },
         config: { type: "string" },
@@ -152,17 +190,38 @@ async function main(): Promise<void> {
   if (stacks.length > 1 && (parsed.values.config || flags.previousOutputs || flags.registrationsLog)) {
     fail("--config, --previous-outputs and --registrations-log apply to one stack; pass a single --stack with them");
   }
-  if (stacks.length === 1) return renderOne(stacks[0], parsed.values.config, outDir, flags);
-
+  if (stacks.length === 1) {
+    await renderOne(stacks[0], parsed.values.config, outDir, flags, io);
+    return 0;
+  }
   for (const stack of stacks) {
-    const forwarded = flags.secretSentinels ? ["--secret-sentinels"] : [];
-    const child = spawnSync(process.execPath, [__filename, "--stack", stack, "--out", outDir, ...forwarded], {
-      stdio: "inherit",
-    });
-    if (child.status !== 0) process.exit(child.status ?? 1);
+    const status = renderInChild(stack, outDir, flags, io);
+    if (status !== 0) return status;
+  }
+  return 0;
+}
+
+/**
+ * The render command: 0 when everything asked for was written, 1 when it was
+ * refused (the reason on `io.stderr`, without a stack trace unless the render
+ * itself broke). One render at a time per process: the runtime is global.
+ */
+export async function renderCommand(argv: string[], io: RenderIo = processIo): Promise<number> {
+  try {
+    return await render(argv, io);
+  } catch (error) {
+    const message =
+      error instanceof RenderStopped
+        ? error.message
+        : `render failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    io.stderr(`${message}\n`);
+    return 1;
   }
 }
 
-main().catch((error: unknown) =>
-  fail(`render failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
-);
+if (require.main === module) {
+  // A refused render exits at once, as the runtime may still hold work it will never finish.
+  void renderCommand(process.argv.slice(2)).then((status) => {
+    if (status !== 0) process.exit(status);
+  });
+}
