@@ -4,7 +4,6 @@
  * Shows, workload by workload, where two stacks differ. Exit status: 0 done,
  * 1 a stack's config is missing or invalid, 2 usage.
  */
-import { ConfigError } from "../../config/load";
 import { projectRoot } from "../../platform/project-root";
 import { checkStackNames, outputFormat, parseCommandLine, reportUsageError, UsageError } from "../command-line";
 import { StackFileError } from "../render/stack-config";
@@ -42,7 +41,7 @@ function main(argv: string[]): number {
     process.stdout.write(format(comparison, options.all));
     return 0;
   } catch (error) {
-    if (error instanceof StackDescriptionError || error instanceof StackFileError || error instanceof ConfigError) {
+    if (error instanceof StackDescriptionError || error instanceof StackFileError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

@@ -2,7 +2,7 @@
  * A stack's validated config and neutral description, straight from its stack
  * file: the same path the program takes, without the Pulumi runtime.
  */
-import { decodeProjectConfig } from "../../config/load";
+import { decodeProjectConfig } from "../../config/decode";
 import { PlatformConfig } from "../../config/schema";
 import { formatProblems, validatePlatformConfig } from "../../config/validate";
 import { describePlatform } from "../../platform/describe";

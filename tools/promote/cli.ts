@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { decodeProjectConfig } from "../../config/load";
+import { decodeProjectConfig } from "../../config/decode";
 import { formatProblems, validatePlatformConfig } from "../../config/validate";
 import { projectRoot } from "../../platform/project-root";
 import { checkStackNames, outputFormat, parseCommandLine, reportUsageError, UsageError } from "../command-line";
