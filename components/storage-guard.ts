@@ -127,6 +127,33 @@ function immutableStorageSettings(config: PlatformConfig): StorageSetting[] {
     key: key("target"),
     consequence: "switching targets deletes every volume of the old target and starts the new one empty",
   };
+  if (config.target === "swarm") {
+    return [
+      target,
+      {
+        id: "swarm.host",
+        value: config.swarm.host,
+        key: key("swarm.host"),
+        consequence:
+          "the data and models volumes and the database volume live on that swarm's nodes; another swarm starts empty",
+      },
+      {
+        id: "swarm.volumeDriver",
+        value: config.swarm.volumeDriver,
+        key: key("swarm.volumeDriver"),
+        consequence:
+          "a volume's driver cannot change, so the data and models volumes would be replaced by new, empty ones",
+      },
+      {
+        id: "swarm.databaseNodeLabel",
+        value: config.swarm.databaseNodeLabel,
+        key: key("swarm.databaseNodeLabel"),
+        consequence:
+          "the database's volume lives on the node with the old label; a node with the new label starts with an empty database",
+      },
+      ...dockerVolumeSizeSettings(config),
+    ];
+  }
   if (config.target === "docker") {
     return [
       target,

@@ -1,7 +1,7 @@
 /**
  * The contract between the neutral platform and a target. A target is one
  * folder under components/ whose index exports `deployPlatform`; adding one
- * (Docker Swarm is next) means adding a folder and a line in TARGET_LOADERS.
+ * means adding a folder and a line in TARGET_LOADERS.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
@@ -36,5 +36,6 @@ export type DeployPlatform = (
  */
 export const TARGET_LOADERS: Record<PlatformConfig["target"], () => Promise<DeployPlatform>> = {
   docker: async () => (await import("./docker")).deployPlatform,
+  swarm: async () => (await import("./swarm")).deployPlatform,
   kubernetes: async () => (await import("./kubernetes")).deployPlatform,
 };

@@ -138,9 +138,12 @@ export const PLATFORM_SCALAR_KEYS = {
 
 export const platformConfigSchema = z.strictObject({
   /** Which target provisions the platform. Required: a stack file that forgets it must not get a default target. */
-  target: z.enum(["docker", "kubernetes"]),
-  /** Production turns on the stricter policies. Required: a default would let a prod file fail open into the lenient ones. */
-  environment: z.enum(["development", "production"]),
+  target: z.enum(["docker", "swarm", "kubernetes"]),
+  /**
+   * Staging and production turn on the stricter policies. Required: a default would let a prod file fail
+   * open into the lenient ones.
+   */
+  environment: z.enum(["development", "staging", "production"]),
   /** Keep volumes and database storage on `pulumi destroy` (protect + retainOnDelete). */
   protectStorage: z.boolean().default(true),
   /** Lets one run replace storage whose immutable settings changed (components/storage-guard.ts); the data must have been moved first. */
@@ -260,6 +263,34 @@ export const platformConfigSchema = z.strictObject({
     })
     .prefault({}),
 
+  swarm: z
+    .strictObject({
+      /** The Swarm manager's Docker address; empty is the local engine's socket, never DOCKER_HOST. */
+      host: z.string().default(""),
+      serverPort: port.default(4200),
+      servingPort: port.default(8080),
+      /**
+       * "ingress": the routing mesh publishes the ports on every node and balances over the replicas;
+       * "host": the node that runs the task binds the port itself (one task per node per port).
+       */
+      publishMode: z.enum(["ingress", "host"]).default("ingress"),
+      /** "vip": one virtual address per service; "dnsrr": the service name resolves to every task (needs host publishing). */
+      endpointMode: z.enum(["vip", "dnsrr"]).default("vip"),
+      /** The node label (set to "true") that marks the node Postgres and its volume live on. */
+      databaseNodeLabel: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/, "must be a label key: lower-case letters, digits, '-' and '.'")
+        .default("ml-platform.database"),
+      /** The driver of the data and models volumes; "local" keeps them on one node. */
+      volumeDriver: name.default("local"),
+      /** Seconds between two replicas of a rolling update, and how long each new one is watched for failure. */
+      updateDelaySeconds: seconds(3600).default(10),
+      monitorSeconds: seconds(3600).default(30),
+      /** The reverse proxy in front of serving's replicas when ports are published in host mode. */
+      proxyImage: image.default("nginx:1.27.5-alpine"),
+    })
+    .prefault({}),
+
   kubernetes: z
     .strictObject({
       /** Path to a kubeconfig file, such as the output of `microk8s config`. */
@@ -309,8 +340,9 @@ export const platformConfigSchema = z.strictObject({
  * only in its "-kubernetes" image variant; the docker target's process worker
  * needs nothing beyond Prefect.
  */
-export const DEFAULT_WORKER_IMAGES: Record<"docker" | "kubernetes", string> = {
+export const DEFAULT_WORKER_IMAGES: Record<"docker" | "swarm" | "kubernetes", string> = {
   docker: "prefecthq/prefect:3.6.10-python3.12",
+  swarm: "prefecthq/prefect:3.6.10-python3.12",
   kubernetes: "prefecthq/prefect:3.6.10-python3.12-kubernetes",
 };
 

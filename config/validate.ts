@@ -208,6 +208,37 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     },
   },
   {
+    needs: [["target"], ["swarm", "serverPort"], ["swarm", "servingPort"]],
+    check: ({ target, swarm }, add) => {
+      if (target === "swarm" && swarm.serverPort === swarm.servingPort) {
+        add(["swarm", "servingPort"], `${swarm.servingPort} is already swarm.serverPort; published ports must differ`);
+      }
+    },
+  },
+  {
+    needs: [["target"], ["swarm", "endpointMode"], ["swarm", "publishMode"]],
+    check: ({ target, swarm }, add) => {
+      // Swarm refuses a DNS round-robin service whose ports go through the routing mesh.
+      if (target === "swarm" && swarm.endpointMode === "dnsrr" && swarm.publishMode !== "host") {
+        add(
+          ["swarm", "endpointMode"],
+          'dnsrr services cannot publish through the routing mesh; set swarm.publishMode to "host" or use "vip"',
+        );
+      }
+    },
+  },
+  {
+    needs: [["target"], ["training", "gpu"]],
+    check: ({ target, training }, add) => {
+      if (target === "swarm" && training.gpu.enabled) {
+        add(
+          ["training", "gpu", "enabled"],
+          "requests a GPU, which the swarm target does not schedule (Swarm needs generic resources declared on every node); train on docker or kubernetes",
+        );
+      }
+    },
+  },
+  {
     needs: [["target"], ["training", "gpu"], ["docker", "gpuSupport"], ["kubernetes", "gpuSupport"]],
     check: ({ target, training, docker, kubernetes }, add) => {
       if (!training.gpu.enabled) return;
@@ -276,14 +307,16 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     },
   },
   {
-    needs: [["environment"], ["images"], ["docker", "proxyImage"]],
-    check: ({ environment, images, docker }, add) => {
-      if (environment !== "production") return;
+    needs: [["environment"], ["images"], ["docker", "proxyImage"], ["swarm", "proxyImage"]],
+    check: ({ environment, images, docker, swarm }, add) => {
+      // Staging is held to production's rules: it is where a release is proven before it gets there.
+      if (environment === "development") return;
       const references: Array<[string[], string]> = [
         ...Object.entries(images).flatMap(([key, image]): Array<[string[], string]> =>
           image === undefined ? [] : [[["images", key], image]],
         ),
         [["docker", "proxyImage"], docker.proxyImage],
+        [["swarm", "proxyImage"], swarm.proxyImage],
       ];
       for (const [path, image] of references) {
         const reason = floatingReason(image);

@@ -3,7 +3,7 @@
  * workload cannot starve the database or the rest of the node.
  */
 import { parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
-import { DOCKER, containerName } from "./docker";
+import { asContainer, DOCKER, containerName } from "./docker";
 import { describeContainer, podTemplateOf, runningContainersOf } from "./kubernetes";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { isUnknown, numberAt, recordAt, valueAt } from "./values";
@@ -56,5 +56,5 @@ export const containerResourceLimits: Rule = {
     "Set resources.limits.memory and resources.limits.cpu (Kubernetes) or memory and cpus (Docker) on every container.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(subject)],
+  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
 };

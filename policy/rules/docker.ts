@@ -1,16 +1,51 @@
 /**
  * Where docker:index/container:Container keeps what the rules look at: host
- * mounts, namespaces, labels, environment and the files it uploads.
+ * mounts, namespaces, labels, environment and the files it uploads. A Swarm
+ * service's task runs one such container, so the rules read it through the
+ * same view (asContainer).
  */
 import { PolicySubject } from "./model";
-import { isRecord, listAt, stringAt } from "./values";
+import { isRecord, isUnknown, listAt, numberAt, recordAt, stringAt, valueAt } from "./values";
 
 export const DOCKER = {
   container: "docker:index/container:Container",
   remoteImage: "docker:index/remoteImage:RemoteImage",
   volume: "docker:index/volume:Volume",
   network: "docker:index/network:Network",
+  service: "docker:index/service:Service",
+  secret: "docker:index/secret:Secret",
 } as const;
+
+const MEBIBYTE = 1024 * 1024;
+
+/**
+ * A Swarm service seen as the container each of its tasks runs: its
+ * containerSpec's image, environment, mounts, user and capabilities, and its
+ * task resources' limits in a container's units. Any other subject is itself.
+ */
+export function asContainer(subject: PolicySubject): PolicySubject {
+  if (subject.type !== DOCKER.service) return subject;
+  const containerSpec = recordAt(subject.props, "taskSpec", "containerSpec");
+  const limits = recordAt(subject.props, "taskSpec", "resources", "limits");
+  const memoryBytes = valueAt(limits, "memoryBytes");
+  const nanoCpus = valueAt(limits, "nanoCpus");
+  const env = recordAt(containerSpec, "env");
+  const props: Record<string, unknown> = {
+    name: stringAt(subject.props, "name") ?? subject.name,
+    image: valueAt(containerSpec, "image"),
+    command: valueAt(containerSpec, "args"),
+    entrypoints: valueAt(containerSpec, "commands"),
+    envs: Object.keys(env).map((name) => `${name}=${String(env[name])}`),
+    mounts: valueAt(containerSpec, "mounts"),
+    user: valueAt(containerSpec, "user"),
+    readOnly: valueAt(containerSpec, "readOnly"),
+    capabilities: { adds: valueAt(containerSpec, "capAdds"), drops: valueAt(containerSpec, "capDrops") },
+    labels: valueAt(containerSpec, "labels"),
+    memory: isUnknown(memoryBytes) ? memoryBytes : (numberAt(limits, "memoryBytes") ?? 0) / MEBIBYTE,
+    cpus: isUnknown(nanoCpus) ? nanoCpus : String((numberAt(limits, "nanoCpus") ?? 0) / 1e9),
+  };
+  return { ...subject, type: DOCKER.container, props };
+}
 
 export function isDockerContainer(subject: PolicySubject): boolean {
   return subject.type === DOCKER.container;

@@ -4,7 +4,7 @@
  * a RemoteImage's imageId, so for them the RemoteImage's name is what counts.
  */
 import { unpinnedReason } from "../../config/images";
-import { DOCKER, containerName } from "./docker";
+import { asContainer, DOCKER, containerName } from "./docker";
 import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isUnknown, stringAt, valueAt } from "./values";
@@ -43,5 +43,5 @@ export const imagesPinned: Rule = {
     "Name an exact version, e.g. postgres:16.9-bookworm, or a digest repository@sha256:...; never an untagged name or latest.",
   enforcement: stricterInProduction,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(subject)],
+  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
 };

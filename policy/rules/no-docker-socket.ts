@@ -3,7 +3,7 @@
  * on the host. In development the worker may have it when the stack opts in
  * explicitly (worker.dockerSocket), and then the rule only advises.
  */
-import { DOCKER, containerName, hostMountsOf } from "./docker";
+import { asContainer, DOCKER, containerName, hostMountsOf } from "./docker";
 import { exposesContainerRuntime } from "./host-paths";
 import { podTemplateOf } from "./kubernetes";
 import { EnforcementLevel, PolicySettings, PolicySubject, Rule } from "./model";
@@ -43,5 +43,5 @@ export const noDockerSocket: Rule = {
     "Use a process- or kubernetes-type work pool; the Docker socket is acceptable only on a developer machine with ml-platform:worker.dockerSocket set.",
   enforcement,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(subject)],
+  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
 };

@@ -2,7 +2,7 @@
  * No workload shares the host's network, process or IPC namespace: each one
  * lets a container see and reach what belongs to the node.
  */
-import { DOCKER, containerName } from "./docker";
+import { asContainer, DOCKER, containerName } from "./docker";
 import { podTemplateOf } from "./kubernetes";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { valueAt } from "./values";
@@ -42,5 +42,5 @@ export const noHostNamespaces: Rule = {
     "Remove hostNetwork/hostPID/hostIPC (Kubernetes) or networkMode/pidMode/ipcMode host (Docker); publish ports instead of sharing the host network.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(subject)],
+  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
 };

@@ -4,7 +4,7 @@
  * Container-runtime sockets are left to no-docker-socket, which knows the dev
  * opt-in.
  */
-import { DOCKER, containerName, hostMountsOf } from "./docker";
+import { asContainer, DOCKER, containerName, hostMountsOf } from "./docker";
 import { exposesContainerRuntime } from "./host-paths";
 import { KUBERNETES, podTemplateOf } from "./kubernetes";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
@@ -46,5 +46,5 @@ export const noHostPathVolumes: Rule = {
     "Use a PersistentVolumeClaim (Kubernetes) or a named Docker volume; ship files with ConfigMaps/Secrets or container uploads.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(subject)],
+  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
 };

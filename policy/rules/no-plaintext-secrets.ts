@@ -4,7 +4,7 @@
  * annotation or a command line, where anyone who can read the object (or
  * `docker inspect`) reads the secret.
  */
-import { DOCKER, envsOf } from "./docker";
+import { asContainer, DOCKER, envsOf } from "./docker";
 import { containersOf, KUBERNETES, podTemplateOf } from "./kubernetes";
 import { alwaysMandatory, PolicyContext, PolicySubject, Rule } from "./model";
 import { credentialShape, plainSecretValue } from "./secret-values";
@@ -155,12 +155,14 @@ export const noPlaintextSecrets: Rule = {
   scope: "stack",
   check: (subject, context) => {
     if (holdsSecretsByDesign(subject.type)) return [];
+    // A Swarm service's environment, labels and command line are its task's container's.
+    const container = asContainer(subject);
     const found = [
       ...knownSecretLeaks(subject, context),
-      ...envViolations(subject, context.containsSecret),
+      ...envViolations(container, context.containsSecret),
       ...configMapViolations(subject, context.containsSecret),
-      ...labelViolations(subject, context.containsSecret),
-      ...commandLineViolations(subject),
+      ...labelViolations(container, context.containsSecret),
+      ...commandLineViolations(container),
     ];
     return [...new Set(found)];
   },

@@ -2,7 +2,7 @@
  * No container runs privileged or with the capabilities that amount to it:
  * either hands the workload the host's kernel.
  */
-import { DOCKER, containerName } from "./docker";
+import { asContainer, DOCKER, containerName } from "./docker";
 import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { listAt, valueAt } from "./values";
@@ -51,5 +51,5 @@ export const noPrivilegedContainers: Rule = {
     "Remove privileged: true and the ALL/SYS_ADMIN capabilities; grant only the narrow capability the process needs.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(subject)],
+  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
 };

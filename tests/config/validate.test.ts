@@ -25,7 +25,7 @@ function stackRaw(stack: string): Record<string, unknown> {
 }
 
 describe("stack config validation", () => {
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of ["dev", "staging", "prod"]) {
     it(`accepts the committed Pulumi.${stack}.yaml`, () => {
       const result = validatePlatformConfig(stackRaw(stack));
       assert.ok(result.ok, result.ok ? "" : result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
@@ -57,11 +57,11 @@ describe("stack config validation", () => {
       assert.ok(!result.ok, `${JSON.stringify(raw)} was accepted`);
       assert.match(
         problemFor(result.problems, "ml-platform:target").message,
-        /missing; every stack file must state it: one of "docker", "kubernetes"/,
+        /missing; every stack file must state it: one of "docker", "swarm", "kubernetes"/,
       );
       assert.match(
         problemFor(result.problems, "ml-platform:environment").message,
-        /missing; every stack file must state it: one of "development", "production"/,
+        /missing; every stack file must state it: one of "development", "staging", "production"/,
       );
     }
     const noEnvironment = problemsOf({ environment: undefined, target: "kubernetes", kubeconfig: "k" });
@@ -78,7 +78,7 @@ describe("stack config validation", () => {
       worker: { maxConcurrentRuns: "four" },
       volumes: 5,
     });
-    assert.match(problemFor(problems, "ml-platform:target").message, /"docker", "kubernetes"/);
+    assert.match(problemFor(problems, "ml-platform:target").message, /"docker", "swarm", "kubernetes"/);
     assert.match(problemFor(problems, "ml-platform:serving.replics").message, /did you mean "replicas"/);
     assert.match(problemFor(problems, "ml-platform:serving.replicas").message, /at least 1/);
     assert.match(problemFor(problems, "ml-platform:serving.autoscaling.minReplicas").message, /exceeds maxReplicas 2/);

@@ -12,6 +12,7 @@ import { runRender } from "../support/render";
 /** Where a secret may be written: inside Secret objects, Docker secret files, and a provider's credentials. */
 function allowedLocation(resource: RenderedResource, leafPath: string): boolean {
   if (resource.type === "kubernetes:core/v1:Secret") return /^(stringData|data)\./.test(leafPath);
+  if (resource.type === "docker:index/secret:Secret") return leafPath === "data";
   if (resource.type === "docker:index/container:Container")
     return /^uploads(\[\d+\](\.(content|contentBase64))?)?$/.test(leafPath);
   if (resource.type === "pulumi:providers:kubernetes") return leafPath === "kubeconfig";
@@ -62,7 +63,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("secret hygiene", () => {
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of ["dev", "staging", "prod"]) {
     describe(`of ${stack}, rendered with sentinel secrets`, () => {
       let render: Render & { outDir: string };
 

@@ -13,11 +13,11 @@ function renderWith(stack: string, changes: Record<string, unknown>) {
 }
 
 describe("the policies, offline", () => {
-  for (const stack of ["dev", "prod"]) {
+  for (const stack of ["dev", "staging", "prod"]) {
     it(`find no mandatory violation in the ${stack} stack`, () => {
       const render = renderStack(stack);
       const settings = settingsFromConfig(readStackConfig(projectRoot(), stack).config);
-      assert.strictEqual(settings.environment, stack === "prod" ? "production" : "development");
+      assert.strictEqual(settings.environment, stack === "dev" ? "development" : "production");
       const blocking = mandatory(evaluatePolicies({ resources: render.resources, settings }));
       assert.deepStrictEqual(
         blocking.map((finding) => `${finding.policy} ${finding.urn}: ${finding.message}`),

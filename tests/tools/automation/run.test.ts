@@ -94,8 +94,8 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
 
     it("names the stacks there are when the stack has no stack file", async () => {
       const run = harness({});
-      assert.strictEqual(await runAutomation(["up", "staging"], run.deps), 1);
-      assert.match(run.stderr(), /There is no Pulumi\.staging\.yaml; the stacks of this project are: dev, prod\./);
+      assert.strictEqual(await runAutomation(["up", "qa"], run.deps), 1);
+      assert.match(run.stderr(), /There is no Pulumi\.qa\.yaml; the stacks of this project are: dev, prod\./);
     });
   });
 

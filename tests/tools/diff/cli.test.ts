@@ -96,13 +96,13 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
   });
 
   it("diffs every stack file on either side by default: new and deleted stacks too", () => {
-    copy.write("Pulumi.staging.yaml", copy.read("Pulumi.dev.yaml"));
+    copy.write("Pulumi.qa.yaml", copy.read("Pulumi.dev.yaml"));
     fs.rmSync(path.join(copy.dir, "Pulumi.prod.yaml"));
     const run = copy.tool("diff", []);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.match(
       run.stdout,
-      /^Stack staging \(new, docker target\): [1-9]\d* to add, 0 to change, 0 to remove, 0 unchanged$/m,
+      /^Stack qa \(new, docker target\): [1-9]\d* to add, 0 to change, 0 to remove, 0 unchanged$/m,
     );
     assert.match(
       run.stdout,

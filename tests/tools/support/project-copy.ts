@@ -49,14 +49,14 @@ export function copyProject(options: { git: boolean }): ProjectCopy {
     if (!NOT_COPIED.has(entry)) fs.cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
   }
   const stub = fs.readFileSync(path.join(root, STUB_SOURCE), "utf8");
-  for (const target of ["docker", "kubernetes"])
+  for (const target of ["docker", "swarm", "kubernetes"])
     fs.writeFileSync(path.join(dir, "components", target, "index.ts"), stub);
   fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
   const dist = path.join(dir, "dist");
   const notCopied = new Set(["tests", ".build-stamp", ".tsbuildinfo"].map((entry) => path.join(DIST, entry)));
   fs.cpSync(DIST, dist, { recursive: true, filter: (source) => !notCopied.has(source) });
   const compiledStub = fs.readFileSync(STUB_COMPILED, "utf8");
-  for (const target of ["docker", "kubernetes"]) {
+  for (const target of ["docker", "swarm", "kubernetes"]) {
     fs.writeFileSync(path.join(dist, "components", target, "index.js"), compiledStub);
     fs.rmSync(path.join(dist, "components", target, "index.js.map"), { force: true });
   }

@@ -1,0 +1,200 @@
+/**
+ * The whole platform on a Docker Swarm: an overlay network, Swarm secrets
+ * and configs, volumes, then every workload as a service, each realised by
+ * the component for its kind. Swarm starts all services at once and each
+ * converges on its own (restart policies, healthchecks, tasks that wait for
+ * what they need), so the order below is only the order of creation.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../../config/schema";
+import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
+import { PlatformSpec, ServiceSpec } from "../../platform/model";
+import { ServiceDirectory } from "../docker/addresses";
+import { asResourceError } from "../docker/context";
+import { workloadOrder } from "../docker/order";
+import { disabledRetraining } from "../docker/platform";
+import { persistentVolumes, volumeWriters } from "../docker/volumes";
+import { PlatformSecrets } from "../secrets";
+import { PlatformEndpoints } from "../target";
+import { SwarmContext } from "./context";
+import { SwarmExecutorPool } from "./executor-pool";
+import { SwarmFiles } from "./files";
+import { SwarmJob } from "./job";
+import { OverlayNetwork } from "./network";
+import { SwarmProxy } from "./proxy";
+import { retrainingBundle, SwarmRetraining } from "./retraining";
+import { SwarmService } from "./service";
+import { SwarmVolume, VolumeOwnership } from "./volumes";
+
+export interface SwarmPlatformArgs {
+  spec: PlatformSpec;
+  /** The validated stack config; this target reads its `swarm` section. */
+  config: PlatformConfig;
+}
+
+/** How a public service is reached: its own published port, or a proxy in front of its replicas. */
+export interface SwarmPublication {
+  via: "direct" | "proxy";
+  port: number;
+}
+
+export function publishedPortsByService(config: PlatformConfig): Record<string, number> {
+  return { [WORKLOAD_NAMES.server]: config.swarm.serverPort, [WORKLOAD_NAMES.serving]: config.swarm.servingPort };
+}
+
+/**
+ * The routing mesh balances a published port over all healthy tasks; in host
+ * mode a node binds the port for one task, so several replicas need a proxy.
+ */
+export function publicationOf(service: ServiceSpec, config: PlatformConfig): SwarmPublication | undefined {
+  if (!service.publicEndpoint) return undefined;
+  const port = publishedPortsByService(config)[service.name];
+  if (port === undefined)
+    throw new Error(`${service.name} has a public endpoint, but the Swarm target has no published port for it`);
+  const replicated = service.replicas > 1 || service.autoscaling !== undefined;
+  return { via: replicated && config.swarm.publishMode === "host" ? "proxy" : "direct", port };
+}
+
+/** The URL users reach a published service at, on the manager (any node with the routing mesh). */
+export function publicUrl(service: ServiceSpec, port: number): string {
+  if (service.publicEndpoint?.url) return service.publicEndpoint.url;
+  const prefix = (service.publicEndpoint?.pathPrefix ?? "/").replace(/\/+$/, "");
+  return `http://127.0.0.1:${port}${prefix}`;
+}
+
+/** The placement constraint of the node that holds the database and its volume. */
+export function databaseConstraint(config: PlatformConfig): string {
+  return `node.labels.${config.swarm.databaseNodeLabel} == true`;
+}
+
+export class SwarmPlatform extends pulumi.ComponentResource {
+  readonly endpoints: PlatformEndpoints;
+
+  constructor(name: string, args: SwarmPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ml-platform:swarm:Platform", name, {}, opts);
+    try {
+      const { spec, config } = args;
+      const network = new OverlayNetwork(`${name}-network`, { instance: spec.instance }, { parent: this });
+      const addresses = new ServiceDirectory(spec.services);
+      const secrets = new PlatformSecrets(
+        `${name}-secrets`,
+        { secrets: spec.secrets, serviceHost: (service) => addresses.host(service) },
+        { parent: this },
+      );
+      const files = new SwarmFiles(`${name}-files`, spec.instance, secrets.values, { parent: this });
+      const volumes: Record<string, pulumi.Input<string>> = {};
+      for (const volume of persistentVolumes(spec)) {
+        const created = new SwarmVolume(
+          `${name}-volume-${volume.name}`,
+          { instance: spec.instance, volume, driver: config.swarm.volumeDriver },
+          { parent: this },
+        );
+        volumes[volume.name] = created.volumeName;
+      }
+      const context: SwarmContext = {
+        instance: spec.instance,
+        networkId: network.networkId,
+        volumes,
+        volumeDriver: config.swarm.volumeDriver,
+        files,
+        addresses,
+        databaseConstraint: databaseConstraint(config),
+        publishMode: config.swarm.publishMode,
+        endpointMode: config.swarm.endpointMode,
+        updateDelaySeconds: config.swarm.updateDelaySeconds,
+        monitorSeconds: config.swarm.monitorSeconds,
+      };
+      const stateVolumes = new Set(spec.services.flatMap((service) => (service.state ? [service.state.volume] : [])));
+      for (const [volume, writer] of volumeWriters(spec)) {
+        new VolumeOwnership(
+          `${name}-volume-${volume}-ownership`,
+          { context, volume, writer, constraints: stateVolumes.has(volume) ? [context.databaseConstraint] : undefined },
+          { parent: this },
+        );
+      }
+
+      const urls = new Map<string, string>();
+      const schedules: string[] = [];
+      const pools = new Map(spec.executorPools.map((pool) => [pool.name, pool]));
+      const retrainingPool = spec.executorPools[0];
+      for (const workload of workloadOrder(spec)) {
+        const componentName = `${name}-${workload.name}`;
+        switch (workload.kind) {
+          case "service": {
+            const publication = publicationOf(workload, config);
+            const service = new SwarmService(
+              componentName,
+              {
+                spec: workload,
+                context,
+                publishedPort: publication?.via === "direct" ? publication.port : undefined,
+              },
+              { parent: this },
+            );
+            if (publication?.via === "proxy" && workload.publicEndpoint) {
+              new SwarmProxy(
+                `${componentName}-proxy`,
+                {
+                  context,
+                  image: config.swarm.proxyImage,
+                  service: workload.name,
+                  upstream: {
+                    host: addresses.host(workload.name),
+                    port: addresses.port(workload.name, workload.publicEndpoint.port),
+                    pathPrefix: workload.publicEndpoint.pathPrefix,
+                  },
+                  publishedPort: publication.port,
+                },
+                { parent: this },
+              );
+            }
+            if (publication) urls.set(workload.name, publicUrl(workload, publication.port));
+            if (workload.autoscaling) {
+              const { minReplicas, maxReplicas, cpuTargetPercent } = workload.autoscaling;
+              pulumi.log.info(
+                `${workload.name} runs a fixed ${workload.replicas} replica(s): Swarm has no autoscaler, so its bounds ` +
+                  `(${minReplicas}-${maxReplicas} replicas at ${cpuTargetPercent}% CPU) are not applied`,
+                service,
+              );
+            }
+            break;
+          }
+          case "job":
+            new SwarmJob(componentName, { spec: workload, context }, { parent: this });
+            break;
+          case "schedule": {
+            if (!retrainingPool) throw new Error(`${workload.name} needs an executor pool to run its flow on`);
+            const retraining = new SwarmRetraining(
+              componentName,
+              { spec: workload, pool: retrainingPool, context },
+              { parent: this },
+            );
+            schedules.push(retraining.description);
+            break;
+          }
+          case "executorPool": {
+            // The pool that runs retraining gets its flow; it comes before the schedule that registers it.
+            const runsRetraining = spec.schedules.length > 0 && pools.get(workload.name) === retrainingPool;
+            new SwarmExecutorPool(
+              componentName,
+              { spec: workload, context, extraBundles: runsRetraining ? [retrainingBundle()] : [] },
+              { parent: this },
+            );
+            break;
+          }
+        }
+      }
+
+      this.endpoints = {
+        prefectUiUrl: urls.get(WORKLOAD_NAMES.server) ?? "",
+        servingUrl: urls.get(WORKLOAD_NAMES.serving) ?? "",
+        workPool: spec.executorPools.map((pool) => pool.workPool).join(", "),
+        prefectAuthString: secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key],
+        retraining: schedules.length > 0 ? schedules.join(" ") : disabledRetraining(),
+      };
+      this.registerOutputs({ ...this.endpoints });
+    } catch (error) {
+      throw asResourceError(error, this);
+    }
+  }
+}
