@@ -1,7 +1,7 @@
 /**
  * Checks every stack's scenario makes the same way, whatever runs the
  * platform: the render's refusal of a broken config, Prefect's login, health,
- * UI and workers, and 20 runs of the shipped flows.
+ * UI and workers, and runs of the shipped flows.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -15,7 +15,11 @@ import { predict } from "./serving-load";
 import { deepMerge, writeStackFile } from "./stack-files";
 import { section, seconds, waitFor } from "./wait";
 
-const FLOW_RUNS = { training: 4, fanOut: 16 };
+/** How many runs of each shipped flow a stack's check submits at once. */
+export interface FlowRunCounts {
+  training: number;
+  fanOut: number;
+}
 const FLOW_RUN_TIMEOUT_SECONDS = 1200;
 const FINISHED = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"];
 
@@ -121,27 +125,29 @@ export async function checkPrefect(target: PrefectChecks, checks: Checks): Promi
 }
 
 /**
- * The check after the flows deployed: 4 training and 16 fan-out runs submitted, all completed,
+ * The check after the flows deployed: `counts` training and fan-out runs submitted, all completed,
  * never more at once than worker.maxConcurrentRuns, every fan-out result recorded; `alsoExpect`
  * asserts what the target adds (where the runs executed) and returns its figure.
  */
 export async function checkShippedFlowRuns(
-  name: string,
+  counts: FlowRunCounts,
+  what: string,
   api: PrefectApi,
   config: Record<string, unknown>,
   summary: FlowRunFigures,
   checks: Checks,
   alsoExpect: (runs: FlowRun[]) => Promise<string> = async () => "",
 ): Promise<void> {
+  const name = `${counts.training + counts.fanOut} flow runs of the shipped flows (${counts.training} training, ${counts.fanOut} fan-out) complete, ${what}`;
   const maxAllowed = section<{ maxConcurrentRuns: number }>(config, "worker").maxConcurrentRuns;
   summary.maxConcurrentAllowed = maxAllowed;
   await checks.check(name, async () => {
     const training = await api.deploymentId("training-pipeline", "ml-platform");
     const fanOut = await api.deploymentId("fan-out", "ml-platform");
     const ids: string[] = [];
-    for (let index = 0; index < FLOW_RUNS.training; index++)
+    for (let index = 0; index < counts.training; index++)
       ids.push((await api.createFlowRun(training, { epochs: 60 })).id);
-    for (let index = 0; index < FLOW_RUNS.fanOut; index++)
+    for (let index = 0; index < counts.fanOut; index++)
       ids.push((await api.createFlowRun(fanOut, { width: 8, work_seconds: 0.5 })).id);
     summary.flowRunsSubmitted = ids.length;
     const started = Date.now();
@@ -166,7 +172,7 @@ export async function checkShippedFlowRuns(
       `${summary.maxConcurrentObserved} flow runs ran at once; worker.maxConcurrentRuns is ${maxAllowed}`,
     );
     const fanOutResults = await api.countArtifacts("fan-out-result");
-    expect(fanOutResults >= FLOW_RUNS.fanOut, `only ${fanOutResults} fan-out results were recorded`);
+    expect(fanOutResults >= counts.fanOut, `only ${fanOutResults} fan-out results were recorded`);
     const more = await alsoExpect(runs);
     return `${summary.flowRunsCompleted}/${ids.length} completed in ${took}s (${summary.flowRunsRetried} after a retry of the flow run); at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results${more ? `; ${more}` : ""}`;
   });

@@ -123,7 +123,8 @@ async function runFlows(platform: Platform, summary: DevSummary, checks: Checks)
     return;
   }
   await checkShippedFlowRuns(
-    "20 flow runs of the shipped flows complete, never more at once than the pool allows",
+    { training: 4, fanOut: 16 },
+    "never more at once than the pool allows",
     api,
     platform.config,
     summary,

@@ -39,11 +39,22 @@ import { repoRoot } from "../setup/repo-paths";
 import { Log, run, sleep } from "../setup/run";
 import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
 import { section, seconds, waitFor } from "../wait";
+import { JobTracker } from "./job-tracker";
 import { ManifestDeploy, STORAGE_KINDS } from "./manifest-deploy";
 import { emptySummary, ProdSummary } from "./summary";
 
 const STACK = "prod";
-const OVERLAYS = ["small-node"];
+const OVERLAYS = ["small-node", "short-timers"];
+/** 10 training and 40 fan-out runs: 50 executor Jobs, more than the pool runs at once. */
+const FLOW_RUNS = { training: 10, fanOut: 40 };
+/** The TTL controller acts on its next pass after a Job's TTL, and the API server is busy on 2 cores. */
+const TTL_CONTROLLER_SLACK_SECONDS = 90;
+/** Concurrent request loops that load serving; each sends its next request when the last is answered. */
+const LOAD_LOOPS = 6;
+/** Metrics reach the autoscaler about once a minute (metrics-server's resolution and the HPA's sync). */
+const SCALE_UP_TIMEOUT_SECONDS = 300;
+const LOAD_AFTER_SCALE_UP_SECONDS = 30;
+const SCALE_DOWN_SLACK_SECONDS = 180;
 const READY_TIMEOUT_SECONDS = 900;
 /** Where the ingress controller listens on the node. */
 const INGRESS_PORT = 80;
@@ -84,6 +95,10 @@ interface Pod {
 interface Job {
   metadata: { name: string; creationTimestamp: string };
   status: { succeeded?: number; failed?: number };
+}
+
+interface JobWithSpec extends Job {
+  spec: { parallelism?: number; completions?: number; activeDeadlineSeconds?: number };
 }
 
 function kubernetesSettings(config: Record<string, unknown>): { namespace: string; executorNamespace: string } {
@@ -169,7 +184,7 @@ async function executorJobs(platform: Platform): Promise<Job[]> {
   return jobs.items;
 }
 
-async function runFlows(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
+async function runFlows(platform: Platform, summary: ProdSummary, checks: Checks, log: Log): Promise<void> {
   const { api, deploy, namespace } = platform;
   const ok = await checks.check("the shipped flows deploy to the work pool from a worker pod", async () => {
     // As a user with kubectl would: the worker already holds the login (from its Secret) and the flows.
@@ -180,39 +195,98 @@ async function runFlows(platform: Platform, summary: ProdSummary, checks: Checks
     return result.stdout.trim().split("\n").join("; ");
   });
   if (!ok) {
-    checks.cannotRun("20 flow runs complete as Kubernetes Jobs", "the flows did not deploy");
+    checks.cannotRun("the flow runs' checks", "the flows did not deploy");
     return;
   }
   const jobsBefore = new Set((await executorJobs(platform)).map((job) => job.metadata.name));
-  await checkShippedFlowRuns(
-    "20 flow runs of the shipped flows complete, each in a Job of its own in the executor namespace",
-    api,
-    platform.config,
-    summary,
-    checks,
-    async (runs) => {
-      // A run reports COMPLETED from inside its pod, moments before the pod exits and its Job succeeds.
-      const created = async () => (await executorJobs(platform)).filter((job) => !jobsBefore.has(job.metadata.name));
-      const jobs = await waitFor("the runs' Jobs finishing", 180, async () => {
-        const now = await created();
-        const finished = now.filter((job) => (job.status.succeeded ?? 0) + (job.status.failed ?? 0) >= 1);
-        return now.length >= runs.length && finished.length === now.length ? now : undefined;
-      }).catch(created);
-      summary.executorJobsCreated = jobs.length;
-      expect(
-        jobs.length >= runs.length,
-        `the worker created ${jobs.length} Jobs in ${platform.executorNamespace} for ${runs.length} flow runs`,
-      );
-      const succeeded = jobs.filter((job) => (job.status.succeeded ?? 0) >= 1).length;
-      expect(succeeded >= runs.length, `${succeeded} of ${jobs.length} executor Jobs succeeded`);
-      // The login reaches flow runs from a Secret; the worker must not have written it into a Job.
-      const specs = (await deploy.kubectl(["get", "jobs", "-n", platform.executorNamespace, "-o", "json"], 120)).stdout;
-      const password = platform.login.slice(platform.login.indexOf(":") + 1);
-      summary.loginInJobSpecs = specs.includes(password);
-      expect(!summary.loginInJobSpecs, "the Prefect password appears in an executor Job's spec");
-      return `${jobs.length} Jobs (${succeeded} succeeded), none holding the Prefect password`;
-    },
+  const tracker = new JobTracker(deploy, platform.executorNamespace, jobsBefore);
+  try {
+    await checkShippedFlowRuns(
+      FLOW_RUNS,
+      "each in a Job of its own in the executor namespace",
+      api,
+      platform.config,
+      summary,
+      checks,
+      (runs) => expectOneJobPerRun(platform, tracker, runs.length, summary),
+    );
+    await checkJobsCleanedByTtl(platform, tracker, summary, checks);
+  } finally {
+    const trouble = await tracker.stop();
+    if (trouble) log(`the last failed listing of executor Jobs: ${trouble}`);
+  }
+}
+
+/** The worker made one Job per flow run, each succeeded, and none carries the Prefect login. */
+async function expectOneJobPerRun(
+  platform: Platform,
+  tracker: JobTracker,
+  runs: number,
+  summary: ProdSummary,
+): Promise<string> {
+  // A run reports COMPLETED from inside its pod, moments before the pod exits and its Job succeeds.
+  const jobs = await waitFor("the runs' Jobs finishing", 180, async () => {
+    const seen = tracker.seen();
+    return seen.length >= runs && seen.every((job) => job.finishedAt !== undefined) ? seen : undefined;
+  }).catch(() => tracker.seen());
+  summary.executorJobsCreated = jobs.length;
+  expect(
+    jobs.length === runs,
+    `the worker created ${jobs.length} Jobs in ${platform.executorNamespace} for ${runs} flow runs`,
   );
+  const succeeded = jobs.filter((job) => job.succeeded).length;
+  expect(succeeded === runs, `${succeeded} of ${jobs.length} executor Jobs succeeded`);
+  // The login reaches flow runs from a Secret; the worker must not have written it into a Job. The
+  // Jobs still there (the TTL removes the rest) all come from the same template.
+  const specs = await platform.deploy.json<KubernetesList<JobWithSpec>>([
+    "get",
+    "jobs",
+    "-n",
+    platform.executorNamespace,
+  ]);
+  expect(specs.items.length > 0, "every executor Job was gone before its spec could be read");
+  const password = platform.login.slice(platform.login.indexOf(":") + 1);
+  summary.loginInJobSpecs = JSON.stringify(specs.items).includes(password);
+  expect(!summary.loginInJobSpecs, "the Prefect password appears in an executor Job's spec");
+  // What the base job template sets on the Job itself, as the API server kept it.
+  const deadline = section<{ executorDeadlineSeconds: number }>(platform.config, "kubernetes").executorDeadlineSeconds;
+  const unlike = specs.items.filter(
+    ({ spec }) => spec.parallelism !== 1 || spec.completions !== 1 || spec.activeDeadlineSeconds !== deadline,
+  );
+  expect(
+    unlike.length === 0,
+    `Jobs without parallelism 1, completions 1 and a ${deadline}s deadline: ${unlike.map((job) => `${job.metadata.name} ${JSON.stringify(job.spec)}`).join("; ")}`.slice(
+      0,
+      600,
+    ),
+  );
+  return `${jobs.length} Jobs (${succeeded} succeeded); the ${specs.items.length} still listed run one pod with a ${deadline}s deadline and hold no Prefect password`;
+}
+
+/** Every finished executor Job goes once its TTL has run out, and none before. */
+async function checkJobsCleanedByTtl(
+  platform: Platform,
+  tracker: JobTracker,
+  summary: ProdSummary,
+  checks: Checks,
+): Promise<void> {
+  const ttl = section<{ executor: { ttlSecondsAfterFinished: number } }>(platform.config, "worker").executor
+    .ttlSecondsAfterFinished;
+  summary.executorJobTtlSeconds = ttl;
+  await checks.check(`finished executor Jobs are deleted ${ttl}s after they end, by their TTL`, async () => {
+    const jobs = await tracker.waitAllGone(ttl + TTL_CONTROLLER_SLACK_SECONDS);
+    const cleaned = jobs.filter((job) => job.finishedAt !== undefined && job.goneAt !== undefined);
+    const kept = jobs.filter((job) => job.goneAt === undefined).map((job) => job.name);
+    const unfinished = jobs.filter((job) => job.finishedAt === undefined && job.goneAt !== undefined);
+    summary.ttlCleanedJobs = cleaned.length;
+    expect(kept.length === 0, `${kept.length} Jobs still there ${ttl + TTL_CONTROLLER_SLACK_SECONDS}s on: ${kept}`);
+    expect(unfinished.length === 0, `${unfinished.length} Jobs went before they were seen to finish`);
+    // Seen finished up to one listing late, seen gone up to one listing late: compare with that margin.
+    const lifetimes = cleaned.map((job) => ((job.goneAt ?? 0) - (job.finishedAt ?? 0)) / 1000);
+    const shortest = Math.min(...lifetimes);
+    expect(shortest >= ttl - 3, `a Job went ${shortest.toFixed(1)}s after it finished, before its ${ttl}s TTL`);
+    return `${cleaned.length} of ${summary.executorJobsCreated} Jobs deleted ${shortest.toFixed(0)}-${Math.max(...lifetimes).toFixed(0)}s after finishing`;
+  });
 }
 
 async function checkCluster(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
@@ -230,6 +304,7 @@ async function checkCluster(platform: Platform, summary: ProdSummary, checks: Ch
     summary.hpaCurrentCpuPercent = percent;
     return `${hpa.name}: current CPU utilisation ${percent}%`;
   });
+  await checkAutoscaling(platform, summary, checks);
   await checks.check("Pod Security admission refuses a privileged pod in both namespaces", async () => {
     const refusals: string[] = [];
     for (const target of [namespace, executorNamespace]) {
@@ -296,6 +371,75 @@ async function checkCluster(platform: Platform, summary: ProdSummary, checks: Ch
     summary.cronJobRunOk = true;
     return `job/${name} from cronjob/${cronJob.name} Complete`;
   });
+}
+
+interface AutoscalerStatus {
+  status: { currentReplicas?: number; desiredReplicas?: number };
+}
+
+/** Serving scales out under a CPU load loop through the ingress, and back to its minimum after it. */
+async function checkAutoscaling(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
+  const { minReplicas, maxReplicas, scaleDownStabilizationSeconds } = section<{
+    autoscaling: { minReplicas: number; maxReplicas: number; scaleDownStabilizationSeconds: number };
+  }>(platform.config, "serving").autoscaling;
+  summary.hpaBounds = { minReplicas, maxReplicas };
+  await checks.check(
+    `serving scales out under load and back to ${minReplicas} replicas ${scaleDownStabilizationSeconds}s after it`,
+    async () => {
+      const [hpa] = platform.deploy.ofKind("HorizontalPodAutoscaler");
+      const replicas = async () => {
+        const { status } = await platform.deploy.json<AutoscalerStatus>([
+          "get",
+          "hpa",
+          "-n",
+          platform.namespace,
+          hpa.name,
+        ]);
+        return status.currentReplicas ?? 0;
+      };
+      const loadStarted = Date.now();
+      const scaleOut = async (): Promise<{ most: number; after: number }> => {
+        let most = await waitFor("serving scaling out", SCALE_UP_TIMEOUT_SECONDS, async () => {
+          const now = await replicas();
+          return now > minReplicas ? now : undefined;
+        });
+        const after = seconds(loadStarted);
+        // Keep the load a little longer to see how far the autoscaler goes.
+        const until = Date.now() + LOAD_AFTER_SCALE_UP_SECONDS * 1000;
+        while (Date.now() < until) {
+          most = Math.max(most, await replicas());
+          await sleep(5000);
+        }
+        return { most, after };
+      };
+      let stopLoad: () => void = () => undefined;
+      const loadStopped = new Promise<void>((resolve) => (stopLoad = resolve));
+      const loops = Array.from({ length: LOAD_LOOPS }, () =>
+        requestLoop(
+          platform.servingUrl,
+          loadStopped,
+          SCALE_UP_TIMEOUT_SECONDS + LOAD_AFTER_SCALE_UP_SECONDS,
+          platform.pinned,
+        ),
+      );
+      let scaled: { most: number; after: number };
+      try {
+        scaled = await scaleOut();
+      } finally {
+        stopLoad();
+      }
+      const { most } = scaled;
+      const load = (await Promise.all(loops)).reduce((sum, loop) => sum + loop.requests, 0);
+      summary.hpaMaxReplicas = most;
+      expect(most <= maxReplicas, `${most} replicas, above maxReplicas ${maxReplicas}`);
+      const loadEnded = Date.now();
+      await waitFor("serving scaling back in", scaleDownStabilizationSeconds + SCALE_DOWN_SLACK_SECONDS, async () =>
+        (await replicas()) === minReplicas ? true : undefined,
+      );
+      summary.hpaScaledDown = true;
+      return `${load} requests from ${LOAD_LOOPS} loops: ${minReplicas} -> ${most} replicas (first step after ${scaled.after}s), back to ${minReplicas} ${seconds(loadEnded)}s after the load stopped`;
+    },
+  );
 }
 
 /** The memory limits of every serving pod there is, draining ones included. */
@@ -503,7 +647,7 @@ export async function runProd(options: ProdOptions): Promise<ProdSummary> {
       await step("prefect", () =>
         checkPrefect({ api: platform.api, config, pinned, via: "through the ingress", poolType: "kubernetes" }, checks),
       );
-      await step("flows", () => runFlows(platform, summary, checks));
+      await step("flows", () => runFlows(platform, summary, checks, log));
       await step("serving", () =>
         checkServing(platform.servingUrl, "through the ingress", summary, checks, platform.pinned),
       );

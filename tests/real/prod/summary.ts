@@ -16,6 +16,9 @@ export interface ProdSummary {
   flowRunsRetried: number;
   /** Jobs the Prefect worker created in the executor namespace for those runs. */
   executorJobsCreated: number;
+  /** Finished executor Jobs Kubernetes deleted once their TTL ran out, and that TTL. */
+  ttlCleanedJobs: number | null;
+  executorJobTtlSeconds: number | null;
   /** Whether the Prefect password appeared in an executor Job's spec (it must come from a Secret). */
   loginInJobSpecs: boolean | null;
   maxConcurrentObserved: number | null;
@@ -24,6 +27,11 @@ export interface ProdSummary {
   badInputStatus: number | null;
   /** The HPA's current CPU utilisation, read from the metrics API (null: no metrics reached it). */
   hpaCurrentCpuPercent: number | null;
+  /** The most serving replicas the autoscaler ran under the suite's load loop, and its bounds. */
+  hpaMaxReplicas: number | null;
+  hpaBounds: { minReplicas: number; maxReplicas: number } | null;
+  /** Back at minReplicas once the load stopped. */
+  hpaScaledDown: boolean;
   /** A pod that breaks the restricted profile is refused in both of the platform's namespaces. */
   pssEnforced: boolean;
   /** What Prefect's kubernetes worker needs in the executor namespace that its service account may not do. */
@@ -64,12 +72,17 @@ export function emptySummary(): ProdSummary {
     flowRunsCompleted: 0,
     flowRunsRetried: 0,
     executorJobsCreated: 0,
+    ttlCleanedJobs: null,
+    executorJobTtlSeconds: null,
     loginInJobSpecs: null,
     maxConcurrentObserved: null,
     maxConcurrentAllowed: null,
     predictionOk: false,
     badInputStatus: null,
     hpaCurrentCpuPercent: null,
+    hpaMaxReplicas: null,
+    hpaBounds: null,
+    hpaScaledDown: false,
     pssEnforced: false,
     rbacMissingGrants: null,
     rbacExtraGrants: null,
