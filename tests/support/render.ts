@@ -1,23 +1,19 @@
 /**
  * Runs the offline render for tests and reads back what it wrote. Most
- * renders run in a thread of the test's own process (render-thread.ts), which
- * loads the Pulumi SDK once instead of once per render; the committed stacks,
- * shared by every test file, render through the CLI in a process of their
- * own, so the entry point stays covered and a test can compare the two.
+ * renders run in the test process's command thread (command-thread.ts),
+ * which loads the Pulumi SDK once instead of once per render; the committed
+ * stacks, shared by every test file, render through the CLI in a process of
+ * their own, so the entry point stays covered and a test can compare the two.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MessageChannel, receiveMessageOnPort, SHARE_ENV, Worker } from "worker_threads";
 import { Render } from "../../tools/render/model";
-import type { RenderReply, RenderRequest } from "./render-thread";
+import { runCommandInThread } from "./command-thread";
 import { testRunDir } from "./test-run";
 
 const RENDER_CLI = path.join(__dirname, "..", "..", "tools", "render", "cli.js");
-const RENDER_THREAD = path.join(__dirname, "render-thread.js");
-/** Longer than any render takes on a loaded machine; a thread that never answers fails the test instead of hanging it. */
-const THREAD_RENDER_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface RenderRun {
   status: number;
@@ -32,36 +28,9 @@ export function runRenderCli(args: string[], outDir = fs.mkdtempSync(path.join(o
   return { status: child.status ?? -1, stdout: child.stdout, stderr: child.stderr, outDir };
 }
 
-let thread: Worker | undefined;
-
-function renderThread(): Worker {
-  if (!thread) {
-    // The environment is shared, as a child process would inherit it; unref'd so it never holds the process open.
-    thread = new Worker(RENDER_THREAD, { env: SHARE_ENV, stdout: false, stderr: false });
-    thread.unref();
-    thread.on("exit", () => (thread = undefined));
-  }
-  return thread;
-}
-
-/**
- * The render command (renderCommand, the CLI's own function) with `args`,
- * run in the render thread; blocks until it answers, so tests read it like
- * the outcome of a process.
- */
+/** The render command (the CLI's own renderCommand) with `args`, in the command thread. */
 export function runRender(args: string[], outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-render-"))): RenderRun {
-  const signal = new SharedArrayBuffer(4);
-  const { port1, port2 } = new MessageChannel();
-  try {
-    const request: RenderRequest = { argv: [...args, "--out", outDir], signal, reply: port2 };
-    renderThread().postMessage(request, [port2]);
-    const waited = Atomics.wait(new Int32Array(signal), 0, 0, THREAD_RENDER_TIMEOUT_MS);
-    const answer = receiveMessageOnPort(port1)?.message as RenderReply | undefined;
-    if (!answer) throw new Error(`the render thread gave no answer (${waited}) for: render ${args.join(" ")}`);
-    return { ...answer, outDir };
-  } finally {
-    port1.close();
-  }
+  return { ...runCommandInThread(RENDER_CLI, "renderCommand", [...args, "--out", outDir]), outDir };
 }
 
 const cache = new Map<string, Render & { outDir: string }>();

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { projectRoot } from "../../platform/project-root";
-import { checkStackNames, outputFormat, parseCommandLine, reportUsageError, UsageError } from "../command-line";
+import { checkStackNames, EXIT_USAGE, outputFormat, parseCommandLine, UsageError } from "../command-line";
 import { BaseTreeError } from "./base-tree";
 import { formatMarkdown, COMMENT_MARKER } from "./format-markdown";
 import { formatText } from "./format-text";
@@ -27,6 +27,17 @@ const USAGE = `usage: npm run diff -- [--base <git ref>] [--stack <name>]... [--
   --full-diff-link  markdown only: a link to the full diff, named when the comment has to be cut`;
 
 const EXIT_ERROR = 2;
+
+/** Where the diff and its messages go: the process's streams for the CLI, buffers for a caller that reads them. */
+export interface DiffIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: DiffIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
 
 interface CliOptions {
   base?: string;
@@ -69,9 +80,9 @@ function parseOptions(argv: string[], root: string): CliOptions {
   };
 }
 
-function write(file: string | undefined, text: string): void {
+function write(io: DiffIo, file: string | undefined, text: string): void {
   if (!file) {
-    process.stdout.write(text);
+    io.stdout(text);
     return;
   }
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -82,60 +93,70 @@ function displayPath(file: string): string {
   return path.relative(process.cwd(), file) || file;
 }
 
-function report(run: DiffRun, options: CliOptions): void {
-  for (const warning of run.warnings) process.stderr.write(`${warning}\n`);
+function report(run: DiffRun, options: CliOptions, io: DiffIo): void {
+  for (const warning of run.warnings) io.stderr(`${warning}\n`);
   // An error is said on stderr too: stdout carries the diff, which a script may keep as it is.
   for (const result of run.results) {
-    if (!result.ok) process.stderr.write(`diff of ${result.failure.stack} failed:\n${result.failure.message}\n`);
+    if (!result.ok) io.stderr(`diff of ${result.failure.stack} failed:\n${result.failure.message}\n`);
   }
   if (options.format === "text") {
-    write(options.output, formatText(run.title, run.results, run.notes));
+    write(io, options.output, formatText(run.title, run.results, run.notes));
     return;
   }
   const location = options.fullDiffLink ?? `\`${displayPath(options.fullOutput)}\``;
   const markdown = formatMarkdown(run.results, { title: run.title, notes: run.notes, fullDiffLocation: location });
-  write(options.fullOutput, markdown.full);
-  write(options.output, markdown.comment);
+  write(io, options.fullOutput, markdown.full);
+  write(io, options.output, markdown.comment);
   const cut = markdown.truncated ? " (the comment was cut to fit GitHub's limit)" : "";
-  process.stderr.write(`full diff: ${displayPath(options.fullOutput)}${cut}\n`);
+  io.stderr(`full diff: ${displayPath(options.fullOutput)}${cut}\n`);
 }
 
 /** A problem that stops the whole diff, in the chosen format, so a pull request still hears about it. */
-function reportFailure(message: string, options: CliOptions | undefined): void {
-  process.stderr.write(`diff failed: ${message}\n`);
+function reportFailure(message: string, options: CliOptions | undefined, io: DiffIo): void {
+  io.stderr(`diff failed: ${message}\n`);
   if (options?.format === "markdown") {
     write(
+      io,
       options.output,
       `${COMMENT_MARKER}\n## Offline diff\n\nThe offline diff could not run:\n\n\`\`\`\n${message}\n\`\`\`\n`,
     );
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The diff command: the exit status (0, 1 with --exit-code and changes, 2 on
+ * errors), the diff and messages through `io`.
+ */
+export async function diffCommand(argv: string[], io: DiffIo = processIo): Promise<number> {
   let options: CliOptions | undefined;
   try {
     const root = projectRoot();
     options = parseOptions(argv, root);
     const run = await runDiff({ projectDir: root, base: options.base, stacks: options.stacks });
-    report(run, options);
+    report(run, options, io);
     if (run.results.some((result) => !result.ok)) return EXIT_ERROR;
     const changed = run.results.some((result) => result.ok && hasChanges(result.diff));
     return options.exitCode && changed ? 1 : 0;
   } catch (error) {
     if (error instanceof HelpRequested) {
-      process.stdout.write(`${USAGE}\n`);
+      io.stdout(`${USAGE}\n`);
       return 0;
     }
-    if (error instanceof UsageError) return reportUsageError(error, USAGE);
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n${USAGE}\n`);
+      return EXIT_USAGE;
+    }
     if (error instanceof GitError || error instanceof BaseTreeError) {
-      reportFailure(error.message, options);
+      reportFailure(error.message, options, io);
       return EXIT_ERROR;
     }
-    reportFailure(error instanceof Error ? (error.stack ?? error.message) : String(error), options);
+    reportFailure(error instanceof Error ? (error.stack ?? error.message) : String(error), options, io);
     return EXIT_ERROR;
   }
 }
 
-void main(process.argv.slice(2)).then((status) => {
-  process.exitCode = status;
-});
+if (require.main === module) {
+  void diffCommand(process.argv.slice(2)).then((status) => {
+    process.exitCode = status;
+  });
+}

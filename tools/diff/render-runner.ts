@@ -1,7 +1,9 @@
 /**
- * Runs a project's own render CLI in a child process (the Pulumi runtime is
- * global, so one render per process) and reads back resources.json. Renders
- * are asynchronous, so independent ones share the machine's cores.
+ * Runs a project's own render CLI and reads back resources.json: another
+ * tree's (the base's) in a child process, this tool's own in a command thread
+ * that keeps the Pulumi SDK loaded from one render to the next (the runtime
+ * is global, so the thread renders one at a time). Renders are asynchronous,
+ * so the thread and the children share the machine's cores.
  */
 import { spawn } from "child_process";
 import * as crypto from "crypto";
@@ -9,6 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Render, SECRET_FINGERPRINT_KEY_VARIABLE } from "../render/model";
+import { CommandThread } from "../render/thread-client";
 
 export type RenderOutcome = { ok: true; render: Render } | { ok: false; message: string };
 
@@ -18,6 +21,8 @@ export interface Renderer {
   projectDir: string;
   /** Shared by the two renders being compared, so that equal secrets mask alike; discarded afterwards. */
   fingerprintKey: string;
+  /** Render in this process's command thread: only for the code this tool was built from. */
+  inThread?: boolean;
 }
 
 export function newFingerprintKey(): string {
@@ -26,8 +31,11 @@ export function newFingerprintKey(): string {
 
 /** The renderer of the code this tool was built from (dist/tools/render/cli.js). */
 export function workingTreeRenderer(projectDir: string, fingerprintKey: string): Renderer {
-  return { cli: path.join(__dirname, "..", "render", "cli.js"), projectDir, fingerprintKey };
+  return { cli: path.join(__dirname, "..", "render", "cli.js"), projectDir, fingerprintKey, inThread: true };
 }
+
+/** Started at the first working-tree render, kept for the others. */
+const thread = new CommandThread();
 
 /** Stacks with a Pulumi.<stack>.yaml in a project folder. */
 export function stacksIn(projectDir: string): string[] {
@@ -47,15 +55,22 @@ export function tail(text: string, lines = 40): string {
   return (all.length > lines ? ["…", ...all.slice(-lines)] : all).join("\n");
 }
 
-/** Renders one stack, from its stack file or from `configFile` in its place, in a child process. */
+/** Renders one stack, from its stack file or from `configFile` in its place. */
 export async function renderStack(renderer: Renderer, stack: string, configFile?: string): Promise<RenderOutcome> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-render-"));
   try {
-    const args = [renderer.cli, "--stack", stack, "--out", outDir, ...(configFile ? ["--config", configFile] : [])];
-    const child = await run(process.execPath, args, {
-      cwd: renderer.projectDir,
-      env: { ...process.env, [SECRET_FINGERPRINT_KEY_VARIABLE]: renderer.fingerprintKey },
-    });
+    const args = ["--stack", stack, "--out", outDir, ...(configFile ? ["--config", configFile] : [])];
+    const child: Finished = renderer.inThread
+      ? await thread.run({
+          module: renderer.cli,
+          command: "renderCommand",
+          argv: args,
+          settings: { fingerprintKey: renderer.fingerprintKey },
+        })
+      : await run(process.execPath, [renderer.cli, ...args], {
+          cwd: renderer.projectDir,
+          env: { ...process.env, [SECRET_FINGERPRINT_KEY_VARIABLE]: renderer.fingerprintKey },
+        });
     if (child.error) return { ok: false, message: `the render could not run: ${child.error.message}` };
     const written = path.join(outDir, stack, "resources.json");
     if (child.status !== 0 || !fs.existsSync(written)) {

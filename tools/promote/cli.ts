@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { decodeProjectConfig } from "../../config/decode";
 import { formatProblems, validatePlatformConfig } from "../../config/validate";
 import { projectRoot } from "../../platform/project-root";
-import { checkStackNames, outputFormat, parseCommandLine, reportUsageError, UsageError } from "../command-line";
+import { checkStackNames, EXIT_USAGE, outputFormat, parseCommandLine, UsageError } from "../command-line";
 import { diffRenders } from "../diff/compare-renders";
 import { formatMarkdown, GITHUB_COMMENT_LIMIT } from "../diff/format-markdown";
 import { formatText } from "../diff/format-text";
@@ -32,6 +32,17 @@ const EXIT_REFUSED = 1;
 const EXIT_ERROR = 2;
 
 class Refusal extends Error {}
+
+/** Where the report and messages go: the process's streams for the CLI, buffers for a caller that reads them. */
+export interface PromoteIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: PromoteIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
 
 interface Options {
   from: string;
@@ -108,7 +119,7 @@ function reportMarkdown(report: PromotionReport, effect: StackResult | undefined
   return `${summary}\n${diff.comment}`;
 }
 
-async function promote(options: Options): Promise<void> {
+async function promote(options: Options, io: PromoteIo): Promise<void> {
   const root = projectRoot();
   const project = String((parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: unknown }).name);
   const source = readStackFile(root, options.from);
@@ -143,30 +154,34 @@ async function promote(options: Options): Promise<void> {
   const text =
     options.format === "markdown" ? reportMarkdown(report, effect, options) : reportText(report, effect, options);
   if (options.output) fs.writeFileSync(options.output, text);
-  else process.stdout.write(text);
+  else io.stdout(text);
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The promote command: the exit status (0 done, 1 refused, 2 usage or other errors), its report through `io`. */
+export async function promoteCommand(argv: string[], io: PromoteIo = processIo): Promise<number> {
   try {
-    await promote(parseOptions(argv));
+    await promote(parseOptions(argv), io);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) return reportUsageError(error, USAGE);
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n${USAGE}\n`);
+      return EXIT_USAGE;
+    }
     if (error instanceof PromotionRefused) {
-      process.stderr.write(`Refusing to promote:\n${error.problems.map((problem) => `  - ${problem}`).join("\n")}\n`);
+      io.stderr(`Refusing to promote:\n${error.problems.map((problem) => `  - ${problem}`).join("\n")}\n`);
       return EXIT_REFUSED;
     }
     if (error instanceof Refusal || error instanceof StackFileEditError || error instanceof StackFileError) {
-      process.stderr.write(`Refusing to promote: ${error.message}\n`);
+      io.stderr(`Refusing to promote: ${error.message}\n`);
       return EXIT_REFUSED;
     }
-    process.stderr.write(
-      `promote failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    io.stderr(`promote failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT_ERROR;
   }
 }
 
-void main(process.argv.slice(2)).then((status) => {
-  process.exitCode = status;
-});
+if (require.main === module) {
+  void promoteCommand(process.argv.slice(2)).then((status) => {
+    process.exitCode = status;
+  });
+}

@@ -29,6 +29,7 @@ import { projectRoot } from "../../platform/project-root";
 import { evaluatePolicies, mandatory, RENDER_SECRET_MASK } from "../policy/evaluate";
 import { formatFindings } from "../policy/report";
 import { MockOptions, SECRET_SENTINEL, sentinelFor } from "./mocks";
+import { SECRET_FINGERPRINT_KEY_VARIABLE } from "./model";
 import { renderInProcess } from "./run";
 import { readStackConfig, StackConfigSource, StackFileError } from "./stack-config";
 import { stackNameProblem } from "../command-line";
@@ -48,7 +49,14 @@ const processIo: RenderIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** What a caller in the same process hands over instead of through the environment. */
+export interface RenderSettings {
+  /** The key secrets are fingerprinted with (a comparing tool's, shared by both sides); default: the environment's. */
+  fingerprintKey?: string;
+}
+
 interface RenderFlags {
+  fingerprintKey?: string;
   previousOutputs?: string;
   secretSentinels: boolean;
   registrationsLog?: string;
@@ -104,7 +112,13 @@ async function renderOne(
       previousOutputs: flags.previousOutputs ? readPreviousOutputs(path.resolve(flags.previousOutputs)) : undefined,
       registrationsLog: flags.registrationsLog && path.resolve(flags.registrationsLog),
     };
-    const render = await renderInProcess(path.join(__dirname, "..", ".."), stack, source, options);
+    const render = await renderInProcess(
+      path.join(__dirname, "..", ".."),
+      stack,
+      source,
+      options,
+      flags.fingerprintKey,
+    );
     const findings = evaluatePolicies({
       resources: render.resources,
       settings: settingsFromConfig(source.config),
@@ -144,6 +158,9 @@ function renderInChild(stack: string, outDir: string, flags: RenderFlags, io: Re
     {
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
+      env: flags.fingerprintKey
+        ? { ...process.env, [SECRET_FINGERPRINT_KEY_VARIABLE]: flags.fingerprintKey }
+        : process.env,
     },
   );
   io.stdout(child.stdout ?? "");
@@ -152,7 +169,7 @@ function renderInChild(stack: string, outDir: string, flags: RenderFlags, io: Re
   return child.status ?? 1;
 }
 
-async function render(argv: string[], io: RenderIo): Promise<number> {
+async function render(argv: string[], io: RenderIo, settings: RenderSettings): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -183,6 +200,7 @@ async function render(argv: string[], io: RenderIo): Promise<number> {
     throw error;
   }
   const flags: RenderFlags = {
+    fingerprintKey: settings.fingerprintKey,
     previousOutputs: parsed.values["previous-outputs"],
     secretSentinels: parsed.values["secret-sentinels"] === true,
     registrationsLog: parsed.values["registrations-log"],
@@ -206,9 +224,13 @@ async function render(argv: string[], io: RenderIo): Promise<number> {
  * refused (the reason on `io.stderr`, without a stack trace unless the render
  * itself broke). One render at a time per process: the runtime is global.
  */
-export async function renderCommand(argv: string[], io: RenderIo = processIo): Promise<number> {
+export async function renderCommand(
+  argv: string[],
+  io: RenderIo = processIo,
+  settings: RenderSettings = {},
+): Promise<number> {
   try {
-    return await render(argv, io);
+    return await render(argv, io, settings);
   } catch (error) {
     const message =
       error instanceof RenderStopped

@@ -26,16 +26,17 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 type SecretWriter = (value: unknown) => unknown;
 
 /**
- * SECRET_MASK; a per-run fingerprint when a comparing tool asked for one; or,
- * in a sentinel render, whose secrets are fakes, the value in clear so a test
- * can trace it.
+ * SECRET_MASK; a per-run fingerprint when a comparing tool asked for one (as
+ * an argument in-process, in the environment for a child process); or, in a
+ * sentinel render, whose secrets are fakes, the value in clear so a test can
+ * trace it.
  */
-function secretWriter(reveal: boolean): SecretWriter {
+function secretWriter(reveal: boolean, key: string | undefined): SecretWriter {
   if (reveal) {
     const write: SecretWriter = (value) => sanitize(value, write);
     return write;
   }
-  const fingerprintKey = process.env[SECRET_FINGERPRINT_KEY_VARIABLE];
+  const fingerprintKey = key ?? process.env[SECRET_FINGERPRINT_KEY_VARIABLE];
   return fingerprintKey ? (value) => fingerprint(fingerprintKey, value) : () => SECRET_MASK;
 }
 
@@ -103,10 +104,11 @@ export async function renderInProcess(
   stack: string,
   source: StackConfigSource,
   options: MockOptions = {},
+  fingerprintKey?: string,
 ): Promise<Render> {
   const project = "ml-platform";
   const mocks = new RecordingMocks(options);
-  const writeSecret = secretWriter(options.secretSentinels === true);
+  const writeSecret = secretWriter(options.secretSentinels === true, fingerprintKey);
   pulumi.runtime.setMocks(mocks, project, stack, false, SELF_MANAGED_ORGANIZATION);
   pulumi.runtime.setAllConfig(source.config, source.secretKeys);
 

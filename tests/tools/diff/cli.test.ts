@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { COMMENT_MARKER } from "../../../tools/diff/format-markdown";
+import { runToolInThread } from "../support/in-thread-tool";
 import { copyProject, ProjectCopy } from "../support/project-copy";
 
 /** The stack file with one YAML line replaced; fails when the line is not there. */
@@ -36,7 +37,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
   });
 
   it("finds no changes when the working tree is the base, and --exit-code exits 0", () => {
-    const run = copy.tool("diff", ["--exit-code"]);
+    const run = runToolInThread(copy, "diff", ["--exit-code"]);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.match(run.stdout, /^Offline diff: merge-base with main \([0-9a-f]{12}\) → working tree$/m);
     assert.match(run.stdout, /^Stack dev \(docker target\): 0 to add, 0 to change, 0 to remove, \d+ unchanged$/m);
@@ -65,7 +66,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
       "    serving: python:3.12.12-slim-bookworm",
     );
     edited(copy, "Pulumi.dev.yaml", "  ml-platform:database:\n", "  ml-platform:database:\n    name: renameddb\n");
-    const run = copy.tool("diff", ["--stack", "dev"]);
+    const run = runToolInThread(copy, "diff", ["--stack", "dev"]);
     assert.strictEqual(run.status, 0, run.stderr);
     for (const replica of [0, 1]) {
       assert.deepStrictEqual(
@@ -85,7 +86,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     edited(copy, "Pulumi.prod.yaml", "    maxReplicas: 10\n", "    maxReplicas: 12\n");
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "ml-diff-out-"));
     const [comment, full] = [path.join(out, "comment.md"), path.join(out, "full.md")];
-    const run = copy.tool("diff", ["--format", "markdown", "--output", comment, "--full-output", full]);
+    const run = runToolInThread(copy, "diff", ["--format", "markdown", "--output", comment, "--full-output", full]);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.strictEqual(run.stdout, "", "the comment went to stdout as well as to --output");
     assert.ok(run.stderr.includes(`full diff: `), run.stderr);
@@ -98,7 +99,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
   it("diffs every stack file on either side by default: new and deleted stacks too", () => {
     copy.write("Pulumi.qa.yaml", copy.read("Pulumi.dev.yaml"));
     fs.rmSync(path.join(copy.dir, "Pulumi.prod.yaml"));
-    const run = copy.tool("diff", []);
+    const run = runToolInThread(copy, "diff", []);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.match(
       run.stdout,
@@ -113,7 +114,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
 
   it("exits 2 and names the stack and the problem when the working tree does not render", () => {
     edited(copy, "Pulumi.dev.yaml", "    port: 8080\n    replicas: 2\n", "    port: 8080\n    replicas: -1\n");
-    const run = copy.tool("diff", ["--stack", "dev", "--exit-code"]);
+    const run = runToolInThread(copy, "diff", ["--stack", "dev", "--exit-code"]);
     assert.strictEqual(run.status, 2, run.stdout);
     assert.match(run.stdout, /^Stack dev: could not be compared$/m);
     assert.match(run.stdout, /rendering the working tree failed/);
@@ -122,7 +123,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
   });
 
   it("exits 2 with a clear message for an unknown base or a base without the offline render", () => {
-    const unknown = copy.tool("diff", ["--base", "no-such-ref"]);
+    const unknown = runToolInThread(copy, "diff", ["--base", "no-such-ref"]);
     assert.strictEqual(unknown.status, 2);
     assert.match(unknown.stderr, /unknown git ref "no-such-ref"/);
 
@@ -135,7 +136,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     const commit = git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", "no render"]);
     fs.rmSync(index, { force: true });
 
-    const old = copy.tool("diff", ["--base", commit]);
+    const old = runToolInThread(copy, "diff", ["--base", commit]);
     assert.strictEqual(old.status, 2, old.stdout);
     assert.match(old.stderr, /has no offline render \(tools\/render\/cli\.ts\)/);
   });
@@ -155,7 +156,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     const commit = git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", "broken dev"]);
     fs.rmSync(index, { force: true });
 
-    const run = copy.tool("diff", ["--base", commit, "--stack", "dev"]);
+    const run = runToolInThread(copy, "diff", ["--base", commit, "--stack", "dev"]);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.match(run.stdout, /^Stack dev \(docker target\): [1-9]\d* to add, 0 to change, 0 to remove, 0 unchanged$/m);
     assert.match(run.stdout, /The base does not render this stack, so every resource shows as added/);

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { runToolInThread } from "../support/in-thread-tool";
 import { copyProject, ProjectCopy } from "../support/project-copy";
 
 function imageIn(text: string, key: string): string {
@@ -52,7 +53,7 @@ describe("npm run promote (on a scratch copy of the project with a stub target)"
 
   it("writes only the promoted line, and has nothing to do the second time", () => {
     setImage(copy, "dev", "serving", "python:3.12.13-slim-bookworm");
-    const run = copy.tool("promote", ["--from", "dev", "--to", "prod"]);
+    const run = runToolInThread(copy, "promote", ["--from", "dev", "--to", "prod"]);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.ok(run.stdout.includes("Wrote Pulumi.prod.yaml."), run.stdout);
     const previous = imageIn(originals.get("prod") as string, "serving");
@@ -62,14 +63,14 @@ describe("npm run promote (on a scratch copy of the project with a stub target)"
     );
     assert.strictEqual(copy.read("Pulumi.prod.yaml"), expected);
 
-    const again = copy.tool("promote", ["--from", "dev", "--to", "prod"]);
+    const again = runToolInThread(copy, "promote", ["--from", "dev", "--to", "prod"]);
     assert.strictEqual(again.status, 0, again.stderr);
     assert.ok(again.stdout.includes("nothing to promote: prod already runs dev's images"), again.stdout);
   });
 
   it("refuses latest with status 1, naming the key, and leaves prod alone", () => {
     setImage(copy, "dev", "training", "python:latest");
-    const run = copy.tool("promote", ["--from", "dev", "--to", "prod"]);
+    const run = runToolInThread(copy, "promote", ["--from", "dev", "--to", "prod"]);
     assert.strictEqual(run.status, 1, run.stdout);
     assert.match(
       run.stderr,
@@ -80,7 +81,15 @@ describe("npm run promote (on a scratch copy of the project with a stub target)"
 
   it("writes a pull-request body with --format markdown", () => {
     setImage(copy, "dev", "serving", "python:3.12.13-slim-bookworm");
-    const run = copy.tool("promote", ["--from", "dev", "--to", "prod", "--dry-run", "--format", "markdown"]);
+    const run = runToolInThread(copy, "promote", [
+      "--from",
+      "dev",
+      "--to",
+      "prod",
+      "--dry-run",
+      "--format",
+      "markdown",
+    ]);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.ok(run.stdout.startsWith("## Promote `dev` → `prod`\n"), run.stdout.slice(0, 200));
     assert.ok(run.stdout.includes("| `ml-platform:images.serving` |"), run.stdout);
@@ -93,7 +102,7 @@ describe("npm run promote (on a scratch copy of the project with a stub target)"
       ["--from", "dev", "--to", "dev"],
       ["--from", "dev", "--to", "prod", "--force"],
     ]) {
-      const run = copy.tool("promote", args);
+      const run = runToolInThread(copy, "promote", args);
       assert.strictEqual(run.status, 2, `${args.join(" ")}: ${run.stderr}`);
       assert.match(run.stderr, /usage: npm run promote/, args.join(" "));
     }
