@@ -14,6 +14,7 @@ import { SECRET_SENTINEL } from "../../tools/render/mocks";
 import { Render, RenderedResource } from "../../tools/render/model";
 import { readStackConfig } from "../../tools/render/stack-config";
 import { renderStack, runRender } from "../support/render";
+import { parse } from "yaml";
 
 const SERVICE = "docker:index/service:Service";
 const VOLUME = "docker:index/volume:Volume";
@@ -152,5 +153,80 @@ describe("staging stack (Pulumi.staging.yaml on the Swarm target)", function () 
     );
     const args = task(named(render, "retraining-register-deployment")).containerSpec as unknown as { args: string[] };
     assert.ok(args.args.join(" ").includes("register_retraining.py"), "the registration does not run its script");
+  });
+
+  describe("the stack file docker stack deploy runs (docker-stack.yml)", () => {
+    interface StackFile {
+      version: string;
+      services: Record<string, Record<string, unknown> & { deploy: Record<string, unknown> }>;
+      secrets: Record<string, { name: string; file: string }>;
+      configs: Record<string, { name: string; file: string }>;
+      volumes: Record<string, unknown>;
+      networks: Record<string, unknown>;
+    }
+    let folder: string;
+    let stackFile: StackFile;
+
+    before(() => {
+      folder = path.join((render as Render & { outDir: string }).outDir, "staging");
+      stackFile = parse(fs.readFileSync(path.join(folder, "docker-stack.yml"), "utf8")) as StackFile;
+    });
+
+    it("has a service for every Swarm service of the render, under its workload's name", () => {
+      assert.strictEqual(stackFile.version, "3.9");
+      const expected = services(render)
+        .map((resource) => String(resource.inputs.name).replace("ml-platform-staging_", ""))
+        .sort();
+      assert.deepStrictEqual(Object.keys(stackFile.services).sort(), expected);
+      assert.deepStrictEqual(Object.keys(stackFile.networks), ["ml-platform-staging"]);
+      assert.deepStrictEqual(Object.keys(stackFile.volumes).sort(), [
+        "ml-platform-staging-data",
+        "ml-platform-staging-models",
+        "ml-platform-staging-postgres-data",
+      ]);
+    });
+
+    it("carries the rollout settings, limits and placement the provider receives", () => {
+      const serving = stackFile.services["model-serving"];
+      assert.deepStrictEqual(serving.deploy.update_config, {
+        parallelism: 1,
+        delay: `${config.swarm.updateDelaySeconds}s`,
+        order: "start-first",
+        failure_action: "rollback",
+        monitor: `${config.swarm.monitorSeconds}s`,
+        max_failure_ratio: 0,
+      });
+      assert.deepStrictEqual(serving.deploy.resources, {
+        limits: { cpus: "0.5", memory: "256M" },
+        reservations: { cpus: "0.1", memory: "128M" },
+      });
+      assert.deepStrictEqual(serving.cap_drop, ["ALL"]);
+      assert.strictEqual(serving.read_only, true);
+      assert.deepStrictEqual(stackFile.services.postgres.deploy.placement, {
+        constraints: [`node.labels.${config.swarm.databaseNodeLabel} == true`],
+      });
+    });
+
+    it("reads secrets from owner-only files beside it, and holds no password itself", () => {
+      const text = fs.readFileSync(path.join(folder, "docker-stack.yml"), "utf8");
+      const passwords = fs
+        .readFileSync(path.join(folder, ".env"), "utf8")
+        .split("\n")
+        .flatMap((line) => /^[A-Z0-9_]+='([^']+)'$/.exec(line)?.slice(1) ?? []);
+      assert.strictEqual(passwords.length, 2, "the .env holds the two generated passwords");
+      for (const password of passwords) assert.ok(!text.includes(password), "a password is in docker-stack.yml");
+      for (const secret of Object.values(stackFile.secrets)) {
+        const file = path.join(folder, secret.file);
+        assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600, `${secret.file} is readable by others`);
+        assert.ok(
+          passwords.some((password) => fs.readFileSync(file, "utf8").includes(password)),
+          secret.file,
+        );
+      }
+      assert.deepStrictEqual(
+        (stackFile.services["prefect-server"].secrets as { target: string }[]).map((secret) => secret.target),
+        ["PREFECT_SERVER_API_AUTH_STRING", "PREFECT_SERVER_DATABASE_CONNECTION_URL"],
+      );
+    });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Writes a render to disk: resources.json, graph.mmd, for Kubernetes objects
  * one YAML manifest each plus secrets.yaml with their Secrets' real values,
- * for Docker resources compose.yaml; both with the kept passwords in .env.
+ * for Docker resources compose.yaml, for Swarm services docker-stack.yml and the
+ * files its secrets and configs are read from; all with the kept passwords in .env.
  * Files are written to a sibling folder and swapped in whole, so a failed render never leaves a half-written result.
  */
 import * as fs from "fs";
@@ -9,6 +10,8 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { composeProject } from "./compose";
 import { secretsFileText } from "./compose-secrets";
+import { isSwarmRender, STACK_FILE, stackProject } from "./stack-file";
+import { writeStackFiles } from "./stack-secrets";
 import { SECRETS_FILE } from "./generated-passwords";
 import { hasKubernetesSecrets, KUBERNETES_SECRETS_FILE, kubernetesSecretsFiles } from "./kubernetes-secrets";
 import { isKubernetesObject, Render, RenderedResource } from "./model";
@@ -120,7 +123,11 @@ export function writeRender(render: Render, outDir: string): string {
   }
   const previousSecrets = path.join(target, SECRETS_FILE);
   const existing = fs.existsSync(previousSecrets) ? fs.readFileSync(previousSecrets, "utf8") : undefined;
-  if (render.resources.some((resource) => resource.type.startsWith("docker:"))) {
+  if (isSwarmRender(render)) {
+    const project = stackProject(render);
+    fs.writeFileSync(path.join(staging, STACK_FILE), project.yaml);
+    writeStackFiles(project, staging, existing);
+  } else if (render.resources.some((resource) => resource.type.startsWith("docker:"))) {
     const project = composeProject(render);
     fs.writeFileSync(path.join(staging, "compose.yaml"), project.yaml);
     fs.writeFileSync(path.join(staging, SECRETS_FILE), secretsFileText(project, existing), { mode: 0o600 });
