@@ -1,9 +1,10 @@
 /**
- * Runs a project's own render CLI and reads back resources.json: another
- * tree's (the base's) in a child process, this tool's own in a command thread
- * that keeps the Pulumi SDK loaded from one render to the next (the runtime
- * is global, so the thread renders one at a time). Renders are asynchronous,
- * so the thread and the children share the machine's cores.
+ * Runs a project's own render CLI and reads back resources.json, in a command
+ * thread that keeps the Pulumi SDK loaded from one render to the next (the
+ * runtime is global, so a thread renders one at a time): one for this tool's
+ * own tree, one per base tree whose render command runs in a thread too; a
+ * base from before that renders in a child process. Renders are
+ * asynchronous, so threads and children share the machine's cores.
  */
 import { spawn } from "child_process";
 import * as crypto from "crypto";
@@ -21,8 +22,8 @@ export interface Renderer {
   projectDir: string;
   /** Shared by the two renders being compared, so that equal secrets mask alike; discarded afterwards. */
   fingerprintKey: string;
-  /** Render in this process's command thread: only for the code this tool was built from. */
-  inThread?: boolean;
+  /** The thread that renders with this CLI's renderCommand; without one, the CLI runs in a child process. */
+  thread?: CommandThread;
 }
 
 export function newFingerprintKey(): string {
@@ -30,12 +31,29 @@ export function newFingerprintKey(): string {
 }
 
 /** The renderer of the code this tool was built from (dist/tools/render/cli.js). */
-export function workingTreeRenderer(projectDir: string, fingerprintKey: string): Renderer {
-  return { cli: path.join(__dirname, "..", "render", "cli.js"), projectDir, fingerprintKey, inThread: true };
+/** Per render CLI: started at its first render, kept for the others. */
+const threads = new Map<string, CommandThread>();
+
+function threadFor(cli: string): CommandThread {
+  let thread = threads.get(cli);
+  if (!thread) threads.set(cli, (thread = new CommandThread()));
+  return thread;
 }
 
-/** Started at the first working-tree render, kept for the others. */
-const thread = new CommandThread();
+export function workingTreeRenderer(projectDir: string, fingerprintKey: string): Renderer {
+  const cli = path.join(__dirname, "..", "render", "cli.js");
+  return { cli, projectDir, fingerprintKey, thread: threadFor(cli) };
+}
+
+/**
+ * The renderer of another tree (the base): in a thread when its render CLI
+ * exports renderCommand with the settings this tool passes (a tree that has
+ * the command thread has both), in a child process otherwise.
+ */
+export function treeRenderer(cli: string, projectDir: string, fingerprintKey: string): Renderer {
+  const threaded = fs.existsSync(path.join(path.dirname(cli), "command-thread.js"));
+  return { cli, projectDir, fingerprintKey, thread: threaded ? threadFor(cli) : undefined };
+}
 
 /** Stacks with a Pulumi.<stack>.yaml in a project folder. */
 export function stacksIn(projectDir: string): string[] {
@@ -60,8 +78,8 @@ export async function renderStack(renderer: Renderer, stack: string, configFile?
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-render-"));
   try {
     const args = ["--stack", stack, "--out", outDir, ...(configFile ? ["--config", configFile] : [])];
-    const child: Finished = renderer.inThread
-      ? await thread.run({
+    const child: Finished = renderer.thread
+      ? await renderer.thread.run({
           module: renderer.cli,
           command: "renderCommand",
           argv: args,

@@ -1,7 +1,8 @@
 /**
  * Renders every stack twice, at the base commit and in the working tree, and
  * compares the two renders stack by stack. The renders run side by side, as
- * many at once as the machine has cores.
+ * many at once as the machine has cores (each tree's renders in turn when
+ * they run in its command thread).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -16,6 +17,7 @@ import {
   Renderer,
   renderStack,
   stacksIn,
+  treeRenderer,
   workingTreeRenderer,
 } from "./render-runner";
 
@@ -87,7 +89,7 @@ export async function runDiff(request: DiffRequest): Promise<DiffRun> {
   const tree: BaseTree = prepareBaseTree(request.projectDir, commit, label);
   try {
     const key = newFingerprintKey();
-    const base: Renderer = { cli: tree.renderCli, projectDir: tree.projectDir, fingerprintKey: key };
+    const base: Renderer = treeRenderer(tree.renderCli, tree.projectDir, key);
     const head = workingTreeRenderer(request.projectDir, key);
     const stacks =
       request.stacks.length > 0
