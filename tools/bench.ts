@@ -37,7 +37,7 @@ const PROJECT = path.join(__dirname, "..", "..");
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const LOOP_GOALS = { suite: 5, secondRender: 1.2, diff: 2.5 };
 
-interface SdkTrace {
+export interface SdkTrace {
   requested: string[];
   packages: string[];
 }

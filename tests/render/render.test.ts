@@ -1,12 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { SECRETS_FILE } from "../../tools/render/generated-passwords";
 import { KUBERNETES_SECRETS_FILE } from "../../tools/render/kubernetes-secrets";
 import { Render } from "../../tools/render/model";
-import { runRender, renderConfig, renderStack } from "../support/render";
-import { traceSdkModules } from "../../tools/bench";
+import { committedSdkTrace, runRender, renderConfig, renderStack } from "../support/render";
 
 function filesUnder(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -79,9 +77,9 @@ describe("the offline render", () => {
 
   it("loads only the stack's own provider SDK", function () {
     this.timeout(120000);
-    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-trace-"));
-    const dev = traceSdkModules("dev", outDir);
-    const prod = traceSdkModules("prod", outDir);
+    // Traced in the fresh processes that rendered the committed stacks.
+    const dev = committedSdkTrace("dev");
+    const prod = committedSdkTrace("prod");
     assert.ok(
       !dev.packages.includes("@pulumi/kubernetes"),
       `dev loaded @pulumi/kubernetes: ${dev.packages.join(", ")}`,

@@ -9,11 +9,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SdkTrace, traceSdkModules } from "../../tools/bench";
 import { Render } from "../../tools/render/model";
 import { runCommandInThread } from "./command-thread";
 import { testRunDir } from "./test-run";
 
 const RENDER_CLI = path.join(__dirname, "..", "..", "tools", "render", "cli.js");
+const SDK_TRACE_HOOK = path.join(__dirname, "..", "..", "tools", "sdk-trace.js");
 
 export interface RenderRun {
   status: number;
@@ -22,9 +24,21 @@ export interface RenderRun {
   outDir: string;
 }
 
-/** The render CLI in a process of its own, exactly as a user runs it. */
-export function runRenderCli(args: string[], outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-render-"))): RenderRun {
-  const child = spawnSync(process.execPath, [RENDER_CLI, ...args, "--out", outDir], { encoding: "utf8" });
+/**
+ * The render CLI in a process of its own, exactly as a user runs it; with
+ * `sdkTrace`, the process also records there which Pulumi SDK modules it
+ * asked for and loaded (tools/sdk-trace.ts, as the benchmark traces a render).
+ */
+export function runRenderCli(
+  args: string[],
+  outDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-render-")),
+  sdkTrace?: string,
+): RenderRun {
+  const child = spawnSync(
+    process.execPath,
+    [...(sdkTrace ? ["--require", SDK_TRACE_HOOK] : []), RENDER_CLI, ...args, "--out", outDir],
+    { encoding: "utf8", env: sdkTrace ? { ...process.env, ML_PLATFORM_SDK_TRACE: sdkTrace } : process.env },
+  );
   return { status: child.status ?? -1, stdout: child.stdout, stderr: child.stderr, outDir };
 }
 
@@ -44,9 +58,9 @@ function sleep(milliseconds: number): void {
 
 /**
  * The committed stack rendered once per test run, whichever worker asks
- * first: that one renders (through the CLI, in a process of its own) and records
- * the outcome; the others wait for it. The folder and its lock live in the
- * run's scratch folder, so a later run renders afresh.
+ * first: that one renders (through the CLI, in a process of its own, traced)
+ * and records the outcome; the others wait for it. The folder, the trace and
+ * the lock live in the run's scratch folder, so a later run renders afresh.
  */
 function sharedRender(runDir: string, stack: string): RenderRun {
   const outDir = path.join(runDir, "renders", stack);
@@ -60,7 +74,7 @@ function sharedRender(runDir: string, stack: string): RenderRun {
     owner = false;
   }
   if (owner) {
-    const run = runRenderCli(["--stack", stack], outDir);
+    const run = runRenderCli(["--stack", stack], outDir, sdkTraceFile(runDir, stack));
     fs.writeFileSync(`${outcome}.partial`, JSON.stringify(run));
     fs.renameSync(`${outcome}.partial`, outcome);
     return run;
@@ -71,6 +85,10 @@ function sharedRender(runDir: string, stack: string): RenderRun {
     sleep(50);
   }
   return JSON.parse(fs.readFileSync(outcome, "utf8")) as RenderRun;
+}
+
+function sdkTraceFile(runDir: string, stack: string): string {
+  return path.join(runDir, "renders", `${stack}.sdk.json`);
 }
 
 /** The render of a stack from its committed Pulumi.<stack>.yaml (once per test run, or per process without one). */
@@ -92,4 +110,16 @@ export function renderConfig(stack: string, yamlText: string): RenderRun {
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
   fs.writeFileSync(file, yamlText);
   return runRender(["--stack", stack, "--config", file]);
+}
+
+/**
+ * Which Pulumi SDK modules a fresh process rendering the committed stack asked
+ * for and loaded: the trace of the shared render, or of a render of its own
+ * when the tests run without the mocha set-up.
+ */
+export function committedSdkTrace(stack: string): SdkTrace {
+  renderStack(stack);
+  const runDir = testRunDir();
+  if (!runDir) return traceSdkModules(stack, fs.mkdtempSync(path.join(os.tmpdir(), "ml-trace-")));
+  return JSON.parse(fs.readFileSync(sdkTraceFile(runDir, stack), "utf8")) as SdkTrace;
 }
