@@ -17,6 +17,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -30,9 +31,11 @@ def lateness_seconds() -> float:
     return (datetime.now(timezone.utc) - scheduled).total_seconds()
 
 
-def train_once(command: list[str], run: str, index: int, backoff_limit: int, deadline: float) -> int:
-    """One completion: the trainer until it succeeds, at most backoff_limit + 1 times, before the deadline."""
-    logger = get_run_logger()
+def train_once(command: list[str], run: str, index: int, backoff_limit: int, deadline: float, logger: Any) -> int:
+    """One completion: the trainer until it succeeds, at most backoff_limit + 1 times, before the deadline.
+
+    It runs in a thread of its own, outside the flow run's context, so it logs through the flow's logger.
+    """
     delay = 10
     environment = {**os.environ, "ML_PLATFORM_RUN_ID": run, "JOB_COMPLETION_INDEX": str(index)}
     for attempt in range(1, backoff_limit + 2):
@@ -77,7 +80,7 @@ def retraining(
     command = [sys.executable, trainer, "--data", data, "--models", models, "--epochs", str(epochs)]
     deadline = time.monotonic() + deadline_seconds
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, completions))) as pool:
-        codes = list(pool.map(lambda index: train_once(command, run, index, backoff_limit, deadline), range(completions)))
+        codes = list(pool.map(lambda index: train_once(command, run, index, backoff_limit, deadline, logger), range(completions)))
     failed = [index for index, code in enumerate(codes) if code != 0]
     if failed:
         return Failed(message=f"retraining run {run}: completions {failed} failed (exit codes {[codes[i] for i in failed]})")

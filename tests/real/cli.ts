@@ -14,13 +14,14 @@ import { Checks } from "./checks";
 import { runDev } from "./dev/scenario";
 import { ComposeProject } from "./dev/compose-project";
 import { removePlatform, runProd } from "./prod/scenario";
+import { removeStaging, runStaging } from "./staging/scenario";
 import { ensureCompose } from "./setup/compose";
 import { startEngine, stopEngine } from "./setup/engine";
 import { startCluster, stopCluster } from "./setup/kubernetes/cluster";
 import { repoRoot } from "./setup/repo-paths";
 
 /** Each stack's scenario, in the order the suite runs them. */
-const SCENARIOS = { dev: runDev, prod: runProd } as const;
+const SCENARIOS = { dev: runDev, staging: runStaging, prod: runProd } as const;
 type Stack = keyof typeof SCENARIOS;
 const KNOWN_STACKS = Object.keys(SCENARIOS) as Stack[];
 const USAGE = `usage: npm run test:real -- [--stack ${KNOWN_STACKS.join("|")}]... [--keep | --down]`;
@@ -43,6 +44,11 @@ async function downProd(): Promise<void> {
 
 async function down(stack: Stack): Promise<void> {
   if (stack === "prod") return downProd();
+  if (stack === "staging") {
+    await removeStaging(await startEngine(log), log);
+    log((await stopEngine(log)) ? "stopped the suite's engine" : "the suite's engine was not running");
+    return;
+  }
   const file = path.join(repoRoot(), "out", "real", stack, "render", stack, "compose.yaml");
   if (fs.existsSync(file)) {
     const engine = await startEngine(log);

@@ -41,7 +41,8 @@ export class PromotionRefused extends Error {
 
 /** What a stack runs for a key it leaves out: the worker's default depends on the stack's target. */
 function schemaDefaults(text: string, project: string): Record<string, string> {
-  return defaultImages(readTarget(text, project) === "kubernetes" ? "kubernetes" : "docker");
+  const target = readTarget(text, project);
+  return defaultImages(target === "kubernetes" || target === "swarm" ? target : "docker");
 }
 
 export function planPromotion(project: string, from: StackFileText, to: StackFileText): PromotionPlan {
