@@ -7,6 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
+import { parsePlatformConfig, PlatformConfig } from "../../config/schema";
+import { CONFIG_NAMESPACE } from "../../config/validate";
 import { repoRoot } from "./setup/repo-paths";
 
 type ConfigMap = Record<string, unknown>;
@@ -21,6 +23,18 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) merged[key] = deepMerge(base[key], value);
   return merged;
+}
+
+/** The platform's settings in a suite config, with the schema's defaults for every key it leaves out. */
+export function platformSettings(config: ConfigMap): PlatformConfig {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return parsePlatformConfig(
+    Object.fromEntries(
+      Object.entries(config)
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, value]) => [key.slice(prefix.length), value]),
+    ),
+  );
 }
 
 function readConfig(file: string): ConfigMap {

@@ -37,7 +37,7 @@ import { installAddons } from "../setup/kubernetes/addons";
 import { importImages } from "../setup/kubernetes/images";
 import { repoRoot } from "../setup/repo-paths";
 import { Log, run, sleep } from "../setup/run";
-import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
+import { deepMerge, platformSettings, suiteConfig, writeStackFile } from "../stack-files";
 import { section, seconds, waitFor } from "../wait";
 import { JobTracker } from "./job-tracker";
 import { ManifestDeploy, STORAGE_KINDS } from "./manifest-deploy";
@@ -249,7 +249,7 @@ async function expectOneJobPerRun(
   summary.loginInJobSpecs = JSON.stringify(specs.items).includes(password);
   expect(!summary.loginInJobSpecs, "the Prefect password appears in an executor Job's spec");
   // What the base job template sets on the Job itself, as the API server kept it.
-  const deadline = section<{ executorDeadlineSeconds: number }>(platform.config, "kubernetes").executorDeadlineSeconds;
+  const deadline = platformSettings(platform.config).kubernetes.executorDeadlineSeconds;
   const unlike = specs.items.filter(
     ({ spec }) => spec.parallelism !== 1 || spec.completions !== 1 || spec.activeDeadlineSeconds !== deadline,
   );
