@@ -48,7 +48,9 @@ function computeFacts(resources: Resources, prefix = ""): Fact[] {
 
 function storageClass(explicit: string | undefined, config: PlatformConfig): string {
   if (explicit) return explicit;
-  return config.target === "kubernetes" ? `${config.kubernetes.storageClass} (default)` : "— (Docker volume)";
+  if (config.target === "kubernetes") return `${config.kubernetes.storageClass} (default)`;
+  // On Swarm the volume driver decides whether a volume can follow a task to another node.
+  return config.target === "swarm" ? `— (Docker volume, driver ${config.swarm.volumeDriver})` : "— (Docker volume)";
 }
 
 function service(stack: DescribedStack, name: string): ServiceSpec {
@@ -110,7 +112,7 @@ function workerFacts(stack: DescribedStack): Fact[] {
 function servingFacts(stack: DescribedStack): Fact[] {
   const serving = service(stack, WORKLOAD_NAMES.serving);
   const scaling = serving.autoscaling;
-  // Only the kubernetes target runs an autoscaler; the docker target runs the fixed count.
+  // Only the kubernetes target runs an autoscaler; the docker and swarm targets run the fixed count.
   const autoscaled = stack.config.target === "kubernetes" && scaling !== undefined;
   return [
     { property: "image", value: serving.container.image },
