@@ -49,8 +49,9 @@ function capture(stream: NodeJS.WriteStream, into: "stdout" | "stderr"): void {
 }
 
 /**
- * A rejection nobody handled while a command ran: a process would have died
- * of it (status 1, the stack on stderr), so the reply says the same.
+ * A rejection nobody handled, or an exception nobody caught, while a command
+ * ran: a process would have died of it (status 1, the stack on stderr), so
+ * the reply says the same, and the thread lives on for the next command.
  */
 const unhandled: unknown[] = [];
 
@@ -93,6 +94,7 @@ if (parentPort) {
   capture(process.stdout, "stdout");
   capture(process.stderr, "stderr");
   process.on("unhandledRejection", (reason) => unhandled.push(reason));
+  process.on("uncaughtException", (error) => unhandled.push(error));
   let queue = Promise.resolve();
   parentPort.on("message", (request: CommandRequest) => {
     queue = queue.then(() => serve(request));

@@ -26,7 +26,8 @@ export class CommandThread {
   private pending = 0;
 
   private thread(): Worker {
-    if (!this.worker) {
+    // threadId is -1 once the thread has stopped, even before its exit event could run.
+    if (!this.worker || this.worker.threadId === -1) {
       const worker = new Worker(BODY);
       worker.unref();
       worker.on("exit", () => {
