@@ -73,6 +73,25 @@ export function disabledRetraining(): string {
   return "Scheduled retraining is off (retraining.enabled is false): nothing retrains on a schedule; training runs again when its image, code or config changes.";
 }
 
+/**
+ * What a Docker-family target reports after `pulumi up`: the public URLs it
+ * gave the server and serving, the work pools, the login and how retraining runs.
+ */
+export function dockerFamilyEndpoints(
+  spec: PlatformSpec,
+  urls: ReadonlyMap<string, string>,
+  secrets: PlatformSecrets,
+  schedules: string[],
+): PlatformEndpoints {
+  return {
+    prefectUiUrl: urls.get(WORKLOAD_NAMES.server) ?? "",
+    servingUrl: urls.get(WORKLOAD_NAMES.serving) ?? "",
+    workPool: spec.executorPools.map((pool) => pool.workPool).join(", "),
+    prefectAuthString: secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key],
+    retraining: schedules.length > 0 ? schedules.join(" ") : disabledRetraining(),
+  };
+}
+
 function directUrl(service: ServiceSpec, hostPort: number): string {
   if (service.publicEndpoint?.url) return service.publicEndpoint.url;
   const prefix = (service.publicEndpoint?.pathPrefix ?? "/").replace(/\/+$/, "");
@@ -213,13 +232,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
         }
       }
 
-      this.endpoints = {
-        prefectUiUrl: urls.get(WORKLOAD_NAMES.server) ?? "",
-        servingUrl: urls.get(WORKLOAD_NAMES.serving) ?? "",
-        workPool: spec.executorPools.map((pool) => pool.workPool).join(", "),
-        prefectAuthString: secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key],
-        retraining: schedules.length > 0 ? schedules.join(" ") : disabledRetraining(),
-      };
+      this.endpoints = dockerFamilyEndpoints(spec, urls, secrets, schedules);
       this.registerOutputs({ ...this.endpoints });
     } catch (error) {
       throw asResourceError(error, this);

@@ -19,9 +19,10 @@ export const DOCKER_DNS = "127.0.0.11";
 /** The proxy listens here inside its container; unprivileged, so nginx runs as its own user. */
 export const PROXY_PORT = 8080;
 /** The official nginx image's unprivileged user. */
-const NGINX_USER = { uid: 101, gid: 101 };
-const CONFIG_DIRECTORY = "/etc/ml-platform/proxy";
-const PROXY_MEMORY_MIB = 64;
+export const NGINX_USER = { uid: 101, gid: 101 };
+/** Where the proxy's nginx.conf is delivered, on every Docker-family target. */
+export const CONFIG_DIRECTORY = "/etc/ml-platform/proxy";
+export const PROXY_MEMORY_MIB = 64;
 
 export interface ProxyUpstream {
   /** Network alias of the replicas. */

@@ -127,6 +127,18 @@ export function dockerVolumeName(instance: string, volume: string): string {
   return `${instance}-${volume}`;
 }
 
+/**
+ * Labels of a volume that holds state. The local driver has no quota, so the
+ * requested size is recorded for whoever inspects or moves the volume.
+ */
+export function stateVolumeLabels(identity: Parameters<typeof recommendedLabels>[0], size: string) {
+  return labelList({
+    ...recommendedLabels(identity),
+    "ml-platform.holds-state": "true",
+    "ml-platform.requested-size": size,
+  });
+}
+
 export class PlatformVolume extends pulumi.ComponentResource {
   readonly volumeName: pulumi.Output<string>;
   /** Resolves once the volume exists and belongs to its writer; rejects if the ownership fix failed. */
@@ -141,12 +153,7 @@ export class PlatformVolume extends pulumi.ComponentResource {
         {
           name: dockerVolumeName(args.instance, args.volume.name),
           driver: "local",
-          // The local driver has no quota; the requested size is recorded for whoever inspects the volume.
-          labels: labelList({
-            ...recommendedLabels(identity),
-            "ml-platform.holds-state": "true",
-            "ml-platform.requested-size": args.volume.size,
-          }),
+          labels: stateVolumeLabels(identity, args.volume.size),
         },
         {
           parent: this,

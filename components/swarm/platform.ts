@@ -7,12 +7,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
-import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
+import { WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformSpec, ServiceSpec } from "../../platform/model";
 import { ServiceDirectory } from "../docker/addresses";
 import { asResourceError } from "../docker/context";
 import { workloadOrder } from "../docker/order";
-import { disabledRetraining } from "../docker/platform";
+import { dockerFamilyEndpoints } from "../docker/platform";
 import { persistentVolumes, volumeWriters } from "../docker/volumes";
 import { PlatformSecrets } from "../secrets";
 import { PlatformEndpoints } from "../target";
@@ -185,13 +185,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
         }
       }
 
-      this.endpoints = {
-        prefectUiUrl: urls.get(WORKLOAD_NAMES.server) ?? "",
-        servingUrl: urls.get(WORKLOAD_NAMES.serving) ?? "",
-        workPool: spec.executorPools.map((pool) => pool.workPool).join(", "),
-        prefectAuthString: secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key],
-        retraining: schedules.length > 0 ? schedules.join(" ") : disabledRetraining(),
-      };
+      this.endpoints = dockerFamilyEndpoints(spec, urls, secrets, schedules);
       this.registerOutputs({ ...this.endpoints });
     } catch (error) {
       throw asResourceError(error, this);

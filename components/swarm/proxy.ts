@@ -11,16 +11,18 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { asResourceError } from "../docker/context";
-import { nginxConfig, PROXY_PORT, ProxyUpstream } from "../docker/serving-proxy";
+import {
+  CONFIG_DIRECTORY,
+  NGINX_USER,
+  nginxConfig,
+  PROXY_MEMORY_MIB,
+  PROXY_PORT,
+  ProxyUpstream,
+} from "../docker/serving-proxy";
 import { SwarmContext } from "./context";
 import { ALWAYS_RESTART, rollbackConfig, updateConfig } from "./service";
 import { LOG_DRIVER, serviceLabels, serviceName, tmpfsMounts } from "./task";
 import { labelList, recommendedLabels } from "../docker/labels";
-
-/** The official nginx image's unprivileged user. */
-const NGINX_USER = { uid: 101, gid: 101 };
-const CONFIG_DIRECTORY = "/etc/ml-platform/proxy";
-const PROXY_MEMORY_MIB = 64;
 
 export interface SwarmProxyArgs {
   context: SwarmContext;

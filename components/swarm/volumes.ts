@@ -16,7 +16,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { asResourceError } from "../docker/context";
 import { labelList, recommendedLabels } from "../docker/labels";
-import { dockerVolumeName, PersistentVolumeSpec, VolumeWriter } from "../docker/volumes";
+import { dockerVolumeName, PersistentVolumeSpec, stateVolumeLabels, VolumeWriter } from "../docker/volumes";
 import { SwarmContext } from "./context";
 import { serviceLabels, serviceName, LOG_DRIVER } from "./task";
 
@@ -38,12 +38,7 @@ export class SwarmVolume extends pulumi.ComponentResource {
         // A fixed name: tasks mount the volume by name, on whichever node they run.
         name: dockerVolumeName(args.instance, args.volume.name),
         driver: args.driver,
-        // The local driver has no quota; the requested size is recorded for whoever moves the volume.
-        labels: labelList({
-          ...recommendedLabels(identity),
-          "ml-platform.holds-state": "true",
-          "ml-platform.requested-size": args.volume.size,
-        }),
+        labels: stateVolumeLabels(identity, args.volume.size),
       },
       {
         parent: this,
