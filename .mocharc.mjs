@@ -19,7 +19,6 @@ const SLOWEST_FIRST = [
   "stacks/dev",
   "guardrails/secret-hygiene",
   "tools/stack-names",
-  "components/docker/scheduler",
   "render/compose",
   "config/bad-inputs",
 ].map((name) => path.join(TESTS, `${name}.test.js`));

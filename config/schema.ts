@@ -202,6 +202,8 @@ export const platformConfigSchema = z.strictObject({
   serving: z
     .strictObject({
       port: port.default(8080),
+      /** Internal port where flow runs hand trained models to serving (bearer token; never public). */
+      publishPort: port.default(8081),
       /** Fixed replica count where no autoscaler runs (dev). */
       replicas: count(100).default(2),
       autoscaling: z

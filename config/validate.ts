@@ -147,6 +147,20 @@ const RESOURCE_BLOCKS: Array<[string[], (config: ParsedPlatformConfig) => Resour
 /** Rules that relate several keys. */
 const CROSS_KEY_RULES: CrossKeyRule[] = [
   {
+    needs: [
+      ["serving", "port"],
+      ["serving", "publishPort"],
+    ],
+    check: ({ serving }, add) => {
+      if (serving.port === serving.publishPort) {
+        add(
+          ["serving", "publishPort"],
+          `${serving.publishPort} is serving.port too; the model intake needs a port of its own`,
+        );
+      }
+    },
+  },
+  {
     needs: [["serving", "autoscaling"]],
     check: ({ serving: { autoscaling } }, add) => {
       if (autoscaling.minReplicas > autoscaling.maxReplicas) {

@@ -4,6 +4,11 @@ Runs on a Prefect process worker of the `ml-pool` work pool. The worker sees the
 data volume, the models volume and the reference trainer at the paths below; the
 environment variables exist so that the same flow runs outside the containers.
 Only prefect and the standard library are imported: the worker image has nothing else.
+
+Where flow runs do not share serving's models volume (Kubernetes runs them in a
+namespace of their own), ML_PLATFORM_MODEL_PUBLISH_URL names serving's model
+intake, and the flow hands its model over there with the token in
+ML_PLATFORM_MODEL_PUBLISH_TOKEN_FILE.
 """
 
 import csv
@@ -13,6 +18,8 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +118,47 @@ def verify_publication(models: Path, run: str, description: dict[str, Any]) -> d
     }
 
 
+def publish_url() -> str | None:
+    """Set where flow runs cannot write to serving's models volume (Kubernetes: another namespace)."""
+    return os.environ.get("ML_PLATFORM_MODEL_PUBLISH_URL") or None
+
+
+def publish_token() -> str:
+    path = os.environ.get("ML_PLATFORM_MODEL_PUBLISH_TOKEN_FILE")
+    token = Path(path).read_text() if path else os.environ.get("ML_PLATFORM_MODEL_PUBLISH_TOKEN", "")
+    if not token.strip():
+        raise RuntimeError("ML_PLATFORM_MODEL_PUBLISH_URL is set but no token is: set ML_PLATFORM_MODEL_PUBLISH_TOKEN_FILE")
+    return token.strip()
+
+
+@task(retries=3, retry_delay_seconds=5)
+def publish_to_serving(models: Path, run: str, url: str) -> bool:
+    """Hand this run's model to serving's intake, unless a newer run already replaced it here.
+
+    Sending an older model would take serving back in time, so only the model
+    that is current on this side is sent.
+    """
+    current = json.loads((models / "current.json").read_text())
+    if current.get("run") != run:
+        get_run_logger().info("run %s is no longer the current model (%s is): nothing to publish", run, current.get("run"))
+        return False
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(current).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {publish_token()}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"serving refused the model of run {run}: {error.code} {error.read().decode(errors='replace')}") from error
+    if answer.get("published") != run:
+        raise RuntimeError(f"serving answered {answer!r} for the model of run {run}")
+    get_run_logger().info("published the model of run %s to serving at %s", run, url)
+    return True
+
+
 @flow(name="training-pipeline")
 def training_pipeline(epochs: int = 200, timeout_seconds: float = 1800.0) -> dict[str, Any]:
     """Train on the data volume and publish to the models volume; returns the model's identity.
@@ -124,6 +172,9 @@ def training_pipeline(epochs: int = 200, timeout_seconds: float = 1800.0) -> dic
     description = describe_data(data_dir())
     run_trainer(trainer_path(), data_dir(), models_dir(), epochs, run, timeout_seconds)
     model = verify_publication(models_dir(), run, description)
+    url = publish_url()
+    if url:
+        model["published_to_serving"] = publish_to_serving(models_dir(), run, url)
     create_table_artifact([model], key="training-result", description=f"model of training run {run}")
     return model
 

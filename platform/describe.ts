@@ -65,6 +65,18 @@ export const PREFECT_AUTH_USER = "admin";
  * behalf, so none is open.
  */
 export const PREFECT_AUTH = { secret: "prefect-auth", key: "auth-string" } as const;
+/**
+ * The bearer token of serving's model intake: flow runs that cannot write to
+ * serving's models volume (Kubernetes runs them in a namespace of their own)
+ * present it to hand over a trained model, and nothing else they hold opens
+ * the platform.
+ */
+export const MODEL_PUBLISH_TOKEN = {
+  secret: "model-publish",
+  key: "token",
+  fileVariable: "ML_PLATFORM_MODEL_PUBLISH_TOKEN_FILE",
+} as const;
+const MODEL_PUBLISH_TOKEN_VARIABLE = "ML_PLATFORM_MODEL_PUBLISH_TOKEN";
 
 function describeSecrets(config: PlatformConfig): SecretSpec[] {
   const { user, name } = config.database;
@@ -74,6 +86,13 @@ function describeSecrets(config: PlatformConfig): SecretSpec[] {
       generated: { password: { length: 32 } },
       derived: { [PREFECT_AUTH.key]: [{ literal: `${PREFECT_AUTH_USER}:` }, { secretKey: "password" }] },
       // Nothing stored depends on it: a new one reaches the server and every client in the same deploy.
+      protect: false,
+    },
+    {
+      name: MODEL_PUBLISH_TOKEN.secret,
+      generated: { [MODEL_PUBLISH_TOKEN.key]: { length: 48 } },
+      derived: {},
+      // Like the login: a new one reaches serving and the flow runs in the same deploy.
       protect: false,
     },
     {
@@ -251,18 +270,31 @@ function describeServing(config: PlatformConfig): ServiceSpec {
   const container: ContainerSpec = {
     image: config.images.serving,
     command: ["python3", "/opt/ml/serve.py"],
-    args: ["--port", String(serving.port), "--models", "/models", "--base-path", "/serving"],
+    args: [
+      "--port",
+      String(serving.port),
+      "--models",
+      "/models",
+      "--base-path",
+      "/serving",
+      "--publish-port",
+      String(serving.publishPort),
+    ],
     env: { PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1", HOME: "/tmp" },
-    secretEnv: {},
+    secretEnv: { [MODEL_PUBLISH_TOKEN_VARIABLE]: { ...MODEL_PUBLISH_TOKEN } },
     serviceEnv: {},
-    ports: [{ name: "http", port: serving.port }],
+    ports: [
+      { name: "http", port: serving.port },
+      { name: "publish", port: serving.publishPort },
+    ],
     resources: resources(serving.resources),
     probes: {
       startup: probe({ kind: "http", path: "/healthz", port: "http" }, 30, 2),
       readiness: probe({ kind: "http", path: "/readyz", port: "http" }, 3, 5),
       liveness: probe({ kind: "http", path: "/healthz", port: "http" }, 6),
     },
-    mounts: [modelsMount(true)],
+    // Writable for the model intake only: serving itself reads the current model.
+    mounts: [modelsMount(false)],
     bundles: [{ name: "serving-code", directory: "/opt/ml", files: { "serve.py": readWorkloadFile("serve.py") } }],
     user: APP_USER,
     writablePaths: ["/tmp"],
@@ -277,7 +309,10 @@ function describeServing(config: PlatformConfig): ServiceSpec {
     autoscaling: { ...serving.autoscaling },
     minAvailable: 1,
     zeroDowntimeUpdates: true,
-    allowFrom: [{ kind: "ingress" }],
+    allowFrom: [
+      { kind: "ingress", ports: ["http"] },
+      { kind: "executors", pool: WORKLOAD_NAMES.worker, ports: ["publish"] },
+    ],
     publicEndpoint: { port: "http", url: "", pathPrefix: "/serving" },
     after: [WORKLOAD_NAMES.training],
   };
@@ -345,7 +380,18 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       user: APP_USER,
       mounts: [dataMount(true), modelsMount(false)],
       bundles: [flows],
-      secretEnv: { PREFECT_API_AUTH_STRING: { ...PREFECT_AUTH } },
+      secretEnv: {
+        PREFECT_API_AUTH_STRING: { ...PREFECT_AUTH },
+        [MODEL_PUBLISH_TOKEN_VARIABLE]: { ...MODEL_PUBLISH_TOKEN },
+      },
+      serviceEnv: {
+        ML_PLATFORM_MODEL_PUBLISH_URL: {
+          service: WORKLOAD_NAMES.serving,
+          port: "publish",
+          scheme: "http",
+          path: "/model",
+        },
+      },
     },
     dockerSocket: worker.dockerSocket,
     after: [WORKLOAD_NAMES.server],

@@ -108,8 +108,13 @@ export interface ContainerSpec {
   readOnlyRootFilesystem: boolean;
 }
 
-/** Who may open connections to a service. */
-export type Peer = { kind: "workload"; name: string } | { kind: "executors"; pool: string } | { kind: "ingress" };
+/**
+ * Who may open connections to a service, and to which of its named ports
+ * (every port when `ports` is left out).
+ */
+export type Peer = ({ kind: "workload"; name: string } | { kind: "executors"; pool: string } | { kind: "ingress" }) & {
+  ports?: string[];
+};
 
 export interface PublicEndpoint {
   /** The port published to users. */
@@ -222,6 +227,12 @@ export interface ExecutorPoolSpec {
      * worker's own processes (Docker) pass the worker's on instead.
      */
     secretEnv: Record<string, SecretEnv>;
+    /**
+     * Platform addresses each flow run is given (serving's model intake), where flow runs cannot
+     * share serving's volumes. Targets whose flow runs are the worker's own processes (Docker),
+     * which share them, leave these out.
+     */
+    serviceEnv: Record<string, ServiceAddressEnv>;
   };
   /** Explicit opt-in to a docker-type pool through the host's Docker socket. */
   dockerSocket: boolean;

@@ -11,7 +11,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec, ExecutorPoolSpec } from "../../platform/model";
+import { ContainerSpec, ExecutorPoolSpec, FileBundle } from "../../platform/model";
 import { registerPoolContainer } from "../../platform/work-pool";
 import {
   addBudgets,
@@ -35,6 +35,8 @@ export interface DockerExecutorPoolArgs {
   context: PlatformContext;
   /** Resources of the workloads this one comes after (spec.after); default none. */
   after?: pulumi.Input<pulumi.Resource[]>;
+  /** Files the workers need besides the spec's (the retraining flow). */
+  extraBundles?: FileBundle[];
 }
 
 export type ExecutorType = "process" | "docker";
@@ -48,10 +50,17 @@ export function runsPerWorker(spec: ExecutorPoolSpec): number {
   return Math.max(1, Math.floor(spec.maxConcurrentRuns / spec.replicas));
 }
 
-/** The worker container: the neutral worker plus the executor type, and for docker-type the socket's needs. */
-export function workerContainer(spec: ExecutorPoolSpec): ContainerSpec {
+/**
+ * The worker container: the neutral worker plus the executor type and the files it needs besides
+ * its own (`extraBundles`: the retraining flow), and for docker-type the socket's needs.
+ */
+export function workerContainer(spec: ExecutorPoolSpec, extraBundles: FileBundle[] = []): ContainerSpec {
   const type = executorType(spec);
-  const worker: ContainerSpec = { ...spec.worker, command: [...(spec.worker.command ?? []), "--type", type] };
+  const worker: ContainerSpec = {
+    ...spec.worker,
+    command: [...(spec.worker.command ?? []), "--type", type],
+    bundles: [...spec.worker.bundles, ...extraBundles],
+  };
   if (type === "process") return worker;
   return {
     ...worker,
@@ -109,7 +118,7 @@ export class DockerExecutorPool extends pulumi.ComponentResource {
     super("ml-platform:docker:ExecutorPool", name, {}, opts);
     try {
       const { spec, context } = args;
-      const container = workerContainer(spec);
+      const container = workerContainer(spec, args.extraBundles);
       const healthcheck = healthcheckFor(container);
       if (!healthcheck) throw new pulumi.ResourceError(`${spec.name} has no readiness or liveness probe`, this);
       if (spec.dockerSocket) pulumi.log.warn(DOCKER_SOCKET_WARNING, this);

@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
 import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
-import { PlatformSpec, ServiceSpec } from "../../platform/model";
+import { PlatformSpec, ScheduledJobSpec, ServiceSpec } from "../../platform/model";
+import { poolForSchedule, retrainingBundle, retrainingPool } from "../../platform/retraining";
 import { PlatformSecrets } from "../secrets";
 import { PlatformEndpoints } from "../target";
 import { ServiceDirectory } from "./addresses";
@@ -17,7 +18,7 @@ import { PlatformImages } from "./images";
 import { DockerJob } from "./job";
 import { PlatformNetwork } from "./network";
 import { workloadOrder } from "./order";
-import { DockerScheduledJob } from "./scheduled-job";
+import { DockerRetraining } from "./retraining";
 import { DockerService, LOOPBACK } from "./service";
 import { ServingProxy } from "./serving-proxy";
 import { persistentVolumes, PlatformVolume, volumeWriters } from "./volumes";
@@ -162,6 +163,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
       const ready = new Map<string, pulumi.Input<pulumi.Resource[]>>();
       const urls = new Map<string, string>();
       const schedules: string[] = [];
+      const scheduled: ScheduledJobSpec[] = [];
       for (const workload of workloadOrder(spec)) {
         const after = allOf(...workload.after.map((other) => ready.get(other) ?? []));
         const componentName = `${name}-${workload.name}`;
@@ -214,22 +216,32 @@ export class DockerPlatform extends pulumi.ComponentResource {
             ready.set(workload.name, job.ready);
             break;
           }
-          case "schedule": {
-            const scheduled = new DockerScheduledJob(
+          case "schedule":
+            // Registered once everything is placed: its pool's workers come later in the order.
+            scheduled.push(workload);
+            break;
+          case "executorPool": {
+            const extraBundles = retrainingPool(spec)?.name === workload.name ? [retrainingBundle()] : [];
+            const pool = new DockerExecutorPool(
               componentName,
-              { spec: workload, context, after },
+              { spec: workload, context, after, extraBundles },
               { parent: this },
             );
-            ready.set(workload.name, scheduled.ready);
-            schedules.push(scheduled.description);
-            break;
-          }
-          case "executorPool": {
-            const pool = new DockerExecutorPool(componentName, { spec: workload, context, after }, { parent: this });
             ready.set(workload.name, pool.ready);
             break;
           }
         }
+      }
+      for (const workload of scheduled) {
+        const pool = poolForSchedule(spec, workload);
+        const after = allOf(...[...workload.after, pool.name].map((other) => ready.get(other) ?? []));
+        const retraining = new DockerRetraining(
+          `${name}-${workload.name}`,
+          { spec: workload, pool, context, after },
+          { parent: this },
+        );
+        ready.set(workload.name, retraining.ready);
+        schedules.push(retraining.description);
       }
 
       this.endpoints = dockerFamilyEndpoints(spec, urls, secrets, schedules);

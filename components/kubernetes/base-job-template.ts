@@ -6,7 +6,7 @@
  * from the same builder as every other pod of the platform.
  */
 import type * as k8s from "@pulumi/kubernetes/types/input";
-import { ContainerSpec, ExecutorPoolSpec, FileBundle } from "../../platform/model";
+import { ContainerSpec, ExecutorPoolSpec, FileBundle, ServiceAddressEnv } from "../../platform/model";
 import { Labels, objectLabels, selectorLabels } from "./labels";
 import { PodPlacement } from "./placement";
 import { buildPodSpec } from "./pod-spec";
@@ -37,6 +37,8 @@ export interface ExecutorLayout {
   bundleConfigMap(bundle: FileBundle): string;
   /** The Secret in the executor namespace that holds a platform secret the executors read. */
   secretName(secret: string): string;
+  /** The URL of a platform service's port, as pods of the executor namespace reach it. */
+  serviceUrl(address: ServiceAddressEnv): string;
   gpuRuntimeClassName: string;
   /** The executors' PriorityClass (priorities.ts): below the platform's own pods. */
   priorityClassName?: string;
@@ -63,7 +65,7 @@ export function executorContainer(pool: ExecutorPoolSpec): ContainerSpec {
     image: pool.executor.image,
     env: EXECUTOR_ENV,
     secretEnv: pool.executor.secretEnv,
-    serviceEnv: {},
+    serviceEnv: pool.executor.serviceEnv,
     ports: [],
     resources: pool.executor.resources,
     probes: {},
@@ -76,15 +78,12 @@ export function executorContainer(pool: ExecutorPoolSpec): ContainerSpec {
 }
 
 function executorPlacement(layout: ExecutorLayout): PodPlacement {
-  const unavailable = (what: string) => () => {
-    throw new Error(`executors in namespace ${layout.executorNamespace} have no ${what}`);
-  };
   return {
     namespace: layout.executorNamespace,
     claimName: (volume) => layout.claimName(volume),
     secretName: (secret) => layout.secretName(secret),
     bundleConfigMap: (bundle) => layout.bundleConfigMap(bundle),
-    serviceUrl: unavailable("service addresses (the worker passes PREFECT_API_URL on)"),
+    serviceUrl: (address) => layout.serviceUrl(address),
     gpuRuntimeClassName: layout.gpuRuntimeClassName,
     priorityClassName: layout.priorityClassName,
   };
@@ -149,7 +148,12 @@ function variables(pool: ExecutorPoolSpec, layout: ExecutorLayout): Record<strin
         // The worker copies its own settings into every Job, its login among them, as plain values
         // that would override the template's references to the Secret. It drops variables whose
         // value is null, so these defaults keep the login in the Secret.
-        default: Object.fromEntries(Object.keys(pool.executor.secretEnv).map((name) => [name, null])),
+        // (Secrets delivered as files have no variable of that name to override.)
+        default: Object.fromEntries(
+          Object.entries(pool.executor.secretEnv)
+            .filter(([, ref]) => !ref.fileVariable)
+            .map(([name]) => [name, null]),
+        ),
       },
       labels: {
         title: "Labels",

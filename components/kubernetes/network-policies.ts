@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1";
 import type * as k8s from "@pulumi/kubernetes/types/input";
-import { Peer, PlatformSpec } from "../../platform/model";
+import { Peer, PlatformSpec, ServiceSpec } from "../../platform/model";
 import { executorSelector } from "./base-job-template";
 import { Labels, objectLabels, selectorLabels } from "./labels";
 
@@ -37,8 +37,18 @@ export interface AllowRule {
   service: string;
   namespace: string;
   podSelector: Labels;
-  from: PeerPods[];
-  ports: number[];
+  /** Each peer with the ports it may reach (the peer's `ports`, all of the service's when it names none). */
+  from: Array<{ peer: PeerPods; ports: number[] }>;
+}
+
+/** The port numbers of a service that a peer may reach. */
+export function peerPorts(service: ServiceSpec, peer: Peer): number[] {
+  if (!peer.ports) return service.container.ports.map((port) => port.port);
+  return peer.ports.map((name) => {
+    const port = service.container.ports.find((candidate) => candidate.name === name);
+    if (!port) throw new Error(`service "${service.name}" admits a peer on port "${name}", which it does not have`);
+    return port.port;
+  });
 }
 
 function workloadNames(spec: PlatformSpec): string[] {
@@ -72,24 +82,32 @@ export function allowRules(spec: PlatformSpec, layout: NetworkLayout): AllowRule
       service: service.name,
       namespace: layout.platformNamespace,
       podSelector: selectorLabels({ instance: layout.instance, name: service.name }),
-      from: service.allowFrom.map((peer) => peerPods(peer, spec, layout)),
-      ports: service.container.ports.map((port) => port.port),
+      from: service.allowFrom.map((peer) => ({
+        peer: peerPods(peer, spec, layout),
+        ports: peerPorts(service, peer),
+      })),
     }));
 }
 
+/** One ingress entry per set of ports, admitting every peer allowed exactly those. */
 export function allowPolicySpec(rule: AllowRule): k8s.networking.v1.NetworkPolicySpec {
+  const byPorts = new Map<string, { ports: number[]; peers: PeerPods[] }>();
+  for (const { peer, ports } of rule.from) {
+    const key = ports.join(",");
+    const entry = byPorts.get(key) ?? { ports, peers: [] };
+    entry.peers.push(peer);
+    byPorts.set(key, entry);
+  }
   return {
     podSelector: { matchLabels: rule.podSelector },
     policyTypes: ["Ingress"],
-    ingress: [
-      {
-        from: rule.from.map((peer) => ({
-          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: peer.namespace } },
-          podSelector: peer.podLabels ? { matchLabels: peer.podLabels } : undefined,
-        })),
-        ports: rule.ports.map((port) => ({ protocol: "TCP", port })),
-      },
-    ],
+    ingress: [...byPorts.values()].map(({ ports, peers }) => ({
+      from: peers.map((peer) => ({
+        namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: peer.namespace } },
+        podSelector: peer.podLabels ? { matchLabels: peer.podLabels } : undefined,
+      })),
+      ports: ports.map((port) => ({ protocol: "TCP", port })),
+    })),
   };
 }
 
@@ -152,12 +170,12 @@ export function egressRules(spec: PlatformSpec, layout: NetworkLayout, options: 
   };
   for (const rule of allowRules(spec, layout)) {
     const service = spec.services.find((candidate) => candidate.name === rule.service);
-    for (const peer of service?.allowFrom ?? []) {
-      if (peer.kind === "ingress") continue;
+    (service?.allowFrom ?? []).forEach((peer, index) => {
+      if (peer.kind === "ingress") return;
       const source = peer.kind === "workload" ? peer.name : `${peer.pool}-executors`;
       const target = { namespace: rule.namespace, podLabels: rule.podSelector };
-      ruleFor(source, peerPods(peer, spec, layout)).to.push({ peer: target, ports: rule.ports });
-    }
+      ruleFor(source, rule.from[index].peer).to.push({ peer: target, ports: rule.from[index].ports });
+    });
   }
   for (const pool of spec.executorPools) {
     const worker = ruleFor(pool.name, peerPods({ kind: "workload", name: pool.name }, spec, layout));

@@ -223,6 +223,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
                 claimName: (volume) => this.volumes.fixedClaimName(executorNamespace, volume),
                 bundleConfigMap: bundleConfigMapName,
                 secretName: (secret) => secret,
+                // Fully qualified names, as the platform's own pods are given: they resolve from any namespace.
+                serviceUrl: (address) => placement.serviceUrl(address),
                 gpuRuntimeClassName: settings.gpuRuntimeClassName,
                 priorityClassName: this.priorities.names.executors,
                 deadlineSeconds: settings.executorDeadlineSeconds,

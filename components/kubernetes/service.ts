@@ -126,14 +126,33 @@ export function statefulSetSpec(
   };
 }
 
-export function serviceSpec(service: ServiceSpec, instance: string, type: ServiceType): k8s.core.v1.ServiceSpec {
+/** The in-cluster Service: every port, reachable from pods only (what the network policies admit). */
+export function serviceSpec(service: ServiceSpec, instance: string): k8s.core.v1.ServiceSpec {
   const selector = selectorLabels({ instance, name: service.name });
   if (service.state) {
     // Headless: the StatefulSet's pods get stable DNS names, and the service name resolves to them.
     return { clusterIP: "None", selector, ports: servicePorts(service) };
   }
-  return { type: service.publicEndpoint ? type : "ClusterIP", selector, ports: servicePorts(service) };
+  return { type: "ClusterIP", selector, ports: servicePorts(service) };
 }
+
+/**
+ * With kubernetes.serviceType NodePort or LoadBalancer, a second Service
+ * publishes the public endpoint's port alone: a node port is opened for every
+ * port of a Service, and internal ports (serving's model intake) must not get one.
+ */
+export function publicServiceSpec(service: ServiceSpec, instance: string, type: ServiceType): k8s.core.v1.ServiceSpec {
+  const endpoint = service.publicEndpoint;
+  if (!endpoint) throw new Error(`service "${service.name}" has no public endpoint`);
+  if (type === "ClusterIP") throw new Error(`service "${service.name}": a ClusterIP Service publishes nothing`);
+  return {
+    type,
+    selector: selectorLabels({ instance, name: service.name }),
+    ports: servicePorts(service).filter((port) => port.name === endpoint.port),
+  };
+}
+
+export const publicServiceName = (service: ServiceSpec) => `${service.name}-public`;
 
 export interface IngressSettings {
   className: string;
@@ -206,6 +225,8 @@ export function disruptionBudgetSpec(service: ServiceSpec, instance: string): k8
 export class PlatformService extends pulumi.ComponentResource {
   readonly workload: Deployment | StatefulSet;
   readonly service: Service;
+  /** The NodePort or LoadBalancer Service of the public endpoint, when kubernetes.serviceType asks for one. */
+  readonly publicService?: Service;
   readonly ingress?: Ingress;
   readonly autoscaler?: HorizontalPodAutoscaler;
   readonly disruptionBudget?: PodDisruptionBudget;
@@ -219,20 +240,23 @@ export class PlatformService extends pulumi.ComponentResource {
     const metadata = { name: service.name, namespace: args.namespace, labels };
     const serviceType = args.serviceType ?? "ClusterIP";
 
-    this.service = new Service(
-      `${name}-service`,
-      {
-        metadata: {
-          ...metadata,
-          // Without an address provider (MetalLB) a LoadBalancer never gets an address; do not wait for one.
-          annotations:
-            serviceType === "LoadBalancer" && service.publicEndpoint ? { "pulumi.com/skipAwait": "true" } : undefined,
-        },
-        spec: serviceSpec(service, instance, serviceType),
-      },
-      { parent: this },
-    );
+    this.service = new Service(`${name}-service`, { metadata, spec: serviceSpec(service, instance) }, { parent: this });
     this.serviceName = this.service.metadata.name;
+    if (service.publicEndpoint && serviceType !== "ClusterIP") {
+      this.publicService = new Service(
+        `${name}-public-service`,
+        {
+          metadata: {
+            ...metadata,
+            name: publicServiceName(service),
+            // Without an address provider (MetalLB) a LoadBalancer never gets an address; do not wait for one.
+            annotations: serviceType === "LoadBalancer" ? { "pulumi.com/skipAwait": "true" } : undefined,
+          },
+          spec: publicServiceSpec(service, instance, serviceType),
+        },
+        { parent: this },
+      );
+    }
 
     const state = service.state;
     const pod = buildPodSpec({ name: service.name, spec: service.container }, args.placement, {

@@ -10,7 +10,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerSpec, ExecutorPoolSpec, FileBundle } from "../../platform/model";
+import { ExecutorPoolSpec, FileBundle } from "../../platform/model";
 import { registerPoolContainer } from "../../platform/work-pool";
 import { asResourceError } from "../docker/context";
 import { workerBudget, workerContainer } from "../docker/executor-pool";
@@ -46,8 +46,7 @@ export class SwarmExecutorPool extends pulumi.ComponentResource {
       if (spec.dockerSocket) {
         throw new pulumi.ResourceError(`${spec.name}: only the docker target can hand workers a Docker socket`, this);
       }
-      const base = workerContainer(spec);
-      const container: ContainerSpec = { ...base, bundles: [...base.bundles, ...(args.extraBundles ?? [])] };
+      const container = workerContainer(spec, args.extraBundles);
       const healthcheck = healthcheckFor(container);
       if (!healthcheck) throw new pulumi.ResourceError(`${spec.name} has no readiness or liveness probe`, this);
 

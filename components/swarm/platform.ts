@@ -22,7 +22,8 @@ import { SwarmFiles } from "./files";
 import { SwarmJob } from "./job";
 import { OverlayNetwork } from "./network";
 import { SwarmProxy } from "./proxy";
-import { retrainingBundle, SwarmRetraining } from "./retraining";
+import { poolForSchedule, retrainingBundle, retrainingPool } from "../../platform/retraining";
+import { SwarmRetraining } from "./retraining";
 import { SwarmService } from "./service";
 import { SwarmVolume, VolumeOwnership } from "./volumes";
 
@@ -115,8 +116,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
 
       const urls = new Map<string, string>();
       const schedules: string[] = [];
-      const pools = new Map(spec.executorPools.map((pool) => [pool.name, pool]));
-      const retrainingPool = spec.executorPools[0];
+      const runsRetraining = retrainingPool(spec);
       for (const workload of workloadOrder(spec)) {
         const componentName = `${name}-${workload.name}`;
         switch (workload.kind) {
@@ -163,10 +163,9 @@ export class SwarmPlatform extends pulumi.ComponentResource {
             new SwarmJob(componentName, { spec: workload, context }, { parent: this });
             break;
           case "schedule": {
-            if (!retrainingPool) throw new Error(`${workload.name} needs an executor pool to run its flow on`);
             const retraining = new SwarmRetraining(
               componentName,
-              { spec: workload, pool: retrainingPool, context },
+              { spec: workload, pool: poolForSchedule(spec, workload), context },
               { parent: this },
             );
             schedules.push(retraining.description);
@@ -174,10 +173,13 @@ export class SwarmPlatform extends pulumi.ComponentResource {
           }
           case "executorPool": {
             // The pool that runs retraining gets its flow; it comes before the schedule that registers it.
-            const runsRetraining = spec.schedules.length > 0 && pools.get(workload.name) === retrainingPool;
             new SwarmExecutorPool(
               componentName,
-              { spec: workload, context, extraBundles: runsRetraining ? [retrainingBundle()] : [] },
+              {
+                spec: workload,
+                context,
+                extraBundles: runsRetraining?.name === workload.name ? [retrainingBundle()] : [],
+              },
               { parent: this },
             );
             break;

@@ -40,7 +40,7 @@ describe("the target-neutral platform description", () => {
     );
     assert.deepStrictEqual(
       dev.secrets.map((s) => s.name),
-      ["prefect-auth", "postgres"],
+      ["prefect-auth", "model-publish", "postgres"],
     );
   });
 
@@ -102,14 +102,47 @@ describe("the target-neutral platform description", () => {
     assert.strictEqual(server?.container.env.PREFECT_UI_API_URL, "https://ml.example.com/api");
   });
 
-  it("mounts data read-only and models read-write for training, models read-only for serving", () => {
+  it("mounts data read-only and models read-write for training, and models for serving, whose intake writes there", () => {
     const training = dev.jobs[0].container.mounts;
     assert.deepStrictEqual(training, [
       { volume: "data", path: "/data", readOnly: true },
       { volume: "models", path: "/models", readOnly: false },
     ]);
     const serving = dev.services.find((s) => s.name === WORKLOAD_NAMES.serving);
-    assert.deepStrictEqual(serving?.container.mounts, [{ volume: "models", path: "/models", readOnly: true }]);
+    assert.deepStrictEqual(serving?.container.mounts, [{ volume: "models", path: "/models", readOnly: false }]);
+  });
+
+  it("gives serving a model intake that flow runs reach with a token, and only they", () => {
+    const spec = describePlatform(configFrom({ serving: { port: 9000, publishPort: 9001 } }), "p");
+    const serving = spec.services.find((s) => s.name === WORKLOAD_NAMES.serving);
+    assert.deepStrictEqual(serving?.container.ports, [
+      { name: "http", port: 9000 },
+      { name: "publish", port: 9001 },
+    ]);
+    const args = serving?.container.args ?? [];
+    assert.strictEqual(args[args.indexOf("--publish-port") + 1], "9001", "serve.py is not told the intake's port");
+    assert.deepStrictEqual(serving?.container.secretEnv, {
+      ML_PLATFORM_MODEL_PUBLISH_TOKEN: {
+        secret: "model-publish",
+        key: "token",
+        fileVariable: "ML_PLATFORM_MODEL_PUBLISH_TOKEN_FILE",
+      },
+    });
+    const executor = spec.executorPools[0].executor;
+    assert.deepStrictEqual(
+      executor.secretEnv.ML_PLATFORM_MODEL_PUBLISH_TOKEN,
+      serving?.container.secretEnv.ML_PLATFORM_MODEL_PUBLISH_TOKEN,
+    );
+    assert.deepStrictEqual(executor.serviceEnv, {
+      ML_PLATFORM_MODEL_PUBLISH_URL: {
+        service: WORKLOAD_NAMES.serving,
+        port: "publish",
+        scheme: "http",
+        path: "/model",
+      },
+    });
+    const token = spec.secrets.find((secret) => secret.name === "model-publish");
+    assert.deepStrictEqual(token?.generated, { token: { length: 48 } });
   });
 
   it("asks for GPUs only when training enables them", () => {
@@ -142,7 +175,10 @@ describe("the target-neutral platform description", () => {
     const database = dev.services.find((s) => s.name === WORKLOAD_NAMES.database);
     assert.deepStrictEqual(database?.allowFrom, [{ kind: "workload", name: WORKLOAD_NAMES.server }]);
     const serving = dev.services.find((s) => s.name === WORKLOAD_NAMES.serving);
-    assert.deepStrictEqual(serving?.allowFrom, [{ kind: "ingress" }]);
+    assert.deepStrictEqual(serving?.allowFrom, [
+      { kind: "ingress", ports: ["http"] },
+      { kind: "executors", pool: WORKLOAD_NAMES.worker, ports: ["publish"] },
+    ]);
   });
 
   it("assembles the database URL from the generated password and the database host", () => {

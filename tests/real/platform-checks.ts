@@ -30,7 +30,20 @@ export interface FlowRunFigures {
   flowRunsRetried: number;
   maxConcurrentObserved: number | null;
   maxConcurrentAllowed: number | null;
+  /** Serving serves a model that one of the training flow runs trained (null: not checked). */
+  flowModelServed: boolean | null;
+  /** The run of that model. */
+  flowModelRun: string | null;
 }
+
+/** Where the check reaches serving from outside the platform. */
+export interface ServingFront {
+  url: string;
+  pinned?: PinnedHosts;
+}
+
+/** How long serving may take to load a flow run's model after the run completed. */
+const MODEL_PICKUP_SECONDS = 60;
 
 /** Settings the render must refuse, and the keys its refusal must name. */
 const BROKEN_SETTINGS = { "ml-platform:worker": { replicas: 0 }, "ml-platform:serving": { port: 70000 } };
@@ -136,8 +149,10 @@ export async function checkShippedFlowRuns(
   config: Record<string, unknown>,
   summary: FlowRunFigures,
   checks: Checks,
+  serving: ServingFront,
   alsoExpect: (runs: FlowRun[]) => Promise<string> = async () => "",
 ): Promise<void> {
+  const trainingRuns: string[] = [];
   const name = `${counts.training + counts.fanOut} flow runs of the shipped flows (${counts.training} training, ${counts.fanOut} fan-out) complete, ${what}`;
   const maxAllowed = section<{ maxConcurrentRuns: number }>(config, "worker").maxConcurrentRuns;
   summary.maxConcurrentAllowed = maxAllowed;
@@ -146,7 +161,8 @@ export async function checkShippedFlowRuns(
     const fanOut = await api.deploymentId("fan-out", "ml-platform");
     const ids: string[] = [];
     for (let index = 0; index < counts.training; index++)
-      ids.push((await api.createFlowRun(training, { epochs: 60 })).id);
+      trainingRuns.push((await api.createFlowRun(training, { epochs: 60 })).id);
+    ids.push(...trainingRuns);
     for (let index = 0; index < counts.fanOut; index++)
       ids.push((await api.createFlowRun(fanOut, { width: 8, work_seconds: 0.5 })).id);
     summary.flowRunsSubmitted = ids.length;
@@ -175,6 +191,35 @@ export async function checkShippedFlowRuns(
     expect(fanOutResults >= counts.fanOut, `only ${fanOutResults} fan-out results were recorded`);
     const more = await alsoExpect(runs);
     return `${summary.flowRunsCompleted}/${ids.length} completed in ${took}s (${summary.flowRunsRetried} after a retry of the flow run); at most ${summary.maxConcurrentObserved} at once (limit ${maxAllowed}); ${fanOutResults} verified fan-out results${more ? `; ${more}` : ""}`;
+  });
+  await checkFlowModelServed(trainingRuns, serving, summary, checks);
+}
+
+/**
+ * A model a training flow run published is the one serving answers with. The trainer names a run's
+ * model `<UTC time>-<first 8 characters of the flow run's id>` (flows/training.py), so the served
+ * run tells which flow run trained it; the model serving had before (the training Job's) names none.
+ */
+async function checkFlowModelServed(
+  trainingRuns: string[],
+  serving: ServingFront,
+  summary: FlowRunFigures,
+  checks: Checks,
+): Promise<void> {
+  await checks.check("serving serves a model that a training flow run published", async () => {
+    expect(trainingRuns.length > 0, "no training flow run was started");
+    const suffixes = trainingRuns.map((id) => `-${id.slice(0, 8)}`);
+    let served = "";
+    await waitFor(`serving to load a flow run's model (${MODEL_PICKUP_SECONDS}s)`, MODEL_PICKUP_SECONDS, async () => {
+      served = await servedModelRun(serving.url, serving.pinned);
+      return suffixes.some((suffix) => served.endsWith(suffix)) ? served : undefined;
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}; serving still serves model ${served || "(none)"}`);
+    });
+    summary.flowModelServed = true;
+    summary.flowModelRun = served;
+    const flowRun = trainingRuns.find((id) => served.endsWith(`-${id.slice(0, 8)}`));
+    return `model ${served}, trained by flow run ${flowRun}`;
   });
 }
 
@@ -218,5 +263,48 @@ export async function checkServing(
     summary.badInputStatus = answer.status;
     expect(answer.status === 400, `bad input answered HTTP ${answer.status}`);
     return "HTTP 400";
+  });
+}
+
+/** The figures of the retraining check, where retraining is a Prefect deployment (Docker, Swarm). */
+export interface RetrainingFigures {
+  retrainingDeployment: { schedule: string; concurrencyLimit: number | null; runCompleted: boolean };
+}
+
+/** Retraining is a Prefect deployment on the cron schedule in UTC, limited to one run at a time; a run of it, started now, completes. */
+export async function checkRetrainingDeployment(
+  api: PrefectApi,
+  config: Record<string, unknown>,
+  summary: RetrainingFigures,
+  checks: Checks,
+): Promise<void> {
+  const schedule = section<{ schedule: string }>(config, "retraining").schedule;
+  await checks.check("retraining is a Prefect deployment on its cron schedule, and a run of it completes", async () => {
+    const deployment = await api.request<{
+      id: string;
+      schedules: { schedule: { cron?: string; timezone?: string } }[];
+      concurrency_limit?: number | null;
+      global_concurrency_limit?: { limit: number } | null;
+    }>("GET", "/deployments/name/retraining/retraining");
+    const cron = deployment.schedules.map((entry) => `${entry.schedule.cron} (${entry.schedule.timezone})`);
+    summary.retrainingDeployment.schedule = cron.join(", ");
+    summary.retrainingDeployment.concurrencyLimit =
+      deployment.global_concurrency_limit?.limit ?? deployment.concurrency_limit ?? null;
+    expect(
+      deployment.schedules.some((entry) => entry.schedule.cron === schedule && entry.schedule.timezone === "UTC"),
+      `the deployment's schedules are ${cron.join(", ") || "none"}, not "${schedule}" in UTC`,
+    );
+    expect(summary.retrainingDeployment.concurrencyLimit === 1, "the deployment's concurrency limit is not 1");
+    const runId = (await api.createFlowRun(deployment.id, {})).id;
+    const [finished] = await waitFor("the retraining run to finish", 600, async () => {
+      const runs = await api.flowRuns([runId]);
+      return ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(String(runs[0]?.state_type)) ? runs : undefined;
+    });
+    summary.retrainingDeployment.runCompleted = finished.state_type === "COMPLETED";
+    expect(
+      summary.retrainingDeployment.runCompleted,
+      `the retraining run ended ${finished.state_type}: ${finished.state?.message ?? "no message"}`,
+    );
+    return `schedule ${summary.retrainingDeployment.schedule}, concurrency limit 1; run ${finished.name} COMPLETED`;
   });
 }

@@ -49,8 +49,10 @@ describe("the offline render: secrets.yaml for kubectl", () => {
       const metadata = secret.metadata as Json;
       return `${String(metadata.namespace)}/${String(metadata.name)}`;
     });
-    // The executor namespace's copy of the login is read by flow runs through the job template (a file).
+    // The executor namespace's copies of the login and the intake's token are read by flow runs
+    // through the job template (a file).
     assert.deepStrictEqual(placed.sort(), [
+      "ml-executors/model-publish",
       "ml-executors/prefect-auth",
       ...referencedSecretNames(sentinel.outDir).map((name) => `ml-platform/${name}`),
     ]);

@@ -98,8 +98,26 @@ describe("dev stack (Pulumi.dev.yaml on the Docker target)", function () {
   });
 
   describe("every platform part exists", () => {
-    it("postgres, the Prefect server and the retraining scheduler, one container each", () => {
-      for (const name of ["postgres", "prefect-server", "retraining"]) {
+    it("retraining is a Prefect deployment on retraining.schedule, registered by a one-shot after the workers, whose flow the workers carry", () => {
+      const [registration, ...more] = workload(render, "retraining-register-deployment", "retraining");
+      assert.ok(registration && more.length === 0, "expected one container that registers the retraining deployment");
+      assert.strictEqual(registration.inputs.attach, true, "the registration is not run to completion");
+      const command = registration.inputs.command as string[];
+      assert.strictEqual(command[command.indexOf("--schedule") + 1], config.retraining.schedule);
+      assert.strictEqual(command[command.indexOf("--pool") + 1], config.worker.workPool);
+      const parameters = JSON.parse(command[command.indexOf("--parameters") + 1]) as Record<string, unknown>;
+      assert.deepStrictEqual(
+        [parameters.epochs, parameters.completions, parameters.starting_deadline_seconds],
+        [config.training.epochs, config.training.completions, config.retraining.startingDeadlineSeconds],
+      );
+      assert.ok(
+        !longRunning(render).some((resource) => labels(resource)["app.kubernetes.io/name"] === "retraining"),
+        "a long-running retraining container exists besides the deployment",
+      );
+    });
+
+    it("postgres and the Prefect server, one container each", () => {
+      for (const name of ["postgres", "prefect-server"]) {
         const found = longRunning(render).filter((resource) => labels(resource)["app.kubernetes.io/name"] === name);
         assert.strictEqual(
           found.length,
@@ -228,6 +246,7 @@ describe("dev stack (Pulumi.dev.yaml on the Docker target)", function () {
       (resource) => resource.type === "random:index/randomPassword:RandomPassword",
     );
     assert.deepStrictEqual(passwords.map((password) => password.name).sort(), [
+      "ml-platform-secrets-model-publish-token",
       "ml-platform-secrets-postgres-password",
       "ml-platform-secrets-prefect-auth-password",
     ]);
@@ -310,9 +329,12 @@ describe("dev stack (Pulumi.dev.yaml on the Docker target)", function () {
       );
       for (const { resource } of uploaded) {
         const user = labels(resource)["app.kubernetes.io/name"];
-        // The database's password and URL, and Prefect's login for the server and its clients (the workers).
+        // The database's password and URL, Prefect's login for the server and its clients (the workers and
+        // the retraining deployment's registration), and the model intake's token for serving.
         assert.ok(
-          ["postgres", "prefect-server", "prefect-worker"].includes(user),
+          ["postgres", "prefect-server", "prefect-worker", "retraining-register-deployment", "model-serving"].includes(
+            user,
+          ),
           `${resource.urn} receives a secret it has no use for`,
         );
       }

@@ -400,32 +400,37 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
         assert.strictEqual(asRecord(denial.spec).ingress, undefined, `${describe_(denial)} admits traffic`);
     });
 
-    it("allow exactly ingress controller -> server and serving, server -> postgres, worker and executors -> server", () => {
+    it("allow exactly ingress controller -> server and serving's API, server -> postgres, worker and executors -> server, executors -> serving's model intake", () => {
       const flows = ofKind("NetworkPolicy").flatMap((policy) => {
         const target = asRecord(asRecord(asRecord(policy.spec).podSelector).matchLabels)[NAME];
         return asList(asRecord(policy.spec).ingress)
           .map(asRecord)
-          .flatMap((rule) =>
-            asList(rule.from)
+          .flatMap((rule) => {
+            const ports = asList(rule.ports)
+              .map((port) => String(asRecord(port).port))
+              .join(",");
+            return asList(rule.from)
               .map(asRecord)
               .map((peer) => {
                 const namespace = String(
                   asRecord(asRecord(peer.namespaceSelector).matchLabels)["kubernetes.io/metadata.name"],
                 );
                 const pods = peer.podSelector ? String(asRecord(asRecord(peer.podSelector).matchLabels)[NAME]) : "*";
-                return `${namespace}/${pods} -> ${String(target)}`;
-              }),
-          );
+                return `${namespace}/${pods} -> ${String(target)}:${ports}`;
+              });
+          });
       });
       const { namespace, executorNamespace } = config.kubernetes;
+      const { port, publishPort } = config.serving;
       assert.deepStrictEqual(
         flows.sort(),
         [
-          "ingress/* -> model-serving",
-          "ingress/* -> prefect-server",
-          `${executorNamespace}/prefect-worker-executor -> prefect-server`,
-          `${namespace}/prefect-server -> postgres`,
-          `${namespace}/prefect-worker -> prefect-server`,
+          `ingress/* -> model-serving:${port}`,
+          "ingress/* -> prefect-server:4200",
+          `${executorNamespace}/prefect-worker-executor -> model-serving:${publishPort}`,
+          `${executorNamespace}/prefect-worker-executor -> prefect-server:4200`,
+          `${namespace}/prefect-server -> postgres:5432`,
+          `${namespace}/prefect-worker -> prefect-server:4200`,
         ].sort(),
       );
     });

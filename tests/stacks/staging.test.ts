@@ -213,7 +213,11 @@ describe("staging stack (Pulumi.staging.yaml on the Swarm target)", function () 
         .readFileSync(path.join(folder, ".env"), "utf8")
         .split("\n")
         .flatMap((line) => /^[A-Z0-9_]+='([^']+)'$/.exec(line)?.slice(1) ?? []);
-      assert.strictEqual(passwords.length, 2, "the .env holds the two generated passwords");
+      assert.strictEqual(
+        passwords.length,
+        3,
+        "the .env holds the three generated values (two passwords, the intake's token)",
+      );
       for (const password of passwords) assert.ok(!text.includes(password), "a password is in docker-stack.yml");
       for (const secret of Object.values(stackFile.secrets)) {
         const file = path.join(folder, secret.file);

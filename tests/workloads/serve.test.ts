@@ -87,4 +87,105 @@ describe("the reference model server (workloads/serve.py)", function () {
       fs.rmSync(models, { recursive: true, force: true });
     }
   });
+
+  describe("model intake (--publish-port)", () => {
+    const TOKEN = "a-token-of-the-right-length-0123456789";
+    const MODEL = { run: "20261201T000000Z-abcdef12", weights: [1, 2, 3], bias: 0.5, validation_mse: 0.1 };
+
+    async function startWithIntake(env: NodeJS.ProcessEnv) {
+      const models = fs.mkdtempSync(path.join(os.tmpdir(), "ml-intake-"));
+      const [port, publishPort] = [await freePort(), await freePort()];
+      const child = spawn(
+        "python3",
+        [
+          SERVE,
+          "--port",
+          String(port),
+          "--models",
+          models,
+          "--base-path",
+          "/serving",
+          "--publish-port",
+          String(publishPort),
+        ],
+        { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, ...env } },
+      );
+      let stderr = "";
+      child.stderr?.on("data", (chunk) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const publish = (body: unknown, token?: string) =>
+        fetch(`http://127.0.0.1:${publishPort}/model`, {
+          method: "PUT",
+          body: JSON.stringify(body),
+          headers: token ? { Authorization: `Bearer ${token}` } : {},
+        });
+      const stop = () => {
+        if (child.exitCode === null) child.kill("SIGKILL");
+        fs.rmSync(models, { recursive: true, force: true });
+      };
+      return { models, port, publishPort, child, exited, publish, stop, stderr: () => stderr };
+    }
+
+    async function waitForIntake(publishPort: number, child: ReturnType<typeof spawn>): Promise<void> {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        if (child.exitCode !== null) throw new Error(`serve.py exited with ${child.exitCode}`);
+        const open = await fetch(`http://127.0.0.1:${publishPort}/model`, { method: "PUT" }).then(
+          () => true,
+          () => false,
+        );
+        if (open) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error("the intake did not open");
+    }
+
+    it("refuses to start the intake without a token", async () => {
+      const server = await startWithIntake({});
+      try {
+        assert.notStrictEqual(await server.exited, 0, "serve.py ran an intake nobody has to authenticate to");
+        assert.match(server.stderr(), /needs a token/);
+      } finally {
+        server.stop();
+      }
+    });
+
+    it("takes a model only with the token, checks it, and serving then serves it", async () => {
+      const tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ml-token-")), "token");
+      fs.writeFileSync(tokenFile, `${TOKEN}\n`);
+      const server = await startWithIntake({ ML_PLATFORM_MODEL_PUBLISH_TOKEN_FILE: tokenFile });
+      try {
+        await waitForIntake(server.publishPort, server.child);
+        assert.strictEqual((await server.publish(MODEL)).status, 401, "a model without the token was taken");
+        assert.strictEqual((await server.publish(MODEL, `${TOKEN}x`)).status, 401, "a wrong token was taken");
+        const bad = await server.publish({ ...MODEL, weights: ["x"] }, TOKEN);
+        assert.strictEqual(bad.status, 400, "a model serving could not use was taken");
+        assert.match(((await bad.json()) as { error: string }).error, /weights/);
+        const badRun = await server.publish({ ...MODEL, run: "../escape" }, TOKEN);
+        assert.strictEqual(badRun.status, 400, "a run name with a path in it was taken");
+        assert.ok(!fs.existsSync(path.join(server.models, "current.json")), "a refused model was written");
+
+        const taken = await server.publish(MODEL, TOKEN);
+        assert.deepStrictEqual([taken.status, await taken.json()], [200, { published: MODEL.run }]);
+        assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(server.models, "current.json"), "utf8")), MODEL);
+        const leftovers = fs.readdirSync(server.models).filter((name) => name !== "current.json");
+        assert.deepStrictEqual(leftovers, [], "the atomic write left temporary files behind");
+        const served = await fetch(`http://127.0.0.1:${server.port}/serving/model`);
+        assert.strictEqual(((await served.json()) as { run: string }).run, MODEL.run);
+        const prediction = await fetch(`http://127.0.0.1:${server.port}/serving/predict`, {
+          method: "POST",
+          body: JSON.stringify({ instances: [[1, 1, 1]] }),
+        });
+        assert.deepStrictEqual(await prediction.json(), { predictions: [6.5], model_run: MODEL.run });
+        const onApiPort = await fetch(`http://127.0.0.1:${server.port}/model`, {
+          method: "PUT",
+          body: JSON.stringify(MODEL),
+          headers: { Authorization: `Bearer ${TOKEN}` },
+        });
+        assert.notStrictEqual(onApiPort.status, 200, "the public API port took a model");
+      } finally {
+        server.stop();
+        fs.rmSync(path.dirname(tokenFile), { recursive: true, force: true });
+      }
+    });
+  });
 });

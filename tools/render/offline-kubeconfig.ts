@@ -9,6 +9,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { threadId } from "worker_threads";
 
 const PLACEHOLDER_DIRECTORY = path.join(os.tmpdir(), "ml-platform-render");
 
@@ -39,7 +40,8 @@ function writePlaceholder(context: string): string {
     PLACEHOLDER_DIRECTORY,
     `kubeconfig-${createHash("sha256").update(context).digest("hex").slice(0, 16)}.yaml`,
   );
-  const staging = `${file}.${process.pid}`;
+  // Unique to this thread: renders run side by side in one process too (the command thread).
+  const staging = `${file}.${process.pid}-${threadId}`;
   fs.writeFileSync(staging, placeholderKubeconfig(context));
   fs.renameSync(staging, file);
   return file;

@@ -7,6 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { threadId } from "worker_threads";
 import { stringify } from "yaml";
 import { composeProject } from "./compose";
 import { secretsFileText } from "./compose-secrets";
@@ -111,7 +112,8 @@ export function ownedRenderFolder(outDir: string, stack: string): string {
 
 export function writeRender(render: Render, outDir: string): string {
   const target = ownedRenderFolder(outDir, render.stack);
-  const staging = `${target}.tmp-${process.pid}`;
+  // Unique to this thread: renders run side by side in one process too (the command thread).
+  const staging = `${target}.tmp-${process.pid}-${threadId}`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
   fs.writeFileSync(path.join(staging, "resources.json"), resourcesJson(render));

@@ -52,6 +52,7 @@ export const FAKE_SECRETS = {
     password: "FAKEAUTHfakeauth0123456789abcdefgh",
     "auth-string": "admin:FAKEAUTHfakeauth0123456789abcdefgh",
   },
+  "model-publish": { token: "FAKETOKENfaketoken0123456789abcdefghijklmnopqrst" },
 };
 
 /**
@@ -76,6 +77,7 @@ export function testContext(
         password: pulumi.secret(FAKE_SECRETS["prefect-auth"].password),
         "auth-string": pulumi.secret(FAKE_SECRETS["prefect-auth"]["auth-string"]),
       },
+      "model-publish": { token: pulumi.secret(FAKE_SECRETS["model-publish"].token) },
     },
     addresses: new ServiceDirectory(services),
   };

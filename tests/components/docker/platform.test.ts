@@ -65,7 +65,8 @@ describe("docker target: deployPlatform", () => {
         ["ml-platform-prefect-server-0", "ml-platform-postgres-0"],
         ["ml-platform-model-serving-0", "ml-platform-training-run-0"],
         ["ml-platform-prefect-worker-0", "ml-platform-prefect-server-0"],
-        ["ml-platform-retraining-scheduler", "ml-platform-training-run-0"],
+        ["ml-platform-retraining-register-deployment", "ml-platform-training-run-0"],
+        ["ml-platform-retraining-register-deployment", "ml-platform-prefect-worker-0"],
         ["ml-platform-model-serving-proxy-nginx", "ml-platform-model-serving-1"],
       ];
       for (const [dependent, dependency] of expectations) {
@@ -129,7 +130,7 @@ describe("docker target: deployPlatform", () => {
       }
     });
 
-    it("says retraining is off, and runs no scheduler", () => {
+    it("says retraining is off, and registers no retraining deployment", () => {
       assert.strictEqual(built.result.retraining, disabledRetraining());
       assert.ok(
         !built.registrations.some((entry) => entry.name.includes("retraining")),

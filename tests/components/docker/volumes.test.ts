@@ -26,11 +26,11 @@ describe("docker target: volumes", () => {
       assert.deepStrictEqual(
         { uid: writers.get("models")?.uid, gid: writers.get("models")?.gid },
         { uid: 1000, gid: 1000 },
-        "models is written by training, retraining and the process workers as 1000:1000",
+        "models is written by training, retraining, the process workers and serving's model intake as 1000:1000",
       );
       assert.deepStrictEqual(
         writers.get("models")?.workloads.sort(),
-        ["prefect-worker", "retraining", "training"],
+        ["model-serving", "prefect-worker", "retraining", "training"],
         "models: writers",
       );
       assert.deepStrictEqual(

@@ -21,6 +21,7 @@ const LAYOUT: ExecutorLayout = {
   secretName: (secret) => `copy-of-${secret}`,
   gpuRuntimeClassName: "nvidia",
   deadlineSeconds: 7200,
+  serviceUrl: (address) => `${address.scheme}://${address.service}.platform-ns:${address.port}${address.path}`,
 };
 
 function poolWith(overrides: Record<string, unknown> = {}): ExecutorPoolSpec {

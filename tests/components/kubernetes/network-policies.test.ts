@@ -22,8 +22,8 @@ const LAYOUT: NetworkLayout = {
 function flows(spec: PlatformSpec, layout: NetworkLayout = LAYOUT): string[] {
   return allowRules(spec, layout)
     .flatMap((rule) =>
-      rule.from.flatMap((peer) =>
-        rule.ports.map(
+      rule.from.flatMap(({ peer, ports }) =>
+        ports.map(
           (port) => `${peer.namespace}/${peer.podLabels?.["app.kubernetes.io/name"] ?? "*"} -> ${rule.service}:${port}`,
         ),
       ),
@@ -32,10 +32,11 @@ function flows(spec: PlatformSpec, layout: NetworkLayout = LAYOUT): string[] {
 }
 
 describe("kubernetes target: network policies", () => {
-  it("allows exactly the platform's flows: ingress to server and serving, server to postgres, worker and executors to server", () => {
+  it("allows exactly the platform's flows: ingress to server and serving's API, server to postgres, worker and executors to server, executors to serving's model intake", () => {
     assert.deepStrictEqual(flows(specWith()), [
       "ingress/* -> model-serving:8080",
       "ingress/* -> prefect-server:4200",
+      "ml-executors/prefect-worker-executor -> model-serving:8081",
       "ml-executors/prefect-worker-executor -> prefect-server:4200",
       "ml-platform/prefect-server -> postgres:5432",
       "ml-platform/prefect-worker -> prefect-server:4200",
@@ -104,6 +105,18 @@ describe("kubernetes target: network policies", () => {
         `${server.name}: a peer without a namespace selector would match its own namespace only`,
       );
     }
+    const serving = policies.find((policy) => (policy.inputs.metadata as Json).name === "model-serving-ingress");
+    assert.deepStrictEqual(
+      ((serving?.inputs.spec as Json).ingress as Json[]).map((entry) => [
+        (entry.from as Json[]).map((peer) => (peer.namespaceSelector as { matchLabels: Json }).matchLabels),
+        entry.ports,
+      ]),
+      [
+        [[{ "kubernetes.io/metadata.name": "ingress" }], [{ protocol: "TCP", port: 8080 }]],
+        [[{ "kubernetes.io/metadata.name": "ml-executors" }], [{ protocol: "TCP", port: 8081 }]],
+      ],
+      "serving must admit the ingress on its API port only and flow runs on its model intake only",
+    );
     assert.strictEqual(
       policies.length,
       2 +
@@ -136,6 +149,7 @@ describe("kubernetes target: network policies", () => {
   it("lets each workload connect to exactly the services that admit it, DNS, and the worker to the API server", () => {
     assert.deepStrictEqual(egressFlows(specWith()), [
       "ml-executors/prefect-worker-executors -> kube-system/kube-dns UDP/53,TCP/53",
+      "ml-executors/prefect-worker-executors -> ml-platform/model-serving TCP/8081",
       "ml-executors/prefect-worker-executors -> ml-platform/prefect-server TCP/4200",
       "ml-platform/prefect-server -> kube-system/kube-dns UDP/53,TCP/53",
       "ml-platform/prefect-server -> ml-platform/postgres TCP/5432",

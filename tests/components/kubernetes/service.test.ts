@@ -181,26 +181,46 @@ describe("kubernetes target: PlatformService", () => {
       checkSelection(built, K8S.deployment);
     });
 
-    for (const serviceType of ["ClusterIP", "NodePort"] as const) {
-      it(`uses the configured Service type (${serviceType}) for a public service`, async () => {
-        const built = await deploy("prefect-server", {}, { serviceType });
-        const service = single(built, K8S.service);
-        assert.strictEqual(field(service.inputs.spec, "type"), serviceType, `${service.name}: type`);
-        assert.strictEqual(
-          field(service.inputs.metadata, "annotations"),
-          undefined,
-          `${service.name}: no reason to skip waiting`,
-        );
-      });
-    }
+    it("publishes a public service through its Ingress only, with kubernetes.serviceType ClusterIP", async () => {
+      const built = await deploy("prefect-server", {}, { serviceType: "ClusterIP" });
+      const service = single(built, K8S.service);
+      assert.strictEqual(field(service.inputs.spec, "type"), "ClusterIP", `${service.name}: type`);
+      assert.strictEqual(
+        field(service.inputs.metadata, "annotations"),
+        undefined,
+        `${service.name}: no reason to skip waiting`,
+      );
+    });
+
+    it("opens a node port for the public endpoint alone (NodePort), never for an internal port", async () => {
+      const built = await deploy("model-serving", {}, { serviceType: "NodePort" });
+      const services = ofKind(built, K8S.service);
+      const byName = Object.fromEntries(services.map((service) => [field(service.inputs.metadata, "name"), service]));
+      assert.deepStrictEqual(Object.keys(byName).sort(), ["model-serving", "model-serving-public"]);
+      const ports = (name: string) =>
+        (field(byName[name].inputs.spec, "ports") as Json[]).map((port) => `${String(port.name)}:${String(port.port)}`);
+      assert.deepStrictEqual(
+        [field(byName["model-serving"].inputs.spec, "type"), ports("model-serving")],
+        ["ClusterIP", ["http:8080", "publish:8081"]],
+        "the in-cluster Service",
+      );
+      assert.deepStrictEqual(
+        [field(byName["model-serving-public"].inputs.spec, "type"), ports("model-serving-public")],
+        ["NodePort", ["http:8080"]],
+        "the model intake would get a node port",
+      );
+      assert.strictEqual(field(byName["model-serving-public"].inputs.metadata, "annotations"), undefined);
+    });
 
     it("does not wait for a LoadBalancer address that may never come", async () => {
       const built = await deploy("prefect-server", {}, { serviceType: "LoadBalancer" });
-      const service = single(built, K8S.service);
+      const services = ofKind(built, K8S.service);
+      const balancer = services.find((service) => field(service.inputs.spec, "type") === "LoadBalancer");
+      assert.ok(balancer, "no LoadBalancer Service");
       assert.deepStrictEqual(
-        field(service.inputs.metadata, "annotations"),
+        field(balancer.inputs.metadata, "annotations"),
         { "pulumi.com/skipAwait": "true" },
-        `${service.name} would hang pulumi up without MetalLB`,
+        `${balancer.name} would hang pulumi up without MetalLB`,
       );
     });
 

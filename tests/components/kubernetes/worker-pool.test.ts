@@ -27,9 +27,11 @@ async function deploy(overrides: Record<string, unknown> = {}) {
           secretName: (secret) => `executor-${secret}`,
           gpuRuntimeClassName: "nvidia",
           deadlineSeconds: 86400,
+          serviceUrl: (address) => `http://${address.service}.ml-platform.svc.cluster.local${address.path}`,
         },
         secretValues: {
           "prefect-auth": { "auth-string": pulumi.secret("admin:s3cret"), password: pulumi.secret("s3cret") },
+          "model-publish": { token: pulumi.secret("publish-t0ken-publish-t0ken") },
         },
       }),
   );
@@ -231,21 +233,23 @@ describe("kubernetes target: WorkerPool", () => {
     );
   });
 
-  it("lets flow runs read the Prefect login from a Secret of their namespace, never as a value in a Job", async () => {
+  it("lets flow runs read the Prefect login and the model intake's token from Secrets of their namespace, never as values in a Job", async () => {
     const built = await deploy();
     const secrets = ofKind(built, K8S.secret);
     assert.deepStrictEqual(
       secrets.map((secret) => [field(secret.inputs.metadata, "namespace"), field(secret.inputs.metadata, "name")]),
-      [["ml-executors", "executor-prefect-auth"]],
+      [
+        ["ml-executors", "executor-prefect-auth"],
+        ["ml-executors", "executor-model-publish"],
+      ],
       "Secrets the worker pool creates",
     );
-    // Registered as a secret: Pulumi's secret envelope around the values.
-    const stringData = secrets[0].inputs.stringData as { value?: Json };
-    assert.ok(stringData.value, "the executor's copy of the login is not registered as a secret");
+    // Registered as secrets: Pulumi's secret envelope around the values; only the keys flow runs read.
+    const copies = secrets.map((secret) => (secret.inputs.stringData as { value?: Json }).value);
     assert.deepStrictEqual(
-      stringData.value,
-      { "auth-string": "admin:s3cret" },
-      "the executor's copy holds other keys or another value than the login",
+      copies,
+      [{ "auth-string": "admin:s3cret" }, { token: "publish-t0ken-publish-t0ken" }],
+      "the executors' copies hold other keys or values than the login and the token, or are not secrets",
     );
     const [templateMap] = ofKind(built, K8S.configMap).filter(
       (candidate) => field(candidate.inputs.metadata, "namespace") === "ml-platform",
@@ -260,6 +264,13 @@ describe("kubernetes target: WorkerPool", () => {
     );
     // prefect-kubernetes puts the worker's own settings (its login included) before the template's
     // list and drops the template's entries of the same name, unless the `env` variable sets them to null.
+    const variables = Object.fromEntries((container.env as Json[]).map((variable) => [variable.name, variable.value]));
+    assert.deepStrictEqual(
+      [variables.ML_PLATFORM_MODEL_PUBLISH_URL, variables.ML_PLATFORM_MODEL_PUBLISH_TOKEN_FILE],
+      ["http://model-serving.ml-platform.svc.cluster.local/model", "/run/secrets/model-publish/token"],
+      "flow runs are not told where serving's model intake is, or where its token is",
+    );
+    assert.ok(!("ML_PLATFORM_MODEL_PUBLISH_TOKEN" in variables), "the token is a variable, not a file");
     assert.deepStrictEqual(
       template.variables.properties.env.default,
       { PREFECT_API_AUTH_STRING: null },

@@ -45,6 +45,7 @@ export function testContext(services: ServiceSpec[] = [], overrides: Partial<Swa
       password: pulumi.secret(FAKE_SECRETS["prefect-auth"].password),
       "auth-string": pulumi.secret(FAKE_SECRETS["prefect-auth"]["auth-string"]),
     },
+    "model-publish": { token: pulumi.secret(FAKE_SECRETS["model-publish"].token) },
   };
   return {
     instance: "ml-platform-test",

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { databaseConstraint, publicationOf } from "../../../components/swarm/platform";
-import { registrationContainer, retrainingParameters } from "../../../components/swarm/retraining";
+import { registrationContainer, retrainingParameters } from "../../../platform/retraining";
 import { asContainer } from "../../../policy/rules/docker";
 import { containerResourceLimits } from "../../../policy/rules/container-resource-limits";
 import { noPlaintextSecrets } from "../../../policy/rules/no-plaintext-secrets";

@@ -17,6 +17,7 @@ import { PrefectApi } from "../prefect-api";
 import {
   checkPrefect,
   checkServing,
+  checkRetrainingDeployment,
   checkShippedFlowRuns,
   expectBrokenConfigRefused,
   prefectLogin,
@@ -32,6 +33,7 @@ import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
 import { renderStackFile } from "../render-stack";
 import { requestLoop } from "../serving-load";
 import { section, seconds } from "../wait";
+import { checkCronParity } from "../cron-parity";
 import { ComposeProject, containerStates, projectContainers } from "./compose-project";
 import { DevSummary, emptySummary } from "./summary";
 
@@ -103,6 +105,13 @@ async function deploy(platform: Platform, summary: DevSummary, checks: Checks): 
   });
 }
 
+/** Runs a Python program in the first worker, as Prefect's code runs there. */
+async function workerPython(platform: Platform, program: string, argument: string): Promise<string> {
+  const worker = platform.project.replicasOf("prefect-worker", "worker")[0];
+  const result = await platform.project.compose(["exec", "-T", worker, "python3", "-c", program, argument], 120, true);
+  return result.stdout;
+}
+
 async function runFlows(platform: Platform, summary: DevSummary, checks: Checks): Promise<void> {
   const { api, project } = platform;
   const worker = project.replicasOf("prefect-worker", "worker")[0];
@@ -129,6 +138,7 @@ async function runFlows(platform: Platform, summary: DevSummary, checks: Checks)
     platform.config,
     summary,
     checks,
+    { url: platform.servingUrl },
   );
 }
 
@@ -338,6 +348,10 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
     if (deployed) {
       await step("prefect", () => checkPrefect({ api: platform.api, config, poolType: "process" }, checks));
       await step("flows", () => runFlows(platform, summary, checks));
+      await step("retraining", () => checkRetrainingDeployment(platform.api, config, summary, checks));
+      await step("cron", () =>
+        checkCronParity((program, argument) => workerPython(platform, program, argument), summary, checks),
+      );
       await step("serving", () => checkServing(platform.servingUrl, "through the proxy", summary, checks));
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));
       await step("redeploy", () => redeployKeepingData(platform, summary, checks));

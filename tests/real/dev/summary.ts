@@ -14,6 +14,11 @@ export interface DevSummary {
   flowRunsRetried: number;
   maxConcurrentObserved: number | null;
   maxConcurrentAllowed: number | null;
+  flowModelServed: boolean | null;
+  flowModelRun: string | null;
+  retrainingDeployment: { schedule: string; concurrencyLimit: number | null; runCompleted: boolean };
+  /** Schedules of the shared table that Prefect's cron refused or did not fire where cron says (empty: parity). */
+  cronDisagreements: string[] | null;
   predictionOk: boolean;
   badInputStatus: number | null;
   rollingUpdateRequests: number;
@@ -43,6 +48,10 @@ export function emptySummary(): DevSummary {
     flowRunsRetried: 0,
     maxConcurrentObserved: null,
     maxConcurrentAllowed: null,
+    flowModelServed: null,
+    flowModelRun: null,
+    retrainingDeployment: { schedule: "", concurrencyLimit: null, runCompleted: false },
+    cronDisagreements: null,
     predictionOk: false,
     badInputStatus: null,
     rollingUpdateRequests: 0,

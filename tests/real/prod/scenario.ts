@@ -208,6 +208,8 @@ async function runFlows(platform: Platform, summary: ProdSummary, checks: Checks
       platform.config,
       summary,
       checks,
+      // Flow runs hand their model to serving's intake: their claims are not serving's.
+      { url: platform.servingUrl, pinned: platform.pinned },
       (runs) => expectOneJobPerRun(platform, tracker, runs.length, summary),
     );
     await checkJobsCleanedByTtl(platform, tracker, summary, checks);

@@ -23,6 +23,8 @@ export interface ProdSummary {
   loginInJobSpecs: boolean | null;
   maxConcurrentObserved: number | null;
   maxConcurrentAllowed: number | null;
+  flowModelServed: boolean | null;
+  flowModelRun: string | null;
   predictionOk: boolean;
   badInputStatus: number | null;
   /** The HPA's current CPU utilisation, read from the metrics API (null: no metrics reached it). */
@@ -77,6 +79,8 @@ export function emptySummary(): ProdSummary {
     loginInJobSpecs: null,
     maxConcurrentObserved: null,
     maxConcurrentAllowed: null,
+    flowModelServed: null,
+    flowModelRun: null,
     predictionOk: false,
     badInputStatus: null,
     hpaCurrentCpuPercent: null,

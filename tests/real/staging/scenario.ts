@@ -24,6 +24,7 @@ import { PrefectApi } from "../prefect-api";
 import {
   checkPrefect,
   checkServing,
+  checkRetrainingDeployment,
   checkShippedFlowRuns,
   expectBrokenConfigRefused,
   prefectLogin,
@@ -122,41 +123,8 @@ async function runFlows(platform: Platform, summary: StagingSummary, checks: Che
     platform.config,
     summary,
     checks,
+    { url: platform.servingUrl },
   );
-}
-
-/** Retraining is a Prefect deployment on the cron schedule; one run of it, started now, retrains and publishes. */
-async function checkRetraining(platform: Platform, summary: StagingSummary, checks: Checks): Promise<void> {
-  const { api } = platform;
-  const schedule = section<{ schedule: string }>(platform.config, "retraining").schedule;
-  await checks.check("retraining is a Prefect deployment on its cron schedule, and a run of it completes", async () => {
-    const deployment = await api.request<{
-      id: string;
-      schedules: { schedule: { cron?: string; timezone?: string } }[];
-      concurrency_limit?: number | null;
-      global_concurrency_limit?: { limit: number } | null;
-    }>("GET", "/deployments/name/retraining/retraining");
-    const cron = deployment.schedules.map((entry) => `${entry.schedule.cron} (${entry.schedule.timezone})`);
-    summary.retrainingDeployment.schedule = cron.join(", ");
-    summary.retrainingDeployment.concurrencyLimit =
-      deployment.global_concurrency_limit?.limit ?? deployment.concurrency_limit ?? null;
-    expect(
-      deployment.schedules.some((entry) => entry.schedule.cron === schedule && entry.schedule.timezone === "UTC"),
-      `the deployment's schedules are ${cron.join(", ") || "none"}, not "${schedule}" in UTC`,
-    );
-    expect(summary.retrainingDeployment.concurrencyLimit === 1, "the deployment's concurrency limit is not 1");
-    const runId = (await api.createFlowRun(deployment.id, {})).id;
-    const [finished] = await waitFor("the retraining run to finish", 600, async () => {
-      const runs = await api.flowRuns([runId]);
-      return ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(String(runs[0]?.state_type)) ? runs : undefined;
-    });
-    summary.retrainingDeployment.runCompleted = finished.state_type === "COMPLETED";
-    expect(
-      summary.retrainingDeployment.runCompleted,
-      `the retraining run ended ${finished.state_type}: ${finished.state?.message ?? "no message"}`,
-    );
-    return `schedule ${summary.retrainingDeployment.schedule}, concurrency limit 1; run ${finished.name} COMPLETED`;
-  });
 }
 
 /** Every secret value the platform holds: the kept passwords and the secret files assembled from them. */
@@ -416,7 +384,7 @@ export async function runStaging(options: StagingOptions): Promise<StagingSummar
       await step("secrets", () => checkSecretsInEnv(platform, summary, checks));
       await step("flows", () => runFlows(platform, summary, checks));
       await step("serving", () => checkServing(platform.servingUrl, "through the proxy task", summary, checks));
-      await step("retraining", () => checkRetraining(platform, summary, checks));
+      await step("retraining", () => checkRetrainingDeployment(platform.api, platform.config, summary, checks));
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks));
       await step("rollback", () => rollBackFailedUpdate(platform, summary, checks));
     } else {

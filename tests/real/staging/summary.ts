@@ -1,7 +1,7 @@
 /** What a staging run measured, as written to out/real/staging/summary.json. */
-import { FlowRunFigures, ServingFigures } from "../platform-checks";
+import { FlowRunFigures, RetrainingFigures, ServingFigures } from "../platform-checks";
 
-export interface StagingSummary extends FlowRunFigures, ServingFigures {
+export interface StagingSummary extends FlowRunFigures, ServingFigures, RetrainingFigures {
   /** "docker stack deploy": the render's docker-stack.yml (see scenario.ts for why not "pulumi"). */
   deployPath: "pulumi" | "docker stack deploy";
   deployPathReason: string;
@@ -13,7 +13,6 @@ export interface StagingSummary extends FlowRunFigures, ServingFigures {
   servicesConverged: number;
   servicesTotal: number;
   secondsToConverged: number | null;
-  retrainingDeployment: { schedule: string; concurrencyLimit: number | null; runCompleted: boolean };
   rollingUpdateRequests: number;
   rollingUpdateFailures: number | null;
   rollbackObserved: boolean;
@@ -44,6 +43,8 @@ export function emptySummary(): StagingSummary {
     flowRunsRetried: 0,
     maxConcurrentObserved: null,
     maxConcurrentAllowed: null,
+    flowModelServed: null,
+    flowModelRun: null,
     predictionOk: false,
     badInputStatus: null,
     retrainingDeployment: { schedule: "", concurrencyLimit: null, runCompleted: false },

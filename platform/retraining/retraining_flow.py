@@ -1,4 +1,4 @@
-"""Scheduled retraining as a Prefect flow, for targets without a scheduler of their own (Swarm).
+"""Scheduled retraining as a Prefect flow, for targets without a scheduler of their own (Docker and Swarm).
 
 Prefect's scheduler starts it on the deployment's cron schedule (UTC); the
 deployment's concurrency limit of 1 with the CANCEL_NEW strategy means a run
