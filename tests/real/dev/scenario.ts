@@ -32,7 +32,7 @@ import { Log, run, sleep } from "../setup/run";
 import { deepMerge, suiteConfig, writeStackFile } from "../stack-files";
 import { renderStackFile } from "../render-stack";
 import { requestLoop } from "../serving-load";
-import { section, seconds } from "../wait";
+import { section, seconds, waitFor } from "../wait";
 import { checkCronParity } from "../cron-parity";
 import { ComposeProject, containerStates, projectContainers } from "./compose-project";
 import { DevSummary, emptySummary } from "./summary";
@@ -73,6 +73,9 @@ async function refuseBrokenConfig(
   });
 }
 
+/** How long a one-shot nothing waits for (the retraining deployment's registration) may take after `up`. */
+const ONE_SHOT_TIMEOUT_SECONDS = 180;
+
 async function deploy(platform: Platform, summary: DevSummary, checks: Checks): Promise<boolean> {
   const { project, engine } = platform;
   const started = Date.now();
@@ -94,7 +97,14 @@ async function deploy(platform: Platform, summary: DevSummary, checks: Checks): 
       unhealthy.length === 0,
       `not healthy: ${unhealthy.map((state) => `${state.service} (${state.status}/${state.health})`).join(", ")}`,
     );
-    const failedRuns = states.filter(
+    // `up --wait` waits for the one-shots others depend on; the one nothing depends on (the retraining
+    // deployment's registration, after the workers) may still be running: wait for it to end.
+    const finished = await waitFor("every one-shot to finish", ONE_SHOT_TIMEOUT_SECONDS, async () => {
+      const current = await containerStates(engine, project.name);
+      const oneShots = current.filter((state) => project.runToCompletion.includes(state.service));
+      return oneShots.every((state) => state.status === "exited") ? current : undefined;
+    }).catch(() => containerStates(engine, project.name));
+    const failedRuns = finished.filter(
       (state) => project.runToCompletion.includes(state.service) && (state.status !== "exited" || state.exitCode !== 0),
     );
     expect(
