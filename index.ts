@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config/load";
 import { describePlatform } from "./platform/describe";
-import { TARGET_LOADERS } from "./components/target";
+import { TARGETS } from "./components/registry";
 import { guardStorage, STORAGE_FINGERPRINT_OUTPUT } from "./components/storage-guard";
 
 export = async () => {
@@ -13,7 +13,7 @@ export = async () => {
   // Before anything registers: a run that would replace stateful storage stops here.
   const storageFingerprint = await guardStorage(config);
   const spec = describePlatform(config, pulumi.getStack());
-  const deployPlatform = await TARGET_LOADERS[config.target]();
+  const deployPlatform = await TARGETS[config.target].load();
   const endpoints = deployPlatform("ml-platform", { spec, config });
   return {
     target: config.target,

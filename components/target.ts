@@ -1,7 +1,7 @@
 /**
  * The contract between the neutral platform and a target. A target is one
  * folder under components/ whose index exports `deployPlatform`; adding one
- * means adding a folder and a line in TARGET_LOADERS.
+ * means adding a folder and an entry in the registry (components/registry.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config/schema";
@@ -29,13 +29,3 @@ export type DeployPlatform = (
   args: TargetArgs,
   opts?: pulumi.ComponentResourceOptions,
 ) => PlatformEndpoints;
-
-/**
- * Loaded lazily so that each stack loads only its own provider SDK: the dev
- * stack never pays for @pulumi/kubernetes, prod never for @pulumi/docker.
- */
-export const TARGET_LOADERS: Record<PlatformConfig["target"], () => Promise<DeployPlatform>> = {
-  docker: async () => (await import("./docker")).deployPlatform,
-  swarm: async () => (await import("./swarm")).deployPlatform,
-  kubernetes: async () => (await import("./kubernetes")).deployPlatform,
-};

@@ -5,6 +5,7 @@
  * description, plus the few target settings that decide what it means
  * (a serving replica count is fixed on Docker, autoscaled on Kubernetes).
  */
+import { TARGETS } from "../../components/registry";
 import { PlatformConfig } from "../../config/schema";
 import { WORKLOAD_NAMES } from "../../platform/describe";
 import { Resources, ServiceSpec } from "../../platform/model";
@@ -112,8 +113,8 @@ function workerFacts(stack: DescribedStack): Fact[] {
 function servingFacts(stack: DescribedStack): Fact[] {
   const serving = service(stack, WORKLOAD_NAMES.serving);
   const scaling = serving.autoscaling;
-  // Only the kubernetes target runs an autoscaler; the docker and swarm targets run the fixed count.
-  const autoscaled = stack.config.target === "kubernetes" && scaling !== undefined;
+  // Where the target runs no autoscaler, serving runs its fixed count.
+  const autoscaled = TARGETS[stack.config.target].autoscales && scaling !== undefined;
   return [
     { property: "image", value: serving.container.image },
     {
