@@ -3,7 +3,11 @@
  * target without loading it. Targets import the contract (target.ts), never
  * this list, so nothing imports in a circle.
  */
+import { CrossKeyRule } from "../config/rule";
 import { PlatformConfig } from "../config/schema";
+import { dockerConfigRules } from "./docker/config-rules";
+import { kubernetesConfigRules } from "./kubernetes/config-rules";
+import { swarmConfigRules } from "./swarm/config-rules";
 import { DeployPlatform } from "./target";
 
 export interface TargetEntry {
@@ -11,10 +15,27 @@ export interface TargetEntry {
   load: () => Promise<DeployPlatform>;
   /** Whether the target runs an autoscaler: serving's autoscaling bounds apply there, elsewhere its fixed replica count. */
   autoscales: boolean;
+  /** Rules of the target's own config keys, checked with every stack's config (each says when it applies). */
+  configRules: CrossKeyRule[];
 }
 
 export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
-  docker: { load: async () => (await import("./docker")).deployPlatform, autoscales: false },
-  swarm: { load: async () => (await import("./swarm")).deployPlatform, autoscales: false },
-  kubernetes: { load: async () => (await import("./kubernetes")).deployPlatform, autoscales: true },
+  docker: {
+    load: async () => (await import("./docker")).deployPlatform,
+    autoscales: false,
+    configRules: dockerConfigRules,
+  },
+  swarm: {
+    load: async () => (await import("./swarm")).deployPlatform,
+    autoscales: false,
+    configRules: swarmConfigRules,
+  },
+  kubernetes: {
+    load: async () => (await import("./kubernetes")).deployPlatform,
+    autoscales: true,
+    configRules: kubernetesConfigRules,
+  },
 };
+
+/** Every target's config rules, in the registry's order. */
+export const TARGET_CONFIG_RULES: CrossKeyRule[] = Object.values(TARGETS).flatMap((target) => target.configRules);

@@ -3,8 +3,10 @@
  * of problems, each naming its key path and the rule it breaks.
  */
 import { z } from "zod";
-import { floatingReason, kubernetesWorkerImageProblem, prefectReleaseProblem } from "./images";
+import { TARGET_CONFIG_RULES } from "../components/registry";
+import { floatingReason, prefectReleaseProblem } from "./images";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities";
+import { AddProblem, CrossKeyRule } from "./rule";
 import {
   ParsedPlatformConfig,
   PlatformConfig,
@@ -117,8 +119,6 @@ function schemaProblems(error: z.ZodError, raw: Record<string, unknown>): Config
   });
 }
 
-type AddProblem = (path: string[], message: string) => void;
-
 function checkRequestsWithinLimits(path: string[], { requests, limits }: ResourcesConfig, add: AddProblem): void {
   if ((parseCpuMillis(requests.cpu) ?? 0) > (parseCpuMillis(limits.cpu) ?? 0)) {
     add([...path, "requests", "cpu"], `request ${requests.cpu} exceeds the limit ${limits.cpu}`);
@@ -126,13 +126,6 @@ function checkRequestsWithinLimits(path: string[], { requests, limits }: Resourc
   if ((parseMemoryBytes(requests.memory) ?? 0) > (parseMemoryBytes(limits.memory) ?? 0)) {
     add([...path, "requests", "memory"], `request ${requests.memory} exceeds the limit ${limits.memory}`);
   }
-}
-
-interface CrossKeyRule {
-  /** Key paths the rule reads; it runs only when all of them are well-formed. */
-  needs: string[][];
-  /** Sees the schema's verdict, before the target's defaults: a key left out is undefined where it has none. */
-  check: (config: ParsedPlatformConfig, add: AddProblem) => void;
 }
 
 const RESOURCE_BLOCKS: Array<[string[], (config: ParsedPlatformConfig) => ResourcesConfig]> = [
@@ -144,8 +137,8 @@ const RESOURCE_BLOCKS: Array<[string[], (config: ParsedPlatformConfig) => Resour
   [["training", "resources"], (config) => config.training.resources],
 ];
 
-/** Rules that relate several keys. */
-const CROSS_KEY_RULES: CrossKeyRule[] = [
+/** Rules that relate several keys, whatever the target; each target adds its own (components/registry.ts). */
+const SHARED_RULES: CrossKeyRule[] = [
   {
     needs: [
       ["serving", "port"],
@@ -211,77 +204,6 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     check: (config, add) => checkRequestsWithinLimits(path, block(config), add),
   })),
   {
-    needs: [["target"], ["docker", "serverHostPort"], ["docker", "servingHostPort"]],
-    check: ({ target, docker }, add) => {
-      if (target === "docker" && docker.serverHostPort === docker.servingHostPort) {
-        add(
-          ["docker", "servingHostPort"],
-          `${docker.servingHostPort} is already docker.serverHostPort; host ports must differ`,
-        );
-      }
-    },
-  },
-  {
-    needs: [["target"], ["swarm", "serverPort"], ["swarm", "servingPort"]],
-    check: ({ target, swarm }, add) => {
-      if (target === "swarm" && swarm.serverPort === swarm.servingPort) {
-        add(["swarm", "servingPort"], `${swarm.servingPort} is already swarm.serverPort; published ports must differ`);
-      }
-    },
-  },
-  {
-    needs: [["target"], ["swarm", "endpointMode"], ["swarm", "publishMode"]],
-    check: ({ target, swarm }, add) => {
-      // Swarm refuses a DNS round-robin service whose ports go through the routing mesh.
-      if (target === "swarm" && swarm.endpointMode === "dnsrr" && swarm.publishMode !== "host") {
-        add(
-          ["swarm", "endpointMode"],
-          'dnsrr services cannot publish through the routing mesh; set swarm.publishMode to "host" or use "vip"',
-        );
-      }
-    },
-  },
-  {
-    needs: [["target"], ["training", "gpu"]],
-    check: ({ target, training }, add) => {
-      if (target === "swarm" && training.gpu.enabled) {
-        add(
-          ["training", "gpu", "enabled"],
-          "requests a GPU, which the swarm target does not schedule (Swarm needs generic resources declared on every node); train on docker or kubernetes",
-        );
-      }
-    },
-  },
-  {
-    needs: [["target"], ["training", "gpu"], ["docker", "gpuSupport"], ["kubernetes", "gpuSupport"]],
-    check: ({ target, training, docker, kubernetes }, add) => {
-      if (!training.gpu.enabled) return;
-      if (target === "docker" && !docker.gpuSupport) {
-        add(
-          ["training", "gpu", "enabled"],
-          "requests a GPU but docker.gpuSupport is false; enable it once the host has the NVIDIA container runtime",
-        );
-      }
-      if (target === "kubernetes" && !kubernetes.gpuSupport) {
-        add(
-          ["training", "gpu", "enabled"],
-          "requests a GPU but kubernetes.gpuSupport is false; enable the cluster's GPU addon and set it to true",
-        );
-      }
-    },
-  },
-  {
-    needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
-    check: ({ target, kubeconfig, kubernetes }, add) => {
-      if (target === "kubernetes" && kubeconfig === "" && kubernetes.kubeconfigPath === "") {
-        add(
-          ["kubeconfig"],
-          "the kubernetes target needs a kubeconfig: set ml-platform:kubeconfig (--secret) or kubernetes.kubeconfigPath; the ambient kubeconfig is never used",
-        );
-      }
-    },
-  },
-  {
     needs: [["volumes"]],
     check: ({ volumes }, add) => {
       // data and models are mounted by several pods at once (training, serving replicas, workers, flow runs).
@@ -296,95 +218,13 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
     },
   },
   {
-    needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
-    check: ({ target, kubeconfig, kubernetes }, add) => {
-      if (target === "kubernetes" && kubeconfig !== "" && kubernetes.kubeconfigPath !== "") {
-        add(
-          ["kubernetes", "kubeconfigPath"],
-          "is set together with ml-platform:kubeconfig, and the two may name different clusters; keep one",
-        );
-      }
-    },
-  },
-  {
-    needs: [
-      ["kubernetes", "namespace"],
-      ["kubernetes", "executorNamespace"],
-    ],
-    check: ({ kubernetes }, add) => {
-      if (kubernetes.namespace === kubernetes.executorNamespace) {
-        add(
-          ["kubernetes", "executorNamespace"],
-          `"${kubernetes.executorNamespace}" is also kubernetes.namespace; executors need a namespace of their own for their quota and policies`,
-        );
-      }
-    },
-  },
-  {
-    needs: [["environment"], ["images"], ["docker", "proxyImage"], ["swarm", "proxyImage"]],
-    check: ({ environment, images, docker, swarm }, add) => {
+    needs: [["environment"], ["images"]],
+    check: ({ environment, images }, add) => {
       // Staging is held to production's rules: it is where a release is proven before it gets there.
       if (environment === "development") return;
-      const references: Array<[string[], string]> = [
-        ...Object.entries(images).flatMap(([key, image]): Array<[string[], string]> =>
-          image === undefined ? [] : [[["images", key], image]],
-        ),
-        [["docker", "proxyImage"], docker.proxyImage],
-        [["swarm", "proxyImage"], swarm.proxyImage],
-      ];
-      for (const [path, image] of references) {
-        const reason = floatingReason(image);
-        if (reason) add(path, `image "${image}" ${reason}`);
-      }
-    },
-  },
-  {
-    needs: [
-      ["target"],
-      ["worker", "maxConcurrentRuns"],
-      ["worker", "executor", "resources"],
-      ["kubernetes", "executorCapacity"],
-    ],
-    check: ({ target, worker, kubernetes }, add) => {
-      if (target !== "kubernetes") return;
-      const runs = worker.maxConcurrentRuns;
-      const { limits } = worker.executor.resources;
-      const capacity = kubernetes.executorCapacity;
-      const needs: Array<[string, number, number, string]> = [
-        ["cpu", (parseCpuMillis(limits.cpu) ?? 0) * runs, parseCpuMillis(capacity.cpu) ?? 0, limits.cpu],
-        [
-          "memory",
-          (parseMemoryBytes(limits.memory) ?? 0) * runs,
-          parseMemoryBytes(capacity.memory) ?? 0,
-          limits.memory,
-        ],
-      ];
-      for (const [resource, needed, available, each] of needs) {
-        if (needed <= available) continue;
-        add(
-          ["worker", "maxConcurrentRuns"],
-          `${runs} executors at their ${resource} limit ${each} exceed kubernetes.executorCapacity.${resource} ` +
-            `${capacity[resource as "cpu" | "memory"]}: the executor quota would let flow runs take the node from the platform. ` +
-            `Lower worker.maxConcurrentRuns or worker.executor.resources.limits.${resource}, or raise the capacity to what the node spares`,
-        );
-      }
-    },
-  },
-  {
-    needs: [["target"], ["kubernetes", "tlsSecretName"], ["kubernetes", "ingressHost"], ["server", "publicUrl"]],
-    check: ({ target, kubernetes, server }, add) => {
-      if (target !== "kubernetes" || kubernetes.tlsSecretName === "") return;
-      if (kubernetes.ingressHost === "") {
-        add(
-          ["kubernetes", "tlsSecretName"],
-          "needs kubernetes.ingressHost: a certificate names the host it serves, and an Ingress serves TLS per host",
-        );
-      }
-      if (!server.publicUrl.startsWith("https://")) {
-        add(
-          ["server", "publicUrl"],
-          `"${server.publicUrl}" is plain HTTP while the Ingress serves HTTPS (kubernetes.tlsSecretName): browsers would send the login unencrypted; use https://`,
-        );
+      for (const [key, image] of Object.entries(images)) {
+        const reason = image === undefined ? undefined : floatingReason(image);
+        if (reason) add(["images", key], `image "${image}" ${reason}`);
       }
     },
   },
@@ -395,23 +235,6 @@ const CROSS_KEY_RULES: CrossKeyRule[] = [
         const image = images[key];
         const problem = image === undefined ? undefined : prefectReleaseProblem(image);
         if (problem) add(["images", key], `image "${image}" ${problem}`);
-      }
-    },
-  },
-  {
-    needs: [["target"], ["images", "prefectWorker"]],
-    check: ({ target, images }, add) => {
-      // Left out, the image is the target's own default, which fits it.
-      if (target !== "kubernetes" || images.prefectWorker === undefined) return;
-      const problem = kubernetesWorkerImageProblem(images.prefectWorker);
-      if (problem) add(["images", "prefectWorker"], `image "${images.prefectWorker}" ${problem}`);
-    },
-  },
-  {
-    needs: [["target"], ["worker", "dockerSocket"]],
-    check: ({ target, worker }, add) => {
-      if (target !== "docker" && worker.dockerSocket) {
-        add(["worker", "dockerSocket"], "only the docker target can hand the worker a Docker socket");
       }
     },
   },
@@ -452,7 +275,7 @@ function wellFormedParts(raw: Record<string, unknown>, paths: string[][]): Recor
 }
 
 function crossKeyProblems(raw: Record<string, unknown>, parsed?: ParsedPlatformConfig): ConfigProblem[] {
-  return CROSS_KEY_RULES.flatMap((rule) => {
+  return [...SHARED_RULES, ...TARGET_CONFIG_RULES].flatMap((rule) => {
     const config = parsed ?? (wellFormedParts(raw, rule.needs) as ParsedPlatformConfig | undefined);
     if (!config) return [];
     const problems: ConfigProblem[] = [];

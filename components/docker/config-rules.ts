@@ -1,0 +1,48 @@
+/**
+ * The Docker target's config rules: keys of its own section (and the worker's
+ * Docker socket, which only it can hand over), checked with every stack's config.
+ */
+import { floatingReason } from "../../config/images";
+import { CrossKeyRule } from "../../config/rule";
+
+export const dockerConfigRules: CrossKeyRule[] = [
+  {
+    needs: [["target"], ["docker", "serverHostPort"], ["docker", "servingHostPort"]],
+    check: ({ target, docker }, add) => {
+      if (target === "docker" && docker.serverHostPort === docker.servingHostPort) {
+        add(
+          ["docker", "servingHostPort"],
+          `${docker.servingHostPort} is already docker.serverHostPort; host ports must differ`,
+        );
+      }
+    },
+  },
+  {
+    needs: [["target"], ["training", "gpu"], ["docker", "gpuSupport"]],
+    check: ({ target, training, docker }, add) => {
+      if (target === "docker" && training.gpu.enabled && !docker.gpuSupport) {
+        add(
+          ["training", "gpu", "enabled"],
+          "requests a GPU but docker.gpuSupport is false; enable it once the host has the NVIDIA container runtime",
+        );
+      }
+    },
+  },
+  {
+    needs: [["environment"], ["docker", "proxyImage"]],
+    check: ({ environment, docker }, add) => {
+      // Staging is held to production's rules: it is where a release is proven before it gets there.
+      if (environment === "development") return;
+      const reason = floatingReason(docker.proxyImage);
+      if (reason) add(["docker", "proxyImage"], `image "${docker.proxyImage}" ${reason}`);
+    },
+  },
+  {
+    needs: [["target"], ["worker", "dockerSocket"]],
+    check: ({ target, worker }, add) => {
+      if (target !== "docker" && worker.dockerSocket) {
+        add(["worker", "dockerSocket"], "only the docker target can hand the worker a Docker socket");
+      }
+    },
+  },
+];
