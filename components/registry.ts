@@ -6,8 +6,12 @@
 import { CrossKeyRule } from "../config/rule";
 import { PlatformConfig } from "../config/schema";
 import { dockerConfigRules } from "./docker/config-rules";
+import { dockerStorageSettings } from "./docker/storage";
 import { kubernetesConfigRules } from "./kubernetes/config-rules";
+import { kubernetesStorageSettings } from "./kubernetes/storage";
+import { StorageSetting } from "./storage-setting";
 import { swarmConfigRules } from "./swarm/config-rules";
+import { swarmStorageSettings } from "./swarm/storage";
 import { DeployPlatform } from "./target";
 
 export interface TargetEntry {
@@ -17,6 +21,8 @@ export interface TargetEntry {
   autoscales: boolean;
   /** Rules of the target's own config keys, checked with every stack's config (each says when it applies). */
   configRules: CrossKeyRule[];
+  /** Its storage settings that cannot change in place, which the storage guard records and compares (storage-guard.ts). */
+  storageSettings: (config: PlatformConfig) => StorageSetting[];
 }
 
 export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
@@ -24,16 +30,19 @@ export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
     load: async () => (await import("./docker")).deployPlatform,
     autoscales: false,
     configRules: dockerConfigRules,
+    storageSettings: dockerStorageSettings,
   },
   swarm: {
     load: async () => (await import("./swarm")).deployPlatform,
     autoscales: false,
     configRules: swarmConfigRules,
+    storageSettings: swarmStorageSettings,
   },
   kubernetes: {
     load: async () => (await import("./kubernetes")).deployPlatform,
     autoscales: true,
     configRules: kubernetesConfigRules,
+    storageSettings: kubernetesStorageSettings,
   },
 };
 

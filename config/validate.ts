@@ -6,6 +6,7 @@ import { z } from "zod";
 import { TARGET_CONFIG_RULES } from "../components/registry";
 import { floatingReason, prefectReleaseProblem } from "./images";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities";
+import { CONFIG_NAMESPACE } from "./namespace";
 import { AddProblem, CrossKeyRule } from "./rule";
 import {
   ParsedPlatformConfig,
@@ -15,7 +16,7 @@ import {
   withTargetDefaults,
 } from "./schema";
 
-export const CONFIG_NAMESPACE = "ml-platform";
+export { CONFIG_NAMESPACE };
 
 export interface ConfigProblem {
   /** Full key path, e.g. "ml-platform:serving.autoscaling.minReplicas". */
