@@ -23,6 +23,8 @@ export interface TargetEntry {
   configRules: CrossKeyRule[];
   /** Its storage settings that cannot change in place, which the storage guard records and compares (storage-guard.ts). */
   storageSettings: (config: PlatformConfig) => StorageSetting[];
+  /** Where a volume without a storage class of its own lives, as compare reports it. */
+  defaultStorage: (config: PlatformConfig) => string;
 }
 
 export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
@@ -31,18 +33,22 @@ export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
     autoscales: false,
     configRules: dockerConfigRules,
     storageSettings: dockerStorageSettings,
+    defaultStorage: () => "— (Docker volume)",
   },
   swarm: {
     load: async () => (await import("./swarm")).deployPlatform,
     autoscales: false,
     configRules: swarmConfigRules,
     storageSettings: swarmStorageSettings,
+    // The volume driver decides whether a volume can follow a task to another node.
+    defaultStorage: (config) => `— (Docker volume, driver ${config.swarm.volumeDriver})`,
   },
   kubernetes: {
     load: async () => (await import("./kubernetes")).deployPlatform,
     autoscales: true,
     configRules: kubernetesConfigRules,
     storageSettings: kubernetesStorageSettings,
+    defaultStorage: (config) => `${config.kubernetes.storageClass} (default)`,
   },
 };
 

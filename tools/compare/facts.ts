@@ -49,9 +49,7 @@ function computeFacts(resources: Resources, prefix = ""): Fact[] {
 
 function storageClass(explicit: string | undefined, config: PlatformConfig): string {
   if (explicit) return explicit;
-  if (config.target === "kubernetes") return `${config.kubernetes.storageClass} (default)`;
-  // On Swarm the volume driver decides whether a volume can follow a task to another node.
-  return config.target === "swarm" ? `— (Docker volume, driver ${config.swarm.volumeDriver})` : "— (Docker volume)";
+  return TARGETS[config.target].defaultStorage(config);
 }
 
 function service(stack: DescribedStack, name: string): ServiceSpec {
