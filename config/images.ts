@@ -6,6 +6,7 @@
  * name a full release (floatingReason), not a line such as "3.12-slim" that
  * gets every patch release.
  */
+import { AddProblem } from "./rule";
 
 /** A repository: an optional registry host (with an optional port) and lower-case path components. */
 const REPOSITORY_PATTERN =
@@ -128,4 +129,14 @@ export function prefectReleaseProblem(reference: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Outside development an image must be pinned: staging is held to production's
+ * rules, since it is where a release is proven before it gets there.
+ */
+export function checkPinned(environment: string, path: string[], image: string | undefined, add: AddProblem): void {
+  if (environment === "development" || image === undefined) return;
+  const reason = floatingReason(image);
+  if (reason) add(path, `image "${image}" ${reason}`);
 }

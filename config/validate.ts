@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { TARGET_CONFIG_RULES } from "../components/registry";
-import { floatingReason, prefectReleaseProblem } from "./images";
+import { checkPinned, prefectReleaseProblem } from "./images";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities";
 import { CONFIG_NAMESPACE } from "./namespace";
 import { AddProblem, CrossKeyRule } from "./rule";
@@ -221,12 +221,7 @@ const SHARED_RULES: CrossKeyRule[] = [
   {
     needs: [["environment"], ["images"]],
     check: ({ environment, images }, add) => {
-      // Staging is held to production's rules: it is where a release is proven before it gets there.
-      if (environment === "development") return;
-      for (const [key, image] of Object.entries(images)) {
-        const reason = image === undefined ? undefined : floatingReason(image);
-        if (reason) add(["images", key], `image "${image}" ${reason}`);
-      }
+      for (const [key, image] of Object.entries(images)) checkPinned(environment, ["images", key], image, add);
     },
   },
   {

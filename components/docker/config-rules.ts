@@ -2,7 +2,7 @@
  * The Docker target's config rules: keys of its own section (and the worker's
  * Docker socket, which only it can hand over), checked with every stack's config.
  */
-import { floatingReason } from "../../config/images";
+import { checkPinned } from "../../config/images";
 import { CrossKeyRule } from "../../config/rule";
 
 export const dockerConfigRules: CrossKeyRule[] = [
@@ -30,12 +30,7 @@ export const dockerConfigRules: CrossKeyRule[] = [
   },
   {
     needs: [["environment"], ["docker", "proxyImage"]],
-    check: ({ environment, docker }, add) => {
-      // Staging is held to production's rules: it is where a release is proven before it gets there.
-      if (environment === "development") return;
-      const reason = floatingReason(docker.proxyImage);
-      if (reason) add(["docker", "proxyImage"], `image "${docker.proxyImage}" ${reason}`);
-    },
+    check: ({ environment, docker }, add) => checkPinned(environment, ["docker", "proxyImage"], docker.proxyImage, add),
   },
   {
     needs: [["target"], ["worker", "dockerSocket"]],

@@ -2,7 +2,7 @@
  * The Swarm target's config rules: keys of its own section and what Swarm
  * cannot schedule, checked with every stack's config.
  */
-import { floatingReason } from "../../config/images";
+import { checkPinned } from "../../config/images";
 import { CrossKeyRule } from "../../config/rule";
 
 export const swarmConfigRules: CrossKeyRule[] = [
@@ -39,11 +39,6 @@ export const swarmConfigRules: CrossKeyRule[] = [
   },
   {
     needs: [["environment"], ["swarm", "proxyImage"]],
-    check: ({ environment, swarm }, add) => {
-      // Staging is held to production's rules: it is where a release is proven before it gets there.
-      if (environment === "development") return;
-      const reason = floatingReason(swarm.proxyImage);
-      if (reason) add(["swarm", "proxyImage"], `image "${swarm.proxyImage}" ${reason}`);
-    },
+    check: ({ environment, swarm }, add) => checkPinned(environment, ["swarm", "proxyImage"], swarm.proxyImage, add),
   },
 ];
