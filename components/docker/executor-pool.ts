@@ -24,7 +24,7 @@ import {
 } from "./container";
 import { asResourceError, PlatformContext } from "./context";
 import { healthcheckFor, waitTimeoutSeconds } from "./probes";
-import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
+import { runOnce } from "./one-shot";
 import { executorMountsOnWorkers } from "./volumes";
 
 export const DOCKER_SOCKET = "/var/run/docker.sock";
@@ -95,19 +95,14 @@ function registerPool(
   after: pulumi.Input<pulumi.Resource[]>,
   parent: pulumi.Resource,
 ): pulumi.Output<pulumi.Resource[]> {
-  const container = registerPoolContainer(spec, executorType(spec));
-  // Its own component label: it is not one of the pool's workers.
-  const workload = { name: spec.name, component: "work-pool-registration" };
-  const { identity, plan, delivery } = prepareContainer(name, container, { workload, context, parent });
-  const run = new docker.Container(
-    name,
-    {
-      ...baseContainerArgs(container, { identity, context, plan, delivery, networkAlias: false }),
-      ...RUN_TO_COMPLETION,
-    },
-    { parent, dependsOn: containerDependencies(after, container.mounts, context, delivery) },
-  );
-  return requireSuccess(`Registering work pool ${spec.workPool} (${name})`, run).apply(() => [run]);
+  return runOnce(name, registerPoolContainer(spec, executorType(spec)), {
+    // Its own component label: it is not one of the pool's workers.
+    workload: { name: spec.name, component: "work-pool-registration" },
+    context,
+    after,
+    parent,
+    what: `Registering work pool ${spec.workPool}`,
+  }).ready;
 }
 
 export class DockerExecutorPool extends pulumi.ComponentResource {

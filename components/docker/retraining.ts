@@ -9,9 +9,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ExecutorPoolSpec, ScheduledJobSpec } from "../../platform/model";
 import { describeRetraining, registrationContainer } from "../../platform/retraining";
-import { baseContainerArgs, containerDependencies, prepareContainer } from "./container";
 import { asResourceError, PlatformContext } from "./context";
-import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
+import { runOnce } from "./one-shot";
 
 export interface DockerRetrainingArgs {
   spec: ScheduledJobSpec;
@@ -32,23 +31,17 @@ export class DockerRetraining extends pulumi.ComponentResource {
     super("ml-platform:docker:Retraining", name, {}, opts);
     try {
       const { spec, pool, context } = args;
-      const container = registrationContainer(spec, pool);
-      const workload = { name: `${spec.name}-register-deployment`, component: spec.component };
-      const { identity, plan, delivery } = prepareContainer(name, container, { workload, context, parent: this });
-      this.registration = new docker.Container(
-        `${name}-register-deployment`,
-        {
-          ...baseContainerArgs(container, { identity, context, plan, delivery, networkAlias: false }),
-          ...RUN_TO_COMPLETION,
-        },
-        { parent: this, dependsOn: containerDependencies(args.after, container.mounts, context, delivery) },
-      );
-      const registration = this.registration;
-      this.ready = requireSuccess(`Registering the ${spec.name} deployment (${name})`, registration).apply(() => [
-        registration,
-      ]);
+      const { run, ready } = runOnce(`${name}-register-deployment`, registrationContainer(spec, pool), {
+        workload: { name: `${spec.name}-register-deployment`, component: spec.component },
+        context,
+        after: args.after,
+        parent: this,
+        what: `Registering the ${spec.name} deployment`,
+      });
+      this.registration = run;
+      this.ready = ready;
       this.description = describeRetraining(spec, pool, "Docker");
-      this.registerOutputs({ registration: registration.name, description: this.description });
+      this.registerOutputs({ registration: run.name, description: this.description });
     } catch (error) {
       throw asResourceError(error, this);
     }
