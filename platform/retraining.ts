@@ -98,7 +98,7 @@ export function describeRetraining(spec: ScheduledJobSpec, pool: ExecutorPoolSpe
 }
 
 /** The executor pool whose workers run scheduled retraining (the platform's first), if anything is scheduled. */
-export function retrainingPool(spec: PlatformSpec): ExecutorPoolSpec | undefined {
+function retrainingPool(spec: PlatformSpec): ExecutorPoolSpec | undefined {
   return spec.schedules.length > 0 ? spec.executorPools[0] : undefined;
 }
 
@@ -107,4 +107,9 @@ export function poolForSchedule(spec: PlatformSpec, schedule: ScheduledJobSpec):
   const pool = retrainingPool(spec);
   if (!pool) throw new Error(`${schedule.name} needs an executor pool to run its flow on`);
   return pool;
+}
+
+/** What a pool's workers carry besides their own files: the retraining flow, if they run it. */
+export function retrainingBundlesFor(spec: PlatformSpec, pool: ExecutorPoolSpec): FileBundle[] {
+  return retrainingPool(spec)?.name === pool.name ? [retrainingBundle()] : [];
 }

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
 import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformSpec, ScheduledJobSpec, ServiceSpec } from "../../platform/model";
-import { poolForSchedule, retrainingBundle, retrainingPool } from "../../platform/retraining";
+import { poolForSchedule, retrainingBundlesFor } from "../../platform/retraining";
 import { PlatformSecrets } from "../secrets";
 import { PlatformEndpoints } from "../target";
 import { ServiceDirectory } from "./addresses";
@@ -221,10 +221,9 @@ export class DockerPlatform extends pulumi.ComponentResource {
             scheduled.push(workload);
             break;
           case "executorPool": {
-            const extraBundles = retrainingPool(spec)?.name === workload.name ? [retrainingBundle()] : [];
             const pool = new DockerExecutorPool(
               componentName,
-              { spec: workload, context, after, extraBundles },
+              { spec: workload, context, after, extraBundles: retrainingBundlesFor(spec, workload) },
               { parent: this },
             );
             ready.set(workload.name, pool.ready);

@@ -22,7 +22,7 @@ import { SwarmFiles } from "./files";
 import { SwarmJob } from "./job";
 import { OverlayNetwork } from "./network";
 import { SwarmProxy } from "./proxy";
-import { poolForSchedule, retrainingBundle, retrainingPool } from "../../platform/retraining";
+import { poolForSchedule, retrainingBundlesFor } from "../../platform/retraining";
 import { SwarmRetraining } from "./retraining";
 import { SwarmService } from "./service";
 import { SwarmVolume, VolumeOwnership } from "./volumes";
@@ -116,7 +116,6 @@ export class SwarmPlatform extends pulumi.ComponentResource {
 
       const urls = new Map<string, string>();
       const schedules: string[] = [];
-      const runsRetraining = retrainingPool(spec);
       for (const workload of workloadOrder(spec)) {
         const componentName = `${name}-${workload.name}`;
         switch (workload.kind) {
@@ -178,7 +177,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
               {
                 spec: workload,
                 context,
-                extraBundles: runsRetraining?.name === workload.name ? [retrainingBundle()] : [],
+                extraBundles: retrainingBundlesFor(spec, workload),
               },
               { parent: this },
             );
