@@ -37,8 +37,11 @@ export interface AllowRule {
   service: string;
   namespace: string;
   podSelector: Labels;
-  /** Each peer with the ports it may reach (the peer's `ports`, all of the service's when it names none). */
-  from: Array<{ peer: PeerPods; ports: number[] }>;
+  /**
+   * Each peer as the service names it (`source`), the pods it selects, and the ports it may reach
+   * (the peer's `ports`, all of the service's when it names none).
+   */
+  from: Array<{ source: Peer; peer: PeerPods; ports: number[] }>;
 }
 
 /** The port numbers of a service that a peer may reach. */
@@ -83,6 +86,7 @@ export function allowRules(spec: PlatformSpec, layout: NetworkLayout): AllowRule
       namespace: layout.platformNamespace,
       podSelector: selectorLabels({ instance: layout.instance, name: service.name }),
       from: service.allowFrom.map((peer) => ({
+        source: peer,
         peer: peerPods(peer, spec, layout),
         ports: peerPorts(service, peer),
       })),
@@ -169,13 +173,12 @@ export function egressRules(spec: PlatformSpec, layout: NetworkLayout, options: 
     return rule;
   };
   for (const rule of allowRules(spec, layout)) {
-    const service = spec.services.find((candidate) => candidate.name === rule.service);
-    (service?.allowFrom ?? []).forEach((peer, index) => {
-      if (peer.kind === "ingress") return;
-      const source = peer.kind === "workload" ? peer.name : `${peer.pool}-executors`;
-      const target = { namespace: rule.namespace, podLabels: rule.podSelector };
-      ruleFor(source, rule.from[index].peer).to.push({ peer: target, ports: rule.from[index].ports });
-    });
+    const target = { namespace: rule.namespace, podLabels: rule.podSelector };
+    for (const { source, peer, ports } of rule.from) {
+      if (source.kind === "ingress") continue;
+      const name = source.kind === "workload" ? source.name : `${source.pool}-executors`;
+      ruleFor(name, peer).to.push({ peer: target, ports });
+    }
   }
   for (const pool of spec.executorPools) {
     const worker = ruleFor(pool.name, peerPods({ kind: "workload", name: pool.name }, spec, layout));
