@@ -8,20 +8,16 @@ import { CrossKeyRule } from "../../config/rule";
 
 export const kubernetesConfigRules: CrossKeyRule[] = [
   {
+    // Exactly one of the two names the cluster.
     needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
     check: ({ target, kubeconfig, kubernetes }, add) => {
-      if (target === "kubernetes" && kubeconfig === "" && kubernetes.kubeconfigPath === "") {
+      if (target !== "kubernetes") return;
+      if (kubeconfig === "" && kubernetes.kubeconfigPath === "") {
         add(
           ["kubeconfig"],
           "the kubernetes target needs a kubeconfig: set ml-platform:kubeconfig (--secret) or kubernetes.kubeconfigPath; the ambient kubeconfig is never used",
         );
-      }
-    },
-  },
-  {
-    needs: [["target"], ["kubeconfig"], ["kubernetes", "kubeconfigPath"]],
-    check: ({ target, kubeconfig, kubernetes }, add) => {
-      if (target === "kubernetes" && kubeconfig !== "" && kubernetes.kubeconfigPath !== "") {
+      } else if (kubeconfig !== "" && kubernetes.kubeconfigPath !== "") {
         add(
           ["kubernetes", "kubeconfigPath"],
           "is set together with ml-platform:kubeconfig, and the two may name different clusters; keep one",
