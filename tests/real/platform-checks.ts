@@ -208,17 +208,19 @@ async function checkFlowModelServed(
 ): Promise<void> {
   await checks.check("serving serves a model that a training flow run published", async () => {
     expect(trainingRuns.length > 0, "no training flow run was started");
-    const suffixes = trainingRuns.map((id) => `-${id.slice(0, 8)}`);
     let served = "";
-    await waitFor(`serving to load a flow run's model (${MODEL_PICKUP_SECONDS}s)`, MODEL_PICKUP_SECONDS, async () => {
-      served = await servedModelRun(serving.url, serving.pinned);
-      return suffixes.some((suffix) => served.endsWith(suffix)) ? served : undefined;
-    }).catch((error: unknown) => {
+    const flowRun = await waitFor(
+      `serving to load a flow run's model (${MODEL_PICKUP_SECONDS}s)`,
+      MODEL_PICKUP_SECONDS,
+      async () => {
+        served = await servedModelRun(serving.url, serving.pinned);
+        return trainingRuns.find((id) => served.endsWith(`-${id.slice(0, 8)}`));
+      },
+    ).catch((error: unknown) => {
       throw new Error(`${String(error)}; serving still serves model ${served || "(none)"}`);
     });
     summary.flowModelServed = true;
     summary.flowModelRun = served;
-    const flowRun = trainingRuns.find((id) => served.endsWith(`-${id.slice(0, 8)}`));
     return `model ${served}, trained by flow run ${flowRun}`;
   });
 }
@@ -298,7 +300,7 @@ export async function checkRetrainingDeployment(
     const runId = (await api.createFlowRun(deployment.id, {})).id;
     const [finished] = await waitFor("the retraining run to finish", 600, async () => {
       const runs = await api.flowRuns([runId]);
-      return ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"].includes(String(runs[0]?.state_type)) ? runs : undefined;
+      return FINISHED.includes(String(runs[0]?.state_type)) ? runs : undefined;
     });
     summary.retrainingDeployment.runCompleted = finished.state_type === "COMPLETED";
     expect(
