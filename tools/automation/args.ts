@@ -1,4 +1,4 @@
-/** The command line of the Automation API command: `<verb> <stack> [--yes]`. */
+/** The command line of the Automation API command: `<verb> <stack> [--yes] [--exclude-protected]`. */
 import { STACK_NAME_RULE, stackNameProblem } from "../command-line";
 
 export const VERBS = ["up", "preview", "refresh", "destroy"] as const;
@@ -10,20 +10,25 @@ export interface AutomationArgs {
   stack: string;
   /** destroy asks for it explicitly: it deletes every resource the stack manages. */
   yes: boolean;
+  /** destroy only: leave the protected resources (storage, the database password) in place and in the state. */
+  excludeProtected: boolean;
 }
 
-export const USAGE = `usage: npm run <up|preview|refresh|destroy> -- <stack> [--yes]
+export const USAGE = `usage: npm run <up|preview|refresh|destroy> -- <stack> [--yes] [--exclude-protected]
   up        deploy the stack (creates it on first use)
   preview   show what up would change, property by property
   refresh   update the stack's state from what really exists
-  destroy   delete every resource of the stack; needs --yes`;
+  destroy   delete every resource of the stack; needs --yes; with --exclude-protected,
+            keeps the protected storage and the password that opens it`;
 
 export class UsageError extends Error {}
+
+const KNOWN_FLAGS = ["--yes", "--exclude-protected"];
 
 export function parseAutomationArgs(argv: string[]): AutomationArgs {
   const flags = argv.filter((arg) => arg.startsWith("-"));
   const positionals = argv.filter((arg) => !arg.startsWith("-"));
-  const unknown = flags.filter((flag) => flag !== "--yes");
+  const unknown = flags.filter((flag) => !KNOWN_FLAGS.includes(flag));
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(", ")}`);
   const [verb, stack, ...extra] = positionals;
   if (verb === undefined) throw new UsageError("missing the command");
@@ -40,7 +45,11 @@ export function parseAutomationArgs(argv: string[]): AutomationArgs {
   if (verb === "destroy" && !yes) {
     throw new UsageError(`destroy deletes every resource of stack ${stack}; add --yes to confirm`);
   }
-  return { verb: verb as Verb, stack, yes };
+  const excludeProtected = flags.includes("--exclude-protected");
+  if (excludeProtected && verb !== "destroy") {
+    throw new UsageError(`--exclude-protected belongs to destroy, not ${verb}`);
+  }
+  return { verb: verb as Verb, stack, yes, excludeProtected };
 }
 
 /** The stack file Pulumi reads for a stack: Pulumi.<last part of the name>.yaml. */

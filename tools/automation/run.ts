@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { AutomationArgs, parseAutomationArgs, stackFileName, USAGE, UsageError, Verb } from "./args";
+import { AutomationArgs, parseAutomationArgs, stackFileName, USAGE, UsageError } from "./args";
 import { Environment, ensureStateDir, resolveBackend } from "./backend";
 import { resolvePassphrase } from "./passphrase";
 import { INSTALL_HINT, LocateCli } from "./pulumi-cli";
@@ -23,12 +23,14 @@ export interface StackOperations {
   preview(options: StreamOptions & { diff: boolean }): Promise<unknown>;
   up(options: StreamOptions): Promise<unknown>;
   refresh(options: StreamOptions): Promise<unknown>;
-  destroy(options: StreamOptions): Promise<unknown>;
+  destroy(options: StreamOptions & { excludeProtected: boolean }): Promise<unknown>;
 }
 
 export interface OpenStackRequest {
   stack: string;
   projectDir: string;
+  /** The project's name, from its Pulumi.yaml. */
+  project: string;
   /** The CLI executable found by the lookup. */
   cli: string;
   /** Passed to every Pulumi command: backend URL, passphrase. */
@@ -61,8 +63,8 @@ function availableStacks(projectDir: string): string[] {
     .sort();
 }
 
-function operate(stack: StackOperations, verb: Verb, stream: StreamOptions): Promise<unknown> {
-  switch (verb) {
+function operate(stack: StackOperations, args: AutomationArgs, stream: StreamOptions): Promise<unknown> {
+  switch (args.verb) {
     case "preview":
       return stack.preview({ ...stream, diff: true });
     case "up":
@@ -70,7 +72,7 @@ function operate(stack: StackOperations, verb: Verb, stream: StreamOptions): Pro
     case "refresh":
       return stack.refresh(stream);
     case "destroy":
-      return stack.destroy(stream);
+      return stack.destroy({ ...stream, excludeProtected: args.excludeProtected });
   }
 }
 
@@ -107,10 +109,11 @@ export async function runAutomation(argv: string[], deps: AutomationDependencies
 
   const backend = resolveBackend(deps.projectDir, deps.env);
   if (backend.warning) deps.stderr(`${backend.warning}\n`);
+  const project = projectName(deps.projectDir);
   const passphrase = resolvePassphrase({
     backend,
     env: deps.env,
-    project: projectName(deps.projectDir),
+    project,
     stack: args.stack,
     stackFileText: fs.readFileSync(stackFile, "utf8"),
   });
@@ -121,13 +124,15 @@ export async function runAutomation(argv: string[], deps: AutomationDependencies
   if (passphrase.notice) deps.stderr(`${passphrase.notice}\n`);
   ensureStateDir(backend);
   deps.stderr(
-    `Stack ${args.stack} on ${backend.url}: pulumi ${args.verb}${args.verb === "preview" ? " --diff" : ""}\n`,
+    `Stack ${args.stack} on ${backend.url}: pulumi ${args.verb}${args.verb === "preview" ? " --diff" : ""}` +
+      `${args.excludeProtected ? " --exclude-protected" : ""}\n`,
   );
 
   let stack: StackOperations;
   try {
     stack = await deps.openStack({
       stack: args.stack,
+      project,
       projectDir: deps.projectDir,
       cli,
       envVars: { PULUMI_BACKEND_URL: backend.url, ...passphrase.env },
@@ -137,7 +142,7 @@ export async function runAutomation(argv: string[], deps: AutomationDependencies
     return EXIT_FAILED;
   }
   try {
-    await operate(stack, args.verb, { onOutput: deps.stdout, onError: deps.stderr });
+    await operate(stack, args, { onOutput: deps.stdout, onError: deps.stderr });
     return 0;
   } catch (error) {
     // A CommandError's message repeats the CLI output that was streamed already.

@@ -81,6 +81,8 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
       [["up", ".."], /"\.\." is not a stack name: \[org\/\[project\/\]\]stack, where a stack name is/],
       [["up", "org/."], /"org\/\." is not a stack name/],
       [["destroy", "dev"], /destroy deletes every resource of stack dev; add --yes to confirm/],
+      [["destroy", "dev", "--exclude-protected"], /destroy deletes every resource of stack dev; add --yes to confirm/],
+      [["up", "dev", "--exclude-protected"], /--exclude-protected belongs to destroy, not up/],
     ];
     for (const [argv, message] of cases) {
       it(`refuses "${argv.join(" ")}" with the usage and status 2, touching nothing`, async () => {
@@ -230,6 +232,22 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
         ["destroy"],
       );
     });
+  });
+
+  it("destroys keeping the protected resources only when --exclude-protected is given", async () => {
+    const keeping = harness({ PULUMI_CONFIG_PASSPHRASE: "x" });
+    assert.strictEqual(await runAutomation(["destroy", "prod", "--yes", "--exclude-protected"], keeping.deps), 0);
+    assert.strictEqual(keeping.operations[0].options.excludeProtected, true);
+    assert.match(keeping.stderr(), /pulumi destroy --exclude-protected\n/);
+    const everything = harness({ PULUMI_CONFIG_PASSPHRASE: "x" });
+    assert.strictEqual(await runAutomation(["destroy", "prod", "--yes"], everything.deps), 0);
+    assert.strictEqual(everything.operations[0].options.excludeProtected, false);
+  });
+
+  it("opens the stack under the project's name from Pulumi.yaml", async () => {
+    const run = harness({ PULUMI_CONFIG_PASSPHRASE: "x" });
+    assert.strictEqual(await runAutomation(["preview", "dev"], run.deps), 0);
+    assert.strictEqual(run.opened[0].project, "ml-platform");
   });
 
   it("reports a failed operation in one line and exits 1", async () => {
