@@ -1,6 +1,7 @@
 /**
- * Generates the platform's secret values with @pulumi/random and assembles the
- * derived ones. Shared by every target: only where the values go differs.
+ * Generates the platform's secret values with @pulumi/random (or takes the
+ * ones the stack config supplies) and assembles the derived ones. Shared by
+ * every target: only where the values go differs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -24,6 +25,11 @@ export class PlatformSecrets extends pulumi.ComponentResource {
     for (const secret of args.secrets) {
       const generated: Record<string, pulumi.Output<string>> = {};
       for (const [key, { length }] of Object.entries(secret.generated)) {
+        const provided = secret.provided[key];
+        if (provided !== undefined) {
+          generated[key] = pulumi.secret(provided);
+          continue;
+        }
         // Letters and digits only: the value is embedded in connection URLs unescaped.
         const password = new random.RandomPassword(
           `${name}-${secret.name}-${key}`,

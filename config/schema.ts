@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { cronProblem, normaliseCron } from "./cron";
+import { GENERATED_SECRETS } from "./generated-secrets";
 import { unpinnedReason } from "./images";
 import { CPU_QUANTITY_RULE, MEMORY_QUANTITY_RULE, parseCpuMillis, parseMemoryBytes } from "./quantities";
 
@@ -125,6 +126,18 @@ const volume = z
   })
   .prefault({});
 
+/**
+ * A secret value a stack supplies instead of a generated one: letters and digits like the generated ones
+ * (it is embedded in connection URLs unescaped), and at least as long.
+ */
+function providedSecret(length: number) {
+  return z
+    .string()
+    .regex(/^[A-Za-z0-9]*$/, "must be letters and digits only: the value is embedded in connection URLs unescaped")
+    .min(length, `must be at least ${length} characters, as long as the value the platform would generate`)
+    .optional();
+}
+
 /** Keys every stack file must state; everything else has a default. */
 export const REQUIRED_KEYS = ["target", "environment"] as const;
 
@@ -150,6 +163,19 @@ export const platformConfigSchema = z.strictObject({
   allowStorageReplacement: z.boolean().default(false),
   /** Kubeconfig content (set it with --secret); kubernetes.kubeconfigPath is the alternative. */
   kubeconfig: z.string().default(""),
+  /**
+   * Secret values the stack supplies (set with --secret) instead of generating them, e.g. from a password
+   * manager or for a rotation; each one left out is generated.
+   */
+  providedSecrets: z
+    .strictObject({
+      "prefect-auth": z
+        .strictObject({ password: providedSecret(GENERATED_SECRETS["prefect-auth"].password) })
+        .prefault({}),
+      "model-publish": z.strictObject({ token: providedSecret(GENERATED_SECRETS["model-publish"].token) }).prefault({}),
+      postgres: z.strictObject({ password: providedSecret(GENERATED_SECRETS.postgres.password) }).prefault({}),
+    })
+    .prefault({}),
 
   images: z
     .strictObject({

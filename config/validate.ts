@@ -291,7 +291,20 @@ export function validatePlatformConfig(raw: Record<string, unknown>): Validation
 }
 
 /** Keys that hold credentials: the stack file may carry them only as `secure:` values. */
-export const CREDENTIAL_KEYS = ["kubeconfig"] as const;
+export const CREDENTIAL_KEYS = ["kubeconfig", "providedSecrets"] as const;
+
+/** Whether a value carries any content: the declared default `{}` (or mappings of nothing) carries none. */
+function holdsAnything(value: unknown): boolean {
+  if (value === undefined || value === null || value === "") return false;
+  if (isRecord(value)) return Object.values(value).some(holdsAnything);
+  return true;
+}
+
+/** How each credential is stored as a secure value. */
+const SECURE_SETTING: Record<(typeof CREDENTIAL_KEYS)[number], (fullKey: string) => string> = {
+  kubeconfig: (fullKey) => `pulumi config set --secret ${fullKey} < <file>`,
+  providedSecrets: (fullKey) => `pulumi config set --secret --path '${fullKey}.<secret>.<key>' <value>, one per value`,
+};
 
 /**
  * Credentials stored in plain text: a kubeconfig in the stack file is the
@@ -306,7 +319,7 @@ export function plaintextCredentialProblems(
   return CREDENTIAL_KEYS.flatMap((key) => {
     const value = raw[key];
     const fullKey = `${CONFIG_NAMESPACE}:${key}`;
-    if (value === undefined || value === "" || isSecret(fullKey)) return [];
+    if (!holdsAnything(value) || isSecret(fullKey)) return [];
     const notSecure =
       isRecord(value) || String(value).trimStart().startsWith("{")
         ? ` (a mapping with keys besides "secure" is not a secure value)`
@@ -314,7 +327,7 @@ export function plaintextCredentialProblems(
     return [
       {
         key: fullKey,
-        message: `holds a plain-text credential${notSecure}; it must be a secure value: pulumi config set --secret ${fullKey} < <file>`,
+        message: `holds a plain-text credential${notSecure}; it must be a secure value: ${SECURE_SETTING[key](fullKey)}`,
       },
     ];
   });

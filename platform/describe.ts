@@ -19,6 +19,7 @@ import {
   VolumeSpec,
 } from "./model";
 import { readFlowFile, readWorkloadFile } from "./project-root";
+import { GeneratedSecretName, generatedKeys } from "../config/generated-secrets";
 
 export const PREFECT_PORT = 4200;
 export const WORKER_HEALTH_PORT = 8080;
@@ -80,24 +81,33 @@ const MODEL_PUBLISH_TOKEN_VARIABLE = "ML_PLATFORM_MODEL_PUBLISH_TOKEN";
 
 function describeSecrets(config: PlatformConfig): SecretSpec[] {
   const { user, name } = config.database;
+  const supplied = (secret: GeneratedSecretName): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(config.providedSecrets[secret]).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    );
   return [
     {
       name: PREFECT_AUTH.secret,
-      generated: { password: { length: 32 } },
+      generated: generatedKeys(PREFECT_AUTH.secret),
+      provided: supplied(PREFECT_AUTH.secret),
       derived: { [PREFECT_AUTH.key]: [{ literal: `${PREFECT_AUTH_USER}:` }, { secretKey: "password" }] },
       // Nothing stored depends on it: a new one reaches the server and every client in the same deploy.
       protect: false,
     },
     {
       name: MODEL_PUBLISH_TOKEN.secret,
-      generated: { [MODEL_PUBLISH_TOKEN.key]: { length: 48 } },
+      generated: generatedKeys(MODEL_PUBLISH_TOKEN.secret),
+      provided: supplied(MODEL_PUBLISH_TOKEN.secret),
       derived: {},
       // Like the login: a new one reaches serving and the flow runs in the same deploy.
       protect: false,
     },
     {
       name: "postgres",
-      generated: { password: { length: 32 } },
+      generated: generatedKeys("postgres"),
+      provided: supplied("postgres"),
       derived: {
         "database-url": [
           { literal: `postgresql+asyncpg://${user}:` },

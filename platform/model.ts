@@ -252,6 +252,8 @@ export interface SecretSpec {
   name: string;
   /** Keys whose value is a random password of this many characters (URL-safe). */
   generated: Record<string, { length: number }>;
+  /** Generated keys whose value the stack config supplies instead (`providedSecrets`); nothing is generated for them. */
+  provided: Record<string, string>;
   /** Keys whose value is assembled from literals, generated keys and service addresses. */
   derived: Record<string, TemplatePart[]>;
   /**

@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import type { GeneratedSecret } from "./model";
+import { SECRET_SENTINEL, sentinelFor } from "./sentinel";
 
 /** What pulumi.getOrganization() answers on a self-managed (file) backend. */
 export const SELF_MANAGED_ORGANIZATION = "organization";
@@ -53,14 +54,7 @@ export interface MockOptions {
   registrationsLog?: string;
 }
 
-/** Marks every fake secret value of a sentinel render; never part of a real value. */
-export const SECRET_SENTINEL = "SECRETSENTINEL";
-
-/** A password-shaped sentinel (letters and digits, like RandomPassword with special: false). */
-export function sentinelFor(name: string, length = 32): string {
-  const text = `${SECRET_SENTINEL}${digest(name)}`;
-  return text.slice(0, Math.max(length, SECRET_SENTINEL.length + 8));
-}
+export { SECRET_SENTINEL, sentinelFor };
 
 function kubernetesState(name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;

@@ -9,6 +9,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { REQUIRED_KEYS } from "../../config/schema";
 import { useOfflineKubeconfig } from "./offline-kubeconfig";
+import { sentinelFor } from "./sentinel";
 
 export interface StackConfigSource {
   /** namespace:key -> value as the runtime hands it over (strings; objects as JSON). */
@@ -24,14 +25,30 @@ function isSecure(value: unknown): value is { secure: string } {
   return typeof value === "object" && value !== null && Object.keys(value).length === 1 && "secure" in value;
 }
 
-function replaceSecure(value: unknown, key: string, found: { secure: boolean }): unknown {
+/** The key whose secure values stand for passwords: their stand-ins must pass its rules (letters and digits). */
+const PASSWORD_KEY = "providedSecrets";
+/** Longer than any generated secret, so a stand-in passes every length rule. */
+const PASSWORD_STAND_IN_LENGTH = 64;
+
+function holdsPasswords(key: string): boolean {
+  return key === PASSWORD_KEY || key.endsWith(`:${PASSWORD_KEY}`);
+}
+
+function replaceSecure(value: unknown, key: string, found: { secure: boolean }, at = key): unknown {
   if (isSecure(value)) {
     found.secure = true;
-    return `[secure value of ${key}]`;
+    if (!holdsPasswords(key)) return `[secure value of ${key}]`;
+    if (at === key) {
+      throw new StackFileError(
+        `${key} is one encrypted value, so an offline render cannot tell which secrets it supplies; ` +
+          `set each one on its own: pulumi config set --secret --path '${key}.postgres.password' <value>`,
+      );
+    }
+    return sentinelFor(`secure:${at}`, PASSWORD_STAND_IN_LENGTH);
   }
-  if (Array.isArray(value)) return value.map((item) => replaceSecure(item, key, found));
+  if (Array.isArray(value)) return value.map((item, index) => replaceSecure(item, key, found, `${at}[${index}]`));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, key, found)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, key, found, `${at}.${k}`)]));
   }
   return value;
 }
