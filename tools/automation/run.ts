@@ -76,6 +76,18 @@ function operate(stack: StackOperations, args: AutomationArgs, stream: StreamOpt
   }
 }
 
+/**
+ * The Pulumi settings of the command's environment (PULUMI_HOME, PULUMI_ACCESS_TOKEN, ...), handed to every
+ * CLI call: the CLI sees the environment the command was given, also when that is not this process's own.
+ */
+function pulumiVariables(env: Environment): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith("PULUMI_") && entry[1] !== undefined,
+    ),
+  );
+}
+
 /** The message of an error without its stack trace; the CLI's own output has already been streamed. */
 function reason(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -135,7 +147,7 @@ export async function runAutomation(argv: string[], deps: AutomationDependencies
       project,
       projectDir: deps.projectDir,
       cli,
-      envVars: { PULUMI_BACKEND_URL: backend.url, ...passphrase.env },
+      envVars: { ...pulumiVariables(deps.env), PULUMI_BACKEND_URL: backend.url, ...passphrase.env },
     });
   } catch (error) {
     deps.stderr(`Could not open stack ${args.stack}: ${reason(error)}\n`);

@@ -226,7 +226,10 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
     it("needs no passphrase on Pulumi Cloud, and accepts an org-qualified stack name", async () => {
       const run = harness({ PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "pul-x" });
       assert.strictEqual(await runAutomation(["destroy", "acme/prod", "--yes"], run.deps), 0, run.stderr());
-      assert.deepStrictEqual(run.opened[0].envVars, { PULUMI_BACKEND_URL: "https://api.pulumi.com" });
+      assert.deepStrictEqual(run.opened[0].envVars, {
+        PULUMI_BACKEND_URL: "https://api.pulumi.com",
+        PULUMI_ACCESS_TOKEN: "pul-x",
+      });
       assert.deepStrictEqual(
         run.operations.map((operation) => operation.verb),
         ["destroy"],
@@ -242,6 +245,13 @@ describe("tools/automation: npm run up|preview|refresh|destroy -- <stack>", () =
     const everything = harness({ PULUMI_CONFIG_PASSPHRASE: "x" });
     assert.strictEqual(await runAutomation(["destroy", "prod", "--yes"], everything.deps), 0);
     assert.strictEqual(everything.operations[0].options.excludeProtected, false);
+  });
+
+  it("hands the CLI the Pulumi settings of the environment it was given, and nothing else of it", async () => {
+    const run = harness({ PULUMI_CONFIG_PASSPHRASE: "x", PULUMI_HOME: "/srv/pulumi", HOME: "/root", PATH: "/bin" });
+    assert.strictEqual(await runAutomation(["up", "dev"], run.deps), 0, run.stderr());
+    assert.strictEqual(run.opened[0].envVars.PULUMI_HOME, "/srv/pulumi");
+    assert.strictEqual(run.opened[0].envVars.HOME, undefined);
   });
 
   it("opens the stack under the project's name from Pulumi.yaml", async () => {
