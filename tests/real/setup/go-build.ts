@@ -3,8 +3,9 @@
  *
  * No prebuilt binary can be downloaded on the project's machines, so the tools the suite needs beyond Debian's
  * packages (Docker Compose, Kubernetes, etcd, ...) are compiled from the Go module proxy. Each tool has a wrapper
- * module under tests/real/toolchains/<name>/: a go.mod/go.sum with no code of its own that pins the program and every
- * module it builds from. This helper turns such a wrapper into binaries, once per machine.
+ * module under tests/real/toolchains/<name>/: a go.mod/go.sum that pins the program and every module it builds from,
+ * usually with no code of its own (a `tool` directive names the main package). This helper turns such a wrapper into
+ * binaries, once per machine.
  *
  * API (kept stable; other set-up modules depend on it):
  *
@@ -17,23 +18,33 @@
  *   recipe.packages     [{ pkg, output }]: each main package and the file name its binary gets
  *   recipe.ldflags      -ldflags words, e.g. ["-s", "-w", "-X", "pkg.var=value"] (joined with spaces)
  *   recipe.cgo          true to link against C (default false: static binaries)
- *   recipe.expectVersion optional { output, args, contains }: after a build, and before reusing a cached one, runs
- *                       binaries[output] with args and requires `contains` in what it prints
+ *   recipe.tags         optional build tags (-tags), e.g. ["osusergo"]
+ *   recipe.prepare      optional async (buildDir, env, log) hook for wrappers with files that must not be committed
+ *                       (generated from the modules they build, e.g. embedded data): when present, the wrapper
+ *                       (less its *.md files) is copied to a temporary folder, the hook writes its files there with
+ *                       the build's go environment `env` (it may run `go mod download` / `go list -m` in buildDir),
+ *                       and the build runs there; the folder is removed afterwards. The hook runs on every call, warm
+ *                       ones too, because what it wrote is part of the key
+ *   recipe.expectVersion optional { output, args, contains, env }: after a build, and before reusing a cached one,
+ *                       runs binaries[output] with args (and env added to the environment) and requires `contains`
+ *                       in what it prints
  *
  *   result.dir          the folder holding the binaries
  *   result.binaries     output name -> absolute path
  *   result.built        true when this call compiled them, false when the cached ones were reused
  *   result.seconds      wall-clock seconds this call took
  *
- * The key hashes go.mod, go.sum, the recipe and the Go release, so a changed pin, flag or compiler never reuses an old
+ * The key hashes go.mod, go.sum, the recipe and the Go release (with a prepare hook: every file of the prepared build
+ * folder instead of go.mod and go.sum alone), so a changed pin, flag, generated file or compiler never reuses an old
  * binary. Go's own caches live in $CACHE/go/mod and $CACHE/go/build, so nothing is written into the checkout, and a
  * second tool that shares modules with a first one compiles only what is new. The binaries are built into a staging
  * folder that is renamed into place when all of them exist (cache.ts `ensureCached`), so an interrupted build leaves
  * nothing a later run would trust.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { cacheDir, cacheRoot, contentKey, ensureCached } from "./cache";
+import { cacheDir, cacheRoot, contentKey, ensureCached, treeKey } from "./cache";
 import { repoRoot } from "./repo-paths";
 import { Log, run } from "./run";
 
@@ -50,6 +61,8 @@ export interface VersionExpectation {
   args: string[];
   /** A string its standard output or error must contain, e.g. "v1.36.3". */
   contains: string;
+  /** Variables added to the environment it runs with, e.g. to keep a CLI off the network. */
+  env?: Record<string, string>;
 }
 
 export interface GoToolRecipe {
@@ -60,7 +73,13 @@ export interface GoToolRecipe {
   packages: GoPackage[];
   ldflags?: string[];
   cgo?: boolean;
+  tags?: string[];
   expectVersion?: VersionExpectation;
+  /**
+   * Writes files the build needs into `buildDir`, a temporary copy of the wrapper, with the build's go environment.
+   * Everything it leaves there is hashed into the key.
+   */
+  prepare?: (buildDir: string, env: NodeJS.ProcessEnv, log: Log) => Promise<void>;
 }
 
 export interface GoToolInstall {
@@ -77,13 +96,39 @@ export async function ensureGoTool(recipe: GoToolRecipe, log: Log): Promise<GoTo
 
   const wrapperDir = path.join(repoRoot(), recipe.wrapperDir);
   const goMod = fs.readFileSync(path.join(wrapperDir, "go.mod"), "utf8");
-  const goSum = fs.readFileSync(path.join(wrapperDir, "go.sum"), "utf8");
   assertPinnedVersion(recipe, goMod);
 
   const env = goEnvironment(recipe.cgo === true);
+  // A recipe with a prepare hook builds in a temporary copy of the wrapper, so what the hook writes stays out of the
+  // checkout; the copy is removed whatever happens.
+  const buildDir = recipe.prepare ? fs.mkdtempSync(path.join(os.tmpdir(), `go-build-${recipe.name}-`)) : wrapperDir;
+  try {
+    if (recipe.prepare) {
+      // Documentation stays behind: it is not built, and editing a README must not change the key.
+      fs.cpSync(wrapperDir, buildDir, { recursive: true, filter: (source) => !source.endsWith(".md") });
+      await recipe.prepare(buildDir, env, log);
+    }
+    return await buildOrReuse(recipe, buildDir, env, log, elapsed);
+  } finally {
+    if (buildDir !== wrapperDir) fs.rmSync(buildDir, { recursive: true, force: true });
+  }
+}
+
+async function buildOrReuse(
+  recipe: GoToolRecipe,
+  buildDir: string,
+  env: NodeJS.ProcessEnv,
+  log: Log,
+  elapsed: () => number,
+): Promise<GoToolInstall> {
   const goRelease = (await run("go", ["env", "GOVERSION"], { env })).stdout.trim();
   const buildArgs = buildArguments(recipe);
-  const key = contentKey(goMod, goSum, goRelease, JSON.stringify(buildArgs), JSON.stringify(recipe.packages));
+  // Without a hook the inputs are go.mod and go.sum (the formula stays as it was, so existing builds stay valid);
+  // with one, the whole prepared folder, which holds them too.
+  const inputs = recipe.prepare
+    ? [`prepared:${treeKey(buildDir)}`]
+    : [fs.readFileSync(path.join(buildDir, "go.mod"), "utf8"), fs.readFileSync(path.join(buildDir, "go.sum"), "utf8")];
+  const key = contentKey(...inputs, goRelease, JSON.stringify(buildArgs), JSON.stringify(recipe.packages));
   const dir = path.join(cacheDir("tools", recipe.name), `${recipe.version}-${key}`);
   const binaries = Object.fromEntries(recipe.packages.map(({ output }) => [output, path.join(dir, output)]));
 
@@ -103,7 +148,7 @@ export async function ensureGoTool(recipe: GoToolRecipe, log: Log): Promise<GoTo
   await ensureCached(dir, async (staging) => {
     for (const { pkg, output } of recipe.packages) {
       const packageStarted = process.hrtime.bigint();
-      await run("go", [...buildArgs, "-o", path.join(staging, output), pkg], { cwd: wrapperDir, env, log });
+      await run("go", [...buildArgs, "-o", path.join(staging, output), pkg], { cwd: buildDir, env, log });
       const seconds = Number(process.hrtime.bigint() - packageStarted) / 1e9;
       log(`${recipe.name}: built ${output} in ${seconds.toFixed(0)}s`);
     }
@@ -138,6 +183,7 @@ function goEnvironment(cgo: boolean): NodeJS.ProcessEnv {
 // -trimpath keeps this machine's paths out of the binaries, like upstream release builds.
 function buildArguments(recipe: GoToolRecipe): string[] {
   const args = ["build", "-trimpath"];
+  if (recipe.tags && recipe.tags.length > 0) args.push("-tags", recipe.tags.join(","));
   if (recipe.ldflags && recipe.ldflags.length > 0) args.push("-ldflags", recipe.ldflags.join(" "));
   return args;
 }
@@ -160,7 +206,8 @@ async function versionProblem(recipe: GoToolRecipe, binaries: Record<string, str
   const binary = binaries[expectation.output];
   if (binary === undefined) return `no output named ${expectation.output}`;
   try {
-    const { stdout, stderr } = await run(binary, expectation.args, { timeoutSeconds: 30 });
+    const env = { ...process.env, ...expectation.env };
+    const { stdout, stderr } = await run(binary, expectation.args, { env, timeoutSeconds: 30 });
     const printed = `${stdout}${stderr}`;
     if (printed.includes(expectation.contains)) return undefined;
     return `${expectation.output} ${expectation.args.join(" ")} printed "${printed.trim()}", not "${expectation.contains}"`;
