@@ -6,11 +6,12 @@
  * serving out under load, tear down keeping storage and come back with the
  * data intact.
  *
- * Deploy path: kubectl. A real Pulumi engine needs the random provider plugin
- * as well as the Kubernetes one, and the former cannot be had from the
- * registries this suite may use (summary.ts says exactly why); the render's
- * manifests carry the exact inputs the Kubernetes provider receives, and its
- * secrets.yaml the Secrets with generated passwords.
+ * Deploy path: a real Pulumi engine (engine-deploy.ts), through the command a
+ * user runs, `npm run up -- prod`, and `npm run destroy -- prod --yes
+ * --exclude-protected` for the teardown that keeps storage. If the engine
+ * cannot be built here, its set-up check fails with the reason and the
+ * platform is deployed from the render's manifests with kubectl instead
+ * (manifest-deploy.ts), so every other check still reports.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -40,7 +41,11 @@ import { Log, run, sleep } from "../setup/run";
 import { deepMerge, platformSettings, suiteConfig, writeStackFile } from "../stack-files";
 import { section, seconds, waitFor } from "../wait";
 import { JobTracker } from "./job-tracker";
+import { EngineDeploy } from "./engine-deploy";
 import { ManifestDeploy, STORAGE_KINDS } from "./manifest-deploy";
+import { ensurePulumiEngine, KUBERNETES_PROVIDER_VERSION, PULUMI_VERSION, PulumiEngine } from "../setup/pulumi-engine";
+import { cacheDir } from "../setup/cache";
+import { PREFECT_AUTH_USER } from "../../../platform/describe";
 import { emptySummary, ProdSummary } from "./summary";
 
 const STACK = "prod";
@@ -68,7 +73,10 @@ export interface ProdOptions {
 
 interface Platform {
   cluster: Cluster;
+  /** The objects of the render of the config deployed last, and kubectl. */
   deploy: ManifestDeploy;
+  /** The Pulumi engine that deploys, or undefined on the kubectl path. */
+  engine: EngineDeploy | undefined;
   api: PrefectApi;
   servingUrl: string;
   pinned: PinnedHosts;
@@ -147,11 +155,25 @@ async function refuseBrokenConfig(
   });
 }
 
+/** The stack's resources the random provider would have to create: none when every secret is supplied. */
+const RANDOM_RESOURCE_PREFIX = "random:";
+
 async function deployPlatform(platform: Platform, summary: ProdSummary, checks: Checks): Promise<boolean> {
-  const { deploy, namespace } = platform;
+  const { deploy, engine, namespace } = platform;
   const started = Date.now();
   return checks.check("every pod becomes ready and the training Job completes", async () => {
-    await deploy.apply();
+    if (engine) {
+      summary.pulumiUpSeconds = await engine.up();
+      const types = await engine.resourceTypes();
+      summary.engineResources = types.length;
+      const generated = types.filter((type) => type.startsWith(RANDOM_RESOURCE_PREFIX));
+      expect(generated.length === 0, `the stack holds ${generated.join(", ")}, which this engine cannot create`);
+      const authString = await engine.output("prefectAuthString");
+      expect(authString === platform.login, "the stack output prefectAuthString is not the supplied Prefect login");
+    } else {
+      await deploy.apply();
+    }
+    // `pulumi up` has waited for the rollouts and the Job already; what the cluster reports is the proof.
     await deploy.waitReady(READY_TIMEOUT_SECONDS);
     summary.secondsToReady = seconds(started);
     const pods = await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace]);
@@ -168,7 +190,10 @@ async function deployPlatform(platform: Platform, summary: ProdSummary, checks: 
         .map((pod) => `${pod.metadata.name} ${pod.status.phase}`)
         .join(", ")}`,
     );
-    return `${ready.length}/${serving.length} long-running pods ready after ${summary.secondsToReady}s; ${deploy.ofKind("Job").length} Job(s) complete`;
+    const by = engine
+      ? `pulumi up (${summary.engineResources} resources in ${summary.pulumiUpSeconds}s)`
+      : "kubectl apply";
+    return `${by}: ${ready.length}/${serving.length} long-running pods ready after ${summary.secondsToReady}s; ${deploy.ofKind("Job").length} Job(s) complete`;
   });
 }
 
@@ -473,7 +498,12 @@ async function rollServing(
     const rolled = new Promise<void>((resolve) => (finish = resolve));
     const load = requestLoop(platform.servingUrl, rolled, 600, platform.pinned);
     try {
-      await deploy.apply();
+      if (platform.engine) {
+        await platform.engine.set("serving.resources.limits.memory", "384Mi");
+        await platform.engine.up();
+      } else {
+        await deploy.apply();
+      }
       await deploy.kubectl(
         ["rollout", "status", "-n", platform.namespace, "deployment/model-serving", "--timeout=600s"],
         660,
@@ -505,22 +535,29 @@ async function rollServing(
 
 /** Teardown that keeps storage (claims, namespaces), then a new apply: models, flow-run history and the login survive. */
 async function redeployKeepingData(platform: Platform, summary: ProdSummary, checks: Checks): Promise<void> {
-  const { deploy, api, namespace } = platform;
+  const { deploy, engine, api, namespace } = platform;
   await checks.check(
     "teardown keeping storage, then a new deploy, keeps the model, flow-run history and the DB login",
     async () => {
       const modelBefore = await servedModelRun(platform.servingUrl, platform.pinned);
       const runsBefore = await api.countFlowRuns();
-      await deploy.delete(STORAGE_KINDS);
-      // Deleting a Deployment or StatefulSet returns before the garbage collector has removed its pods.
+      if (engine) await engine.destroyKeepingStorage();
+      else await deploy.delete(STORAGE_KINDS);
+      // The engine keeps what is protected: the claims, the namespaces and the database's StatefulSet, whose
+      // pod keeps running. Everything else goes; deleting a workload returns before its pods are gone.
+      const unprotectedPods = async (): Promise<string[]> =>
+        (await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace])).items
+          .filter((pod) => !(engine && pod.metadata.ownerReferences?.some((owner) => owner.kind === "StatefulSet")))
+          .map((pod) => pod.metadata.name);
       const left = await waitFor("the platform's pods going", 180, async () => {
-        const pods = await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace]);
-        return pods.items.length === 0 ? 0 : undefined;
-      }).catch(async () => (await deploy.json<KubernetesList<Pod>>(["get", "pods", "-n", namespace])).items.length);
-      expect(left === 0, `${left} pods left 180s after teardown`);
+        const pods = await unprotectedPods();
+        return pods.length === 0 ? pods : undefined;
+      }).catch(unprotectedPods);
+      expect(left.length === 0, `pods left 180s after teardown: ${left.join(", ")}`);
       const claims = await deploy.json<KubernetesList<{ metadata: { name: string } }>>(["get", "pvc", "-n", namespace]);
       expect(claims.items.length >= 3, `${claims.items.length} claims survived teardown in ${namespace}`);
-      await deploy.apply();
+      if (engine) await engine.up();
+      else await deploy.apply();
       await deploy.waitReady(READY_TIMEOUT_SECONDS);
       // A ready server has connected to Postgres with the password kept in .env; ask it for data to be sure.
       const runsAfter = await api.countFlowRuns();
@@ -603,6 +640,26 @@ export async function runProd(options: ProdOptions): Promise<ProdSummary> {
     checks.cannotRun("the prod platform's checks", "set-up failed (see above)");
     return summary;
   }
+  let pulumi: PulumiEngine | undefined;
+  await checks.check(
+    `set-up: the Pulumi engine (CLI ${PULUMI_VERSION} and Kubernetes provider ${KUBERNETES_PROVIDER_VERSION}, built from their Go modules)`,
+    async () => {
+      try {
+        pulumi = await ensurePulumiEngine(log);
+      } catch (error) {
+        summary.deployPath = "kubectl";
+        summary.deployPathReason = `the Pulumi engine could not be built, so the render's manifests are applied with kubectl: ${error instanceof Error ? error.message : String(error)}`;
+        throw error;
+      }
+      summary.engine = {
+        pulumi: pulumi.pulumiVersion,
+        kubernetesProvider: pulumi.kubernetesProviderVersion,
+        seconds: Math.round((pulumi.pulumiSeconds + pulumi.kubernetesProviderSeconds) * 10) / 10,
+        built: pulumi.buildSeconds > 0,
+      };
+      return `pulumi ${pulumi.pulumiVersion}, pulumi-resource-kubernetes ${pulumi.kubernetesProviderVersion}; ${pulumi.buildSeconds > 0 ? `built in ${pulumi.buildSeconds}s` : "cached"}`;
+    },
+  );
 
   const config = suiteConfig(STACK, OVERLAYS);
   const { namespace, executorNamespace } = kubernetesSettings(config);
@@ -624,10 +681,37 @@ export async function runProd(options: ProdOptions): Promise<ProdSummary> {
   const server = section<{ publicUrl: string }>(config, "server");
   const ingressHost = new URL(server.publicUrl).hostname;
   const pinned: PinnedHosts = { [ingressHost]: cluster.nodeIp };
-  const login = prefectLogin(renderDir, STACK, AUTH_PASSWORD_RESOURCE);
+  let login = prefectLogin(renderDir, STACK, AUTH_PASSWORD_RESOURCE);
+  let engineDeploy: EngineDeploy | undefined;
+  if (pulumi) {
+    const created = pulumi;
+    const ok = await checks.check(
+      "the stack is created with the Pulumi CLI and its secrets supplied encrypted",
+      async () => {
+        engineDeploy = new EngineDeploy(
+          created,
+          cluster as Cluster,
+          STACK,
+          path.join(outDir, "engine"),
+          cacheDir("pulumi", "home"),
+          log,
+        );
+        const { prefectPassword } = await engineDeploy.create(config);
+        login = `${PREFECT_AUTH_USER}:${prefectPassword}`;
+        return `stack ${STACK} in ${engineDeploy.projectDir}; providedSecrets set with pulumi config set --secret --path`;
+      },
+    );
+    if (!ok) {
+      engineDeploy = undefined;
+      summary.deployPathReason =
+        "creating the stack with the Pulumi CLI failed (see that check), so the render's manifests are applied with kubectl";
+    }
+  }
+  summary.deployPath = engineDeploy ? "pulumi" : "kubectl";
   const platform: Platform = {
     cluster,
     deploy,
+    engine: engineDeploy,
     api: new PrefectApi(`${server.publicUrl.replace(/\/+$/, "")}/api`, login, pinned),
     login,
     servingUrl: `${server.publicUrl.replace(/\/+$/, "")}/serving`,

@@ -1,8 +1,13 @@
 /** What a prod run measured, as written to out/real/prod/summary.json. */
 export interface ProdSummary {
-  /** "kubectl": the render's manifests and secrets.yaml applied with kubectl (see scenario.ts for why not "pulumi"). */
+  /** "pulumi": npm run up with the engine built here; "kubectl": the render's manifests applied, when the engine could not be built. */
   deployPath: "pulumi" | "kubectl";
   deployPathReason: string;
+  /** The engine's versions as its binaries report them, and the seconds its set-up took (built or cached). */
+  engine: { pulumi: string; kubernetesProvider: string; seconds: number; built: boolean } | null;
+  /** The first `pulumi up`, and how many resources the stack's state holds after it. */
+  pulumiUpSeconds: number | null;
+  engineResources: number | null;
   kubernetesVersion: string;
   node: string;
   /** Addons as the cluster runs them (DNS, storage, metrics, ingress) and what enforces NetworkPolicies. */
@@ -60,9 +65,12 @@ export interface ProdSummary {
 
 export function emptySummary(): ProdSummary {
   return {
-    deployPath: "kubectl",
+    deployPath: "pulumi",
     deployPathReason:
-      "no Pulumi random provider plugin can be had here: the Go module proxy refuses github.com/pulumi/pulumi-random/provider/v4 (403, 'This module version is not available'; its upstream needs pulumi-terraform-bridge >= 3.135, the proxy lists up to 3.120), and the program generates its passwords with @pulumi/random; the render's manifests carry the exact inputs the Kubernetes provider receives, and secrets.yaml the Secrets",
+      "npm run up -- prod (the Automation API command, program inline) with the Pulumi CLI and the Kubernetes provider built from their Go modules; the stack supplies its three secrets (providedSecrets), because the random provider's plugin cannot be built here: the Go module proxy refuses github.com/pulumi/pulumi-random/provider/v4 (403, 'This module version is not available'; its upstream needs pulumi-terraform-bridge >= 3.135, the proxy lists up to 3.120)",
+    engine: null,
+    pulumiUpSeconds: null,
+    engineResources: null,
     kubernetesVersion: "",
     node: "",
     addons: {},
