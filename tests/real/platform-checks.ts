@@ -46,8 +46,10 @@ export interface ServingFront {
 const MODEL_PICKUP_SECONDS = 60;
 
 /** Settings the render must refuse, and the keys its refusal must name. */
-const BROKEN_SETTINGS = { "ml-platform:worker": { replicas: 0 }, "ml-platform:serving": { port: 70000 } };
-const BROKEN_KEYS = ["worker.replicas", "serving.port"];
+export const BROKEN_SETTINGS = { "ml-platform:worker": { replicas: 0 }, "ml-platform:serving": { port: 70000 } };
+export const BROKEN_KEYS = ["worker.replicas", "serving.port"];
+/** A Node.js stack frame, which a refusal of bad input must never print. */
+export const STACK_TRACE = /\n\s+at .+\(.+:\d+:\d+\)/;
 
 /**
  * Writes the suite's config with BROKEN_SETTINGS over it and renders it: the render must refuse it,
@@ -65,7 +67,7 @@ export async function expectBrokenConfigRefused(
   expect(!outcome.ok, "the render accepted worker.replicas 0 and serving.port 70000");
   for (const key of BROKEN_KEYS)
     expect(outcome.output.includes(key), `the refusal does not name ${key}: ${outcome.output.slice(0, 400)}`);
-  expect(!/\n\s+at .+\(.+:\d+:\d+\)/.test(outcome.output), "the refusal printed a stack trace");
+  expect(!STACK_TRACE.test(outcome.output), "the refusal printed a stack trace");
   expect(!fs.existsSync(path.join(renderDir, stack)), "the refused render wrote files");
 }
 

@@ -19,6 +19,9 @@ import { Checks, expect } from "../checks";
 import { PinnedHosts } from "../http";
 import { PrefectApi } from "../prefect-api";
 import {
+  BROKEN_KEYS,
+  BROKEN_SETTINGS,
+  STACK_TRACE,
   checkPrefect,
   checkServing,
   checkShippedFlowRuns,
@@ -157,6 +160,49 @@ async function refuseBrokenConfig(
 
 /** The stack's resources the random provider would have to create: none when every secret is supplied. */
 const RANDOM_RESOURCE_PREFIX = "random:";
+/** The root resource every stack has, even one whose program failed. */
+const STACK_RESOURCE_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The same broken config, as a user meets it: `npm run up` of a stack holding it must fail naming both keys,
+ * without a stack trace, leaving the stack's state without a resource and the cluster without an object.
+ */
+async function refuseBrokenConfigWithEngine(
+  pulumi: PulumiEngine,
+  platform: { cluster: Cluster; deploy: ManifestDeploy },
+  outDir: string,
+  config: Record<string, unknown>,
+  summary: ProdSummary,
+  checks: Checks,
+  log: Log,
+): Promise<void> {
+  const { namespace, executorNamespace } = kubernetesSettings(config);
+  await checks.check("npm run up of a broken stack config fails naming its keys, and nothing is deployed", async () => {
+    const broken = new EngineDeploy(
+      pulumi,
+      platform.cluster,
+      "broken",
+      path.join(outDir, "engine-broken"),
+      cacheDir("pulumi", "home"),
+      log,
+    );
+    await broken.create(deepMerge(config, BROKEN_SETTINGS) as Record<string, unknown>);
+    const failure = await broken.up().then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failure !== undefined, "pulumi up accepted worker.replicas 0 and serving.port 70000");
+    for (const key of BROKEN_KEYS)
+      expect(failure.includes(key), `the refusal does not name ${key}: ${failure.slice(-600)}`);
+    expect(!STACK_TRACE.test(failure), `the refusal printed a stack trace: ${failure.slice(-600)}`);
+    const registered = (await broken.resourceTypes()).filter((type) => type !== STACK_RESOURCE_TYPE);
+    summary.badConfigEngineResources = registered.length;
+    expect(registered.length === 0, `the stack's state holds ${registered.join(", ")}`);
+    const objects = await platformObjects(platform.deploy, [namespace, executorNamespace]);
+    expect(objects.length === 0, `after the refusal the cluster holds ${objects.join(", ")}`);
+    return `exit 1 naming ${BROKEN_KEYS.join(" and ")}, no stack trace; 0 resources in the state, 0 objects in the cluster`;
+  });
+}
 
 async function deployPlatform(platform: Platform, summary: ProdSummary, checks: Checks): Promise<boolean> {
   const { deploy, engine, namespace } = platform;
@@ -683,6 +729,7 @@ export async function runProd(options: ProdOptions): Promise<ProdSummary> {
   const pinned: PinnedHosts = { [ingressHost]: cluster.nodeIp };
   let login = prefectLogin(renderDir, STACK, AUTH_PASSWORD_RESOURCE);
   let engineDeploy: EngineDeploy | undefined;
+  if (pulumi) await refuseBrokenConfigWithEngine(pulumi, { cluster, deploy }, outDir, config, summary, checks, log);
   if (pulumi) {
     const created = pulumi;
     const ok = await checks.check(

@@ -50,6 +50,8 @@ export interface ProdSummary {
   rollingUpdateRequests: number;
   rollingUpdateFailures: number | null;
   badConfigObjectsCreated: number | null;
+  /** Resources the engine's state held after `npm run up` of the broken stack config (the Stack itself aside). */
+  badConfigEngineResources: number | null;
   dataKeptAcrossRedeploy: boolean;
   endpoints: { prefectApi: string; serving: string; ingress: string };
   /** With --keep: the cluster's admin kubeconfig and the kubectl built for it, to reach the kept platform. */
@@ -102,6 +104,7 @@ export function emptySummary(): ProdSummary {
     rollingUpdateRequests: 0,
     rollingUpdateFailures: null,
     badConfigObjectsCreated: null,
+    badConfigEngineResources: null,
     dataKeptAcrossRedeploy: false,
     endpoints: { prefectApi: "", serving: "", ingress: "" },
     setup: {},
