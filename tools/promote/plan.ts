@@ -3,7 +3,7 @@
  * disk: which promotable values change, the target file's new text, or the
  * reasons it is refused.
  */
-import { defaultImages } from "../../config/schema";
+import { defaultImages, platformConfigSchema } from "../../config/schema";
 import { configKeyName, PROMOTABLE_IMAGES } from "./promotable";
 import { promoteReference } from "./references";
 import { readPromotableValues, readTarget, writePromotableValues } from "./stack-file";
@@ -39,10 +39,14 @@ export class PromotionRefused extends Error {
   }
 }
 
-/** What a stack runs for a key it leaves out: the worker's default depends on the stack's target. */
+/**
+ * What a stack runs for a key it leaves out: the worker's default depends on the stack's target. A stack file
+ * without a valid target is refused before planning (the CLI validates both), so one here is a caller's mistake.
+ */
 function schemaDefaults(text: string, project: string): Record<string, string> {
-  const target = readTarget(text, project);
-  return defaultImages(target === "kubernetes" || target === "swarm" ? target : "docker");
+  const target = platformConfigSchema.shape.target.safeParse(readTarget(text, project));
+  if (!target.success) throw new PromotionRefused([`the stack file names no valid ${project}:target`]);
+  return defaultImages(target.data);
 }
 
 export function planPromotion(project: string, from: StackFileText, to: StackFileText): PromotionPlan {
