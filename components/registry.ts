@@ -1,18 +1,33 @@
 /**
  * The one list of targets, and what the rest of the program may know about a
  * target without loading it. Targets import the contract (target.ts), never
- * this list, so nothing imports in a circle.
+ * this list, so nothing imports in a circle. The config schema reads each
+ * target's section from here; the sections depend on nothing of the schema,
+ * which is what lets the schema's types follow from this list.
  */
 import { CrossKeyRule } from "../config/rule";
 import { PlatformConfig } from "../config/schema";
 import { dockerConfigRules } from "./docker/config-rules";
+import { dockerConfigSection } from "./docker/config-section";
 import { dockerStorageSettings } from "./docker/storage";
 import { kubernetesConfigRules } from "./kubernetes/config-rules";
+import { kubernetesConfigSection } from "./kubernetes/config-section";
 import { kubernetesStorageSettings } from "./kubernetes/storage";
 import { StorageSetting } from "./storage-setting";
 import { swarmConfigRules } from "./swarm/config-rules";
+import { swarmConfigSection } from "./swarm/config-section";
 import { swarmStorageSettings } from "./swarm/storage";
 import { DeployPlatform } from "./target";
+
+/** Each target's own config key (`ml-platform:<target>`) and its schema, in the registry's order. */
+export const TARGET_CONFIG_SECTIONS = {
+  docker: dockerConfigSection,
+  swarm: swarmConfigSection,
+  kubernetes: kubernetesConfigSection,
+};
+
+export type TargetName = keyof typeof TARGET_CONFIG_SECTIONS;
+export const TARGET_NAMES = Object.keys(TARGET_CONFIG_SECTIONS) as [TargetName, ...TargetName[]];
 
 export interface TargetEntry {
   /** Loaded lazily so that each stack loads only its own provider SDK: dev never pays for @pulumi/kubernetes. */
@@ -25,15 +40,22 @@ export interface TargetEntry {
   storageSettings: (config: PlatformConfig) => StorageSetting[];
   /** Where a volume without a storage class of its own lives, as compare reports it. */
   defaultStorage: (config: PlatformConfig) => string;
+  /** The worker image the target runs when the stack names none. */
+  defaultWorkerImage: string;
 }
 
-export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
+// The docker-family targets' process workers need nothing beyond Prefect; the kubernetes worker (`--type
+// kubernetes`) needs prefect-kubernetes, which Prefect ships only in its "-kubernetes" image variant.
+const PREFECT_IMAGE = "prefecthq/prefect:3.6.10-python3.12";
+
+export const TARGETS: Record<TargetName, TargetEntry> = {
   docker: {
     load: async () => (await import("./docker")).deployPlatform,
     autoscales: false,
     configRules: dockerConfigRules,
     storageSettings: dockerStorageSettings,
     defaultStorage: () => "— (Docker volume)",
+    defaultWorkerImage: PREFECT_IMAGE,
   },
   swarm: {
     load: async () => (await import("./swarm")).deployPlatform,
@@ -42,6 +64,7 @@ export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
     storageSettings: swarmStorageSettings,
     // The volume driver decides whether a volume can follow a task to another node.
     defaultStorage: (config) => `— (Docker volume, driver ${config.swarm.volumeDriver})`,
+    defaultWorkerImage: PREFECT_IMAGE,
   },
   kubernetes: {
     load: async () => (await import("./kubernetes")).deployPlatform,
@@ -49,6 +72,7 @@ export const TARGETS: Record<PlatformConfig["target"], TargetEntry> = {
     configRules: kubernetesConfigRules,
     storageSettings: kubernetesStorageSettings,
     defaultStorage: (config) => `${config.kubernetes.storageClass} (default)`,
+    defaultWorkerImage: `${PREFECT_IMAGE}-kubernetes`,
   },
 };
 
