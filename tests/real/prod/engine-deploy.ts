@@ -49,6 +49,8 @@ export class EngineDeploy {
   private readonly home: string;
   private readonly logFile: string;
   private readonly passphrase = randomSecret(40);
+  /** secret.key -> the value supplied for it, to look for where it must never be. */
+  private readonly supplied: Record<string, string> = {};
 
   constructor(
     private readonly engine: PulumiEngine,
@@ -112,7 +114,7 @@ export class EngineDeploy {
     fs.writeFileSync(path.join(this.projectDir, `Pulumi.${this.stack}.yaml`), stringify({ config: stackConfig }));
     await this.cli(["stack", "init", this.stack]);
 
-    const supplied: Record<string, string> = {};
+    const supplied = this.supplied;
     for (const [secret, keys] of Object.entries(GENERATED_SECRETS)) {
       for (const key of Object.keys(keys)) {
         const value = randomSecret(SUPPLIED_SECRET_LENGTH);
@@ -128,6 +130,27 @@ export class EngineDeploy {
     const leaked = Object.keys(supplied).filter((key) => stackFile.includes(supplied[key]));
     if (leaked.length > 0) throw new Error(`the stack file holds ${leaked.join(", ")} in plain text`);
     return { prefectPassword: supplied["prefect-auth.password"] };
+  }
+
+  /**
+   * The supplied secrets found in plain text where they must never be: the project's files (the stack file holds
+   * them encrypted), the state backend's files (the state holds them, and everything made from them, encrypted),
+   * and every line the engine printed.
+   */
+  secretsInPlainText(): string[] {
+    const files = [this.projectDir, this.stateDir].flatMap((dir) =>
+      fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => path.join(entry.parentPath, entry.name)),
+    );
+    if (fs.existsSync(this.logFile)) files.push(this.logFile);
+    return files.flatMap((file) => {
+      const text = fs.readFileSync(file, "utf8");
+      return Object.entries(this.supplied)
+        .filter(([, value]) => text.includes(value))
+        .map(([key]) => `${key} in ${path.relative(path.dirname(this.projectDir), file)}`);
+    });
   }
 
   /** Changes one setting as a user does (`pulumi config set --path`). */

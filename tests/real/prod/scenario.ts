@@ -216,6 +216,9 @@ async function deployPlatform(platform: Platform, summary: ProdSummary, checks: 
       expect(generated.length === 0, `the stack holds ${generated.join(", ")}, which this engine cannot create`);
       const authString = await engine.output("prefectAuthString");
       expect(authString === platform.login, "the stack output prefectAuthString is not the supplied Prefect login");
+      const leaks = engine.secretsInPlainText();
+      summary.secretsInEngineFiles = leaks.length;
+      expect(leaks.length === 0, `supplied secrets in plain text: ${leaks.join(", ")}`);
     } else {
       await deploy.apply();
     }

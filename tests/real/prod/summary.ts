@@ -8,6 +8,8 @@ export interface ProdSummary {
   /** The first `pulumi up`, and how many resources the stack's state holds after it. */
   pulumiUpSeconds: number | null;
   engineResources: number | null;
+  /** Supplied secret values found in plain text in the engine's project, state or output (must be 0). */
+  secretsInEngineFiles: number | null;
   kubernetesVersion: string;
   node: string;
   /** Addons as the cluster runs them (DNS, storage, metrics, ingress) and what enforces NetworkPolicies. */
@@ -73,6 +75,7 @@ export function emptySummary(): ProdSummary {
     engine: null,
     pulumiUpSeconds: null,
     engineResources: null,
+    secretsInEngineFiles: null,
     kubernetesVersion: "",
     node: "",
     addons: {},
