@@ -159,7 +159,7 @@ export class EngineDeploy {
   }
 
   /** `npm run <verb> -- prod ...`, in this process, with the engine's environment; throws with the output's tail. */
-  async command(argv: string[]): Promise<number> {
+  async command(argv: string[]): Promise<{ seconds: number; output: string }> {
     const started = Date.now();
     let output = "";
     const append = (text: string): void => {
@@ -180,15 +180,21 @@ export class EngineDeploy {
       throw new Error(`npm run ${argv.join(" ")} exited ${status} after ${seconds}s:\n${output.slice(-3000)}`);
     }
     this.log(`npm run ${argv[0]} -- ${argv.slice(1).join(" ")}: done in ${seconds}s (output in ${this.logFile})`);
-    return seconds;
+    return { seconds, output };
   }
 
-  up(): Promise<number> {
-    return this.command(["up", this.stack]);
+  /** `npm run up -- <stack>`; its seconds. */
+  async up(): Promise<number> {
+    return (await this.command(["up", this.stack])).seconds;
   }
 
-  destroyKeepingStorage(): Promise<number> {
-    return this.command(["destroy", this.stack, "--yes", "--exclude-protected"]);
+  /** `npm run preview -- <stack>` (with the property diff); what it printed. */
+  async preview(): Promise<string> {
+    return (await this.command(["preview", this.stack])).output;
+  }
+
+  async destroyKeepingStorage(): Promise<number> {
+    return (await this.command(["destroy", this.stack, "--yes", "--exclude-protected"])).seconds;
   }
 
   /** A stack output as `pulumi stack output --show-secrets` prints it. */

@@ -549,6 +549,10 @@ async function rollServing(
     try {
       if (platform.engine) {
         await platform.engine.set("serving.resources.limits.memory", "384Mi");
+        // What a reviewer sees first: the preview names the one Deployment and the new limit.
+        const diff = await platform.engine.preview();
+        summary.previewShowedChange = /model-serving/.test(diff) && /384Mi/.test(diff);
+        expect(summary.previewShowedChange, `npm run preview did not show serving's new limit:\n${diff.slice(-1500)}`);
         await platform.engine.up();
       } else {
         await deploy.apply();
@@ -578,7 +582,8 @@ async function rollServing(
     expect(result.requests >= 20, `only ${result.requests} requests were sent during the rollout`);
     expect(result.failures === 0, `${result.failures} failed: ${result.firstFailures.join(" | ")}`);
     platform.deploy = deploy;
-    return `${limits.length} serving pods now 384Mi; ${result.requests} requests, 0 failed`;
+    const reviewed = platform.engine ? "npm run preview showed the change, then npm run up: " : "";
+    return `${reviewed}${limits.length} serving pods now 384Mi; ${result.requests} requests, 0 failed`;
   });
 }
 

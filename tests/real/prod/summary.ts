@@ -49,6 +49,8 @@ export interface ProdSummary {
   rbacExtraGrants: string[] | null;
   /** A run of the retraining CronJob, started by hand, completed. */
   cronJobRunOk: boolean;
+  /** `npm run preview` showed serving's changed memory limit before the update (engine path only). */
+  previewShowedChange: boolean | null;
   rollingUpdateRequests: number;
   rollingUpdateFailures: number | null;
   badConfigObjectsCreated: number | null;
@@ -104,6 +106,7 @@ export function emptySummary(): ProdSummary {
     rbacMissingGrants: null,
     rbacExtraGrants: null,
     cronJobRunOk: false,
+    previewShowedChange: null,
     rollingUpdateRequests: 0,
     rollingUpdateFailures: null,
     badConfigObjectsCreated: null,
