@@ -60,7 +60,7 @@ async function startLocked(layout: ClusterLayout, log: Log): Promise<Cluster> {
   const started = Date.now();
   const binaries = await ensureClusterBinaries(log);
   await ensurePki(layout.pki, log);
-  await prepareNodeHost(layout);
+  await prepareNodeHost(layout, log);
   // stopCluster runs without building anything; it finds the programs this start used here.
   fs.writeFileSync(path.join(layout.run, "binaries.json"), JSON.stringify(binaries, null, 2) + "\n");
   await startContainerd(layout, binaries, log);

@@ -13,7 +13,10 @@ import { CGROUP_ROOT, CNI_BRIDGE, CNI_NETWORK_NAME, ClusterLayout, NODE_INTERFAC
 
 const CGROUP_V1_MOUNT = "/sys/fs/cgroup";
 
-export async function prepareNodeHost(layout: ClusterLayout): Promise<void> {
+export async function prepareNodeHost(layout: ClusterLayout, log: Log): Promise<void> {
+  // Before containerd starts: a hostPort rule of a pod this node's containerd never knew (a cluster run from another
+  // cache folder, or one stopped without its pods) would catch the port ahead of the live pod's rule.
+  await removeHostPortRules(log);
   await ensureNodeAddress();
   writeCniConfig(layout);
   // Pods whose dnsPolicy is Default, and CoreDNS's upstream, read this file. The node's own address answers nothing
@@ -29,9 +32,14 @@ export async function prepareNodeHost(layout: ClusterLayout): Promise<void> {
  */
 const KUBELET_CHAINS = ["KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-IPTABLES-HINT"];
 
-/** Removes the node's and the pods' bridges (their addresses and routes go with them) and the kubelet's chains. */
+/**
+ * Removes the node's and the pods' bridges (their addresses and routes go with them), the kubelet's chains and the
+ * hostPort rules of the pods still running when the cluster stopped (the ingress controller's port 80): containerd
+ * stops with them, so nothing else would remove those rules.
+ */
 export async function releaseNodeHost(log: Log): Promise<void> {
   await removeKubeletChains(log);
+  await removeHostPortRules(log);
   for (const name of [CNI_BRIDGE, NODE_INTERFACE]) {
     try {
       await run("ip", ["link", "show", name]);
@@ -103,6 +111,37 @@ function ensureCgroupRoot(): void {
       }
     }
   }
+}
+
+/**
+ * The portmap plugin's per-pod chains of this cluster's network: each is a CNI-DN-* chain that CNI-HOSTPORT-DNAT
+ * jumps to, with a comment naming the network. The shared CNI-HOSTPORT-* chains stay (other CNI networks may use
+ * them, and they are empty of this network's rules once these go).
+ */
+async function removeHostPortRules(log: Log): Promise<void> {
+  const marker = `dnat name: \\"${CNI_NETWORK_NAME}\\"`;
+  let removed = 0;
+  for (const program of ["iptables", "ip6tables"]) {
+    let rules: string[];
+    try {
+      rules = (await run(program, ["-w", "-t", "nat", "-S", "CNI-HOSTPORT-DNAT"])).stdout
+        .split("\n")
+        .filter((line) => line.startsWith("-A "));
+    } catch {
+      continue; // no portmap chains at all
+    }
+    // By rule number, last first, so the numbers still to delete stay valid; nothing else edits the chain while the
+    // cluster's programs are stopped.
+    for (let index = rules.length - 1; index >= 0; index--) {
+      const chain = / -j (CNI-DN-\S+)$/.exec(rules[index])?.[1];
+      if (!chain || !rules[index].includes(marker)) continue;
+      await run(program, ["-w", "-t", "nat", "-D", "CNI-HOSTPORT-DNAT", String(index + 1)]);
+      await run(program, ["-w", "-t", "nat", "-F", chain]);
+      await run(program, ["-w", "-t", "nat", "-X", chain]);
+      removed++;
+    }
+  }
+  if (removed > 0) log(`kubernetes: removed ${removed} hostPort rule(s) of pods no longer running`);
 }
 
 async function removeKubeletChains(log: Log): Promise<void> {
