@@ -240,7 +240,7 @@ async function deployPlatform(platform: Platform, summary: ProdSummary, checks: 
         .join(", ")}`,
     );
     const by = engine
-      ? `pulumi up (${summary.engineResources} resources in ${summary.pulumiUpSeconds}s)`
+      ? `pulumi up (${summary.engineResources} resources in ${summary.pulumiUpSeconds}s; ${summary.secretsInEngineFiles} secrets in plain text in the stack file, the state or the output)`
       : "kubectl apply";
     return `${by}: ${ready.length}/${serving.length} long-running pods ready after ${summary.secondsToReady}s; ${deploy.ofKind("Job").length} Job(s) complete`;
   });
