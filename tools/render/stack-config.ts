@@ -30,14 +30,10 @@ const PASSWORD_KEY = "providedSecrets";
 /** Longer than any generated secret, so a stand-in passes every length rule. */
 const PASSWORD_STAND_IN_LENGTH = 64;
 
-function holdsPasswords(key: string): boolean {
-  return key === PASSWORD_KEY || key.endsWith(`:${PASSWORD_KEY}`);
-}
-
-function replaceSecure(value: unknown, key: string, found: { secure: boolean }, at = key): unknown {
+function replaceSecure(value: unknown, key: string, found: { secure: boolean }, passwords: boolean, at = key): unknown {
   if (isSecure(value)) {
     found.secure = true;
-    if (!holdsPasswords(key)) return `[secure value of ${key}]`;
+    if (!passwords) return `[secure value of ${key}]`;
     if (at === key) {
       throw new StackFileError(
         `${key} is one encrypted value, so an offline render cannot tell which secrets it supplies; ` +
@@ -46,9 +42,12 @@ function replaceSecure(value: unknown, key: string, found: { secure: boolean }, 
     }
     return sentinelFor(`secure:${at}`, PASSWORD_STAND_IN_LENGTH);
   }
-  if (Array.isArray(value)) return value.map((item, index) => replaceSecure(item, key, found, `${at}[${index}]`));
+  if (Array.isArray(value))
+    return value.map((item, index) => replaceSecure(item, key, found, passwords, `${at}[${index}]`));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, key, found, `${at}.${k}`)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, replaceSecure(v, key, found, passwords, `${at}.${k}`)]),
+    );
   }
   return value;
 }
@@ -137,7 +136,9 @@ export function readStackConfig(projectDir: string, stack: string, configFile?: 
   }
   for (const [key, value] of Object.entries(stackConfig)) {
     const found = { secure: false };
-    const plain = replaceSecure(value, key, found);
+    // Only this project's key holds passwords; another package's key of the same name is that package's business.
+    const passwords = qualify(project, key) === qualify(project, PASSWORD_KEY);
+    const plain = replaceSecure(value, key, found, passwords);
     config[qualify(project, key)] = asRuntimeValue(plain);
     if (found.secure) secretKeys.push(qualify(project, key));
   }
