@@ -22,7 +22,7 @@ import { runAutomation } from "../../../tools/automation/run";
 import { GENERATED_SECRETS } from "../../../config/generated-secrets";
 import { CONFIG_NAMESPACE } from "../../../config/namespace";
 import { Cluster } from "../setup/kubernetes/cluster";
-import { installKubernetesProvider, PulumiEngine, pulumiEnvironment } from "../setup/pulumi-engine";
+import { PulumiEngine, pulumiEnvironment } from "../setup/pulumi-engine";
 import { repoRoot } from "../setup/repo-paths";
 import { Log, run } from "../setup/run";
 
@@ -36,17 +36,9 @@ function randomSecret(length: number): string {
   return Array.from(bytes, (byte) => ALPHABET[byte % ALPHABET.length]).join("");
 }
 
-/** The context the cluster's kubeconfig selects. */
-function currentContext(kubeconfig: string): string {
-  const match = /^current-context:\s*(\S+)/m.exec(fs.readFileSync(kubeconfig, "utf8"));
-  if (!match) throw new Error(`${kubeconfig} names no current-context`);
-  return match[1];
-}
-
 export class EngineDeploy {
   readonly projectDir: string;
   private readonly stateDir: string;
-  private readonly home: string;
   private readonly logFile: string;
   private readonly passphrase = randomSecret(40);
   /** secret.key -> the value supplied for it, to look for where it must never be. */
@@ -58,20 +50,17 @@ export class EngineDeploy {
     private readonly stack: string,
     /** The run's folder for the engine: project/, state/ and pulumi.log. */
     dir: string,
-    /** Where the engine's plugins live; shared between runs, so the provider is installed once. */
-    pulumiHome: string,
     private readonly log: Log,
   ) {
     this.projectDir = path.join(dir, "project");
     this.stateDir = path.join(dir, "state");
-    this.home = pulumiHome;
     this.logFile = path.join(dir, "pulumi.log");
   }
 
   /** What every CLI call and the Automation API see: the private home, the file backend, the passphrase. */
   private environment(): NodeJS.ProcessEnv {
     return {
-      ...pulumiEnvironment(this.home),
+      ...pulumiEnvironment(this.engine.home),
       PULUMI_BACKEND_URL: `file://${this.stateDir}`,
       PULUMI_CONFIG_PASSPHRASE: this.passphrase,
     };
@@ -91,13 +80,6 @@ export class EngineDeploy {
    * supplies its secrets. Returns the Prefect login, as `pulumi stack output` will show it.
    */
   async create(config: Record<string, unknown>): Promise<{ prefectPassword: string }> {
-    await installKubernetesProvider(this.engine, this.home, this.log);
-    // PulumiCommand runs <root>/bin/pulumi, as the installer lays it out.
-    const bin = path.join(this.home, "bin");
-    fs.mkdirSync(bin, { recursive: true });
-    fs.rmSync(path.join(bin, "pulumi"), { force: true });
-    fs.symlinkSync(this.engine.pulumi, path.join(bin, "pulumi"));
-
     fs.mkdirSync(this.projectDir, { recursive: true });
     fs.mkdirSync(this.stateDir, { recursive: true });
     fs.copyFileSync(path.join(repoRoot(), "Pulumi.yaml"), path.join(this.projectDir, "Pulumi.yaml"));
@@ -108,7 +90,7 @@ export class EngineDeploy {
       [kubernetesKey]: {
         ...kubernetes,
         kubeconfigPath: this.cluster.kubeconfig,
-        context: currentContext(this.cluster.kubeconfig),
+        context: this.cluster.context,
       },
     };
     fs.writeFileSync(path.join(this.projectDir, `Pulumi.${this.stack}.yaml`), stringify({ config: stackConfig }));
@@ -126,9 +108,8 @@ export class EngineDeploy {
         );
       }
     }
-    const stackFile = fs.readFileSync(path.join(this.projectDir, `Pulumi.${this.stack}.yaml`), "utf8");
-    const leaked = Object.keys(supplied).filter((key) => stackFile.includes(supplied[key]));
-    if (leaked.length > 0) throw new Error(`the stack file holds ${leaked.join(", ")} in plain text`);
+    const leaked = this.secretsInPlainText();
+    if (leaked.length > 0) throw new Error(`supplied secrets in plain text: ${leaked.join(", ")}`);
     return { prefectPassword: supplied["prefect-auth.password"] };
   }
 
@@ -170,7 +151,7 @@ export class EngineDeploy {
     const status = await runAutomation(argv, {
       env: this.environment(),
       projectDir: this.projectDir,
-      locateCli: () => path.join(this.home, "bin", "pulumi"),
+      locateCli: () => path.join(this.engine.home, "bin", "pulumi"),
       openStack: openPlatformStack,
       stdout: append,
       stderr: append,

@@ -47,7 +47,6 @@ import { JobTracker } from "./job-tracker";
 import { EngineDeploy } from "./engine-deploy";
 import { ManifestDeploy, STORAGE_KINDS } from "./manifest-deploy";
 import { ensurePulumiEngine, KUBERNETES_PROVIDER_VERSION, PULUMI_VERSION, PulumiEngine } from "../setup/pulumi-engine";
-import { cacheDir } from "../setup/cache";
 import { PREFECT_AUTH_USER } from "../../../platform/describe";
 import { emptySummary, ProdSummary } from "./summary";
 
@@ -178,14 +177,7 @@ async function refuseBrokenConfigWithEngine(
 ): Promise<void> {
   const { namespace, executorNamespace } = kubernetesSettings(config);
   await checks.check("npm run up of a broken stack config fails naming its keys, and nothing is deployed", async () => {
-    const broken = new EngineDeploy(
-      pulumi,
-      platform.cluster,
-      "broken",
-      path.join(outDir, "engine-broken"),
-      cacheDir("pulumi", "home"),
-      log,
-    );
+    const broken = new EngineDeploy(pulumi, platform.cluster, "broken", path.join(outDir, "engine-broken"), log);
     await broken.create(deepMerge(config, BROKEN_SETTINGS) as Record<string, unknown>);
     const failure = await broken.up().then(
       () => undefined,
@@ -737,20 +729,13 @@ export async function runProd(options: ProdOptions): Promise<ProdSummary> {
   const pinned: PinnedHosts = { [ingressHost]: cluster.nodeIp };
   let login = prefectLogin(renderDir, STACK, AUTH_PASSWORD_RESOURCE);
   let engineDeploy: EngineDeploy | undefined;
-  if (pulumi) await refuseBrokenConfigWithEngine(pulumi, { cluster, deploy }, outDir, config, summary, checks, log);
   if (pulumi) {
     const created = pulumi;
+    await refuseBrokenConfigWithEngine(created, { cluster, deploy }, outDir, config, summary, checks, log);
     const ok = await checks.check(
       "the stack is created with the Pulumi CLI and its secrets supplied encrypted",
       async () => {
-        engineDeploy = new EngineDeploy(
-          created,
-          cluster as Cluster,
-          STACK,
-          path.join(outDir, "engine"),
-          cacheDir("pulumi", "home"),
-          log,
-        );
+        engineDeploy = new EngineDeploy(created, cluster as Cluster, STACK, path.join(outDir, "engine"), log);
         const { prefectPassword } = await engineDeploy.create(config);
         login = `${PREFECT_AUTH_USER}:${prefectPassword}`;
         return `stack ${STACK} in ${engineDeploy.projectDir}; providedSecrets set with pulumi config set --secret --path`;

@@ -5,10 +5,11 @@
  *   ensurePulumiEngine(log)  builds (first run on a machine) or reuses both binaries, and proves they run:
  *                            `pulumi version` must print PULUMI_VERSION, and `pulumi package info <provider binary>`
  *                            (which starts the provider and reads its schema over gRPC) must report "kubernetes" at
- *                            KUBERNETES_PROVIDER_VERSION. The provider has no version flag of its own.
- *   installKubernetesProvider(engine, pulumiHome, log)
- *                            makes the provider a plugin of that PULUMI_HOME, as `pulumi plugin install resource
- *                            kubernetes v4.25.0 --file <binary>`; a second call with the same binary does nothing.
+ *                            KUBERNETES_PROVIDER_VERSION. The provider has no version flag of its own. Then it
+ *                            prepares the suite's PULUMI_HOME once per run: the provider becomes its plugin, as
+ *                            `pulumi plugin install resource kubernetes v4.25.0 --file <binary>` (skipped when the
+ *                            plugin already holds the same binary), and <home>/bin/pulumi is the CLI, where the
+ *                            Automation API looks for it.
  *   pulumiEnvironment(pulumiHome)
  *                            the variables every `pulumi` call of the suite needs: the private PULUMI_HOME, no update
  *                            check (it would contact the Pulumi Cloud) and no automatic plugin downloads.
@@ -46,6 +47,8 @@ export interface PulumiEngine {
   pulumi: string;
   /** Absolute path of `pulumi-resource-kubernetes`. */
   kubernetesProvider: string;
+  /** The PULUMI_HOME every deploy of the run uses: the provider installed as a plugin, bin/pulumi the CLI. */
+  home: string;
   /** What `pulumi version` printed, e.g. "v3.274.1". */
   pulumiVersion: string;
   /** The version the provider's schema reports, e.g. "4.25.0". */
@@ -115,9 +118,14 @@ export async function ensurePulumiEngine(log: Log): Promise<PulumiEngine> {
       `${kubernetesProvider} reports version ${kubernetesProviderVersion}, not ${bare(KUBERNETES_PROVIDER_VERSION)}`,
     );
   }
+  // Shared between runs, so the provider is installed once per machine and build.
+  const home = path.join(cacheRoot(), "pulumi", "home");
+  await installKubernetesProvider(pulumi, kubernetesProvider, home, log);
+  linkCli(pulumi, home);
   return {
     pulumi,
     kubernetesProvider,
+    home,
     pulumiVersion,
     kubernetesProviderVersion,
     buildSeconds: builtSeconds(cli) + builtSeconds(provider),
@@ -130,32 +138,37 @@ export async function ensurePulumiEngine(log: Log): Promise<PulumiEngine> {
  * Installs the provider into `pulumiHome` as plugin resource-kubernetes-v4.25.0. Nothing happens when that plugin
  * already holds the same binary; a different one (another build) is replaced.
  */
-export async function installKubernetesProvider(engine: PulumiEngine, pulumiHome: string, log: Log): Promise<string> {
+async function installKubernetesProvider(
+  pulumi: string,
+  provider: string,
+  pulumiHome: string,
+  log: Log,
+): Promise<void> {
   const pluginDir = path.join(pulumiHome, "plugins", `resource-kubernetes-${KUBERNETES_PROVIDER_VERSION}`);
   const installed = path.join(pluginDir, PROVIDER_BINARY);
   // The CLI leaves a .partial marker beside a plugin whose installation did not finish.
   const complete = !fs.existsSync(`${pluginDir}.partial`);
-  if (complete && fs.existsSync(installed) && sameFile(installed, engine.kubernetesProvider)) return installed;
+  if (complete && fs.existsSync(installed) && sameFile(installed, provider)) return;
   fs.mkdirSync(pulumiHome, { recursive: true });
   log(`pulumi: installing the kubernetes provider ${KUBERNETES_PROVIDER_VERSION} into ${pulumiHome}`);
   await run(
-    engine.pulumi,
-    [
-      "plugin",
-      "install",
-      "resource",
-      "kubernetes",
-      KUBERNETES_PROVIDER_VERSION,
-      "--file",
-      engine.kubernetesProvider,
-      "--reinstall",
-    ],
+    pulumi,
+    ["plugin", "install", "resource", "kubernetes", KUBERNETES_PROVIDER_VERSION, "--file", provider, "--reinstall"],
     { env: pulumiEnvironment(pulumiHome), log, timeoutSeconds: 120 },
   );
-  if (!fs.existsSync(installed) || !sameFile(installed, engine.kubernetesProvider)) {
-    throw new Error(`pulumi plugin install did not put ${engine.kubernetesProvider} at ${installed}`);
+  if (!fs.existsSync(installed) || !sameFile(installed, provider)) {
+    throw new Error(`pulumi plugin install did not put ${provider} at ${installed}`);
   }
-  return installed;
+}
+
+/** The Automation API runs <home>/bin/pulumi, as the installer lays a home out. */
+function linkCli(pulumi: string, pulumiHome: string): void {
+  const bin = path.join(pulumiHome, "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  const link = path.join(bin, "pulumi");
+  if (fs.existsSync(link) && fs.realpathSync(link) === fs.realpathSync(pulumi)) return;
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(pulumi, link);
 }
 
 /**

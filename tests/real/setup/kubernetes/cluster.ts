@@ -29,12 +29,14 @@ import { ensurePauseImage } from "./images";
 import { withClusterLock } from "./lock";
 import { ClusterLayout, KUBERNETES_VERSION, NODE_IP, NODE_NAME, clusterLayout } from "./layout";
 import { prepareNodeHost, releaseNodeHost } from "./node-host";
-import { apiServerUrl, ensurePki } from "./pki";
+import { apiServerUrl, ensurePki, KUBECONFIG_CONTEXT } from "./pki";
 import { killOrphanedShims, removePodLeftovers } from "./teardown";
 
 export interface Cluster {
   /** The admin kubeconfig file (system:masters; CA and client certificate embedded). */
   kubeconfig: string;
+  /** The context that kubeconfig selects. */
+  context: string;
   /** kubectl of the cluster's own release. */
   kubectl: string;
   /** https://<node IP>:16443 */
@@ -124,6 +126,7 @@ async function stopLocked(layout: ClusterLayout, log: Log): Promise<boolean> {
 function describe(layout: ClusterLayout, binaries: ClusterBinaries): Cluster {
   return {
     kubeconfig: layout.adminKubeconfig,
+    context: KUBECONFIG_CONTEXT,
     kubectl: binaries.kubectl,
     apiServer: apiServerUrl(),
     nodeName: NODE_NAME,

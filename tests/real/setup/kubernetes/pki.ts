@@ -167,6 +167,9 @@ async function makeLeaf(
   );
 }
 
+/** The context every kubeconfig of the cluster selects. */
+export const KUBECONFIG_CONTEXT = "ml-platform";
+
 /** A kubeconfig with the CA and the client's certificate embedded, so it can be copied or read as one file. */
 function writeKubeconfig(dir: string, name: string): void {
   const data = (file: string): string => fs.readFileSync(path.join(dir, file)).toString("base64");
@@ -184,11 +187,11 @@ function writeKubeconfig(dir: string, name: string): void {
     `      client-certificate-data: ${data(`${name}.crt`)}`,
     `      client-key-data: ${data(`${name}.key`)}`,
     "contexts:",
-    "  - name: ml-platform",
+    `  - name: ${KUBECONFIG_CONTEXT}`,
     "    context:",
     "      cluster: ml-platform",
     `      user: ${name}`,
-    "current-context: ml-platform",
+    `current-context: ${KUBECONFIG_CONTEXT}`,
     "",
   ].join("\n");
   fs.writeFileSync(path.join(dir, `${name}.kubeconfig`), text, { mode: 0o600 });
