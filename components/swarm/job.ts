@@ -1,13 +1,14 @@
 /**
- * A run-to-completion job on Swarm: one task per completion, each running the
- * job's command once to its end and never restarted by Swarm, since the
+ * A run-to-completion job on Swarm: `min(parallelism, completions)` tasks,
+ * each running its share of the completions one after another (task slot s
+ * runs completions s-1, s-1+parallelism, …), so at most `parallelism` run at
+ * once and every completion index runs exactly once, as run i waits for run
+ * i - parallelism on the Docker target. Swarm never restarts a task: the
  * retries (backoffLimit, doubling back-off) and the deadline for all attempts
- * together happen inside the task, as on the Docker target.
+ * together happen inside the task, for each completion.
  *
- * Swarm's own replicated-job mode would cap how many completions run at once
- * (parallelism), but the Docker provider (5.2.0) has no job mode: the
- * completions all start together, and a parallelism below completions is
- * reported as not applied.
+ * Swarm's own replicated-job mode would do the capping, but the Docker
+ * provider (5.2.0) has no job mode, so the tasks share the work themselves.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,13 +24,26 @@ export const TASK_SLOT_VARIABLE = "ML_PLATFORM_TASK_SLOT";
 /** How long a run waits for a writable volume (its ownership fix runs beside it) before it gives up. */
 export const WRITABLE_WAIT_SECONDS = 300;
 
+/** How a job's completions are shared between its tasks. */
+export interface CompletionShare {
+  parallelism: number;
+  completions: number;
+}
+
+/** How many tasks run the job: one per completion, but never more than may run at once. */
+export function taskCount(share: CompletionShare): number {
+  return Math.min(share.parallelism, share.completions);
+}
+
 /**
- * Runs `command` once every path is writable, with the completion index taken
- * from the task's slot (Kubernetes counts completions from 0, Swarm's slots from 1).
+ * Runs `command` once every path is writable, for each completion index of
+ * the task's share, one after another; the first failure ends the task with
+ * its exit code. Kubernetes counts completions from 0, Swarm's slots from 1.
  */
 export function completionCommand(
   command: string[],
   writablePaths: string[],
+  share: CompletionShare,
   waitSeconds = WRITABLE_WAIT_SECONDS,
 ): string[] {
   const waits = writablePaths.map(
@@ -38,14 +52,20 @@ export function completionCommand(
       `if [ "$waited" -ge ${waitSeconds} ]; then echo "run: ${path} is still not writable after ${waitSeconds}s" >&2; exit 1; fi; ` +
       "sleep 2; waited=$((waited + 2)); done",
   );
-  const script = [
-    "set -eu",
-    ...waits,
-    `${COMPLETION_INDEX_VARIABLE}=$((${TASK_SLOT_VARIABLE} - 1))`,
-    `export ${COMPLETION_INDEX_VARIABLE}`,
-    'exec "$@"',
-  ].join("\n");
-  return ["/bin/sh", "-c", script, "completion", ...command];
+  const firstIndex = `$((${TASK_SLOT_VARIABLE} - 1))`;
+  // A task with one completion hands its process over to the command, which then receives Swarm's stop signal.
+  const run =
+    taskCount(share) === share.completions
+      ? [`${COMPLETION_INDEX_VARIABLE}=${firstIndex}`, `export ${COMPLETION_INDEX_VARIABLE}`, 'exec "$@"']
+      : [
+          `index=${firstIndex}`,
+          `while [ "$index" -lt ${share.completions} ]; do`,
+          `  echo "run: completion $((index + 1)) of ${share.completions} starting" >&2`,
+          `  ${COMPLETION_INDEX_VARIABLE}="$index" "$@"`,
+          `  index=$((index + ${share.parallelism}))`,
+          "done",
+        ];
+  return ["/bin/sh", "-c", ["set -eu", ...waits, ...run].join("\n"), "completion", ...command];
 }
 
 export interface SwarmJobArgs {
@@ -64,13 +84,6 @@ export class SwarmJob extends pulumi.ComponentResource {
       const { spec, context } = args;
       const command = taskArgs(spec.container, secretPlan(spec.container), spec.name);
       if (!command) throw new pulumi.ResourceError(`${spec.name} has no command to run`, this);
-      if (spec.parallelism < spec.completions) {
-        pulumi.log.warn(
-          `${spec.name}: training.parallelism ${spec.parallelism} is not applied on Swarm: all ${spec.completions} completions start at once ` +
-            "(the Docker provider has no replicated-job mode to cap them)",
-          this,
-        );
-      }
       const id = runId(spec);
       const writable = spec.container.mounts.filter((mount) => !mount.readOnly).map((mount) => mount.path);
       const identity = { instance: context.instance, name: spec.name, component: spec.component };
@@ -83,14 +96,14 @@ export class SwarmJob extends pulumi.ComponentResource {
           taskSpec: taskSpec(spec.container, {
             identity,
             context,
-            args: completionCommand(runCommand(spec, command, args.retryDelaySeconds), writable),
+            args: completionCommand(runCommand(spec, command, args.retryDelaySeconds), writable, spec),
             extraEnv: { [RUN_ID_VARIABLE]: id, [TASK_SLOT_VARIABLE]: "{{.Task.Slot}}" },
             networkAlias: false,
             // Never restarted by Swarm: a finished run is done, and a failed one has used its retries.
             restartPolicy: { condition: "none" },
             stopGraceSeconds: 30,
           }),
-          mode: { replicated: { replicas: spec.completions } },
+          mode: { replicated: { replicas: taskCount(spec) } },
         },
         { parent: this, deleteBeforeReplace: true },
       );

@@ -1,6 +1,10 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { completionCommand, SwarmJob, TASK_SLOT_VARIABLE } from "../../../components/swarm/job";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { completionCommand, SwarmJob, TASK_SLOT_VARIABLE, taskCount } from "../../../components/swarm/job";
 import { build, ofKind, SERVICE, specWith, taskOf, testContext } from "./harness";
 
 describe("swarm target: SwarmJob", () => {
@@ -19,7 +23,7 @@ describe("swarm target: SwarmJob", () => {
     assert.match(script, /until \[ -w \/models \]/, "the run does not wait for its writable volume");
   });
 
-  it("says a parallelism below completions is not applied", async () => {
+  it("caps the tasks at parallelism when completions are more, with no warning", async () => {
     const [job] = specWith({ training: { completions: 4, parallelism: 2 } }).jobs;
     const warnings: string[] = [];
     const original = pulumi.log.warn;
@@ -28,18 +32,66 @@ describe("swarm target: SwarmJob", () => {
       return Promise.resolve();
     };
     try {
-      await build(() => new SwarmJob("training", { spec: job, context: testContext() }));
+      const built = await build(() => new SwarmJob("training", { spec: job, context: testContext() }));
+      assert.deepStrictEqual(ofKind(built, SERVICE)[0].inputs.mode, { replicated: { replicas: 2 } });
     } finally {
       pulumi.log.warn = original;
     }
-    assert.ok(
-      warnings.some((message) => /parallelism 2 is not applied on Swarm/.test(message)),
-      `no warning among: ${warnings.join(" | ")}`,
-    );
+    assert.deepStrictEqual(warnings, []);
+  });
+
+  describe("the completion script, run by /bin/sh as a task runs it", () => {
+    /** Runs every task slot of the share at once; returns each slot's exit code and the indices it ran, in order. */
+    function runSlots(share: { parallelism: number; completions: number }, failingIndex?: number) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-completions-"));
+      const record = `echo "$JOB_COMPLETION_INDEX" >> "${dir}/slot-$SLOT"; [ "$JOB_COMPLETION_INDEX" != "${failingIndex ?? -1}" ] || exit 7`;
+      const command = completionCommand(["/bin/sh", "-c", record], [dir], share, 5);
+      try {
+        return Array.from({ length: taskCount(share) }, (_, slot) => {
+          const env = { PATH: process.env.PATH, [TASK_SLOT_VARIABLE]: String(slot + 1), SLOT: String(slot + 1) };
+          const run = spawnSync(command[0], command.slice(1), { env, encoding: "utf8", timeout: 20000 });
+          const file = path.join(dir, `slot-${slot + 1}`);
+          const ran = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map(Number) : [];
+          return { status: run.status, ran };
+        });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it("runs every completion index exactly once, each task its share in order", () => {
+      const slots = runSlots({ parallelism: 3, completions: 8 });
+      assert.deepStrictEqual(
+        slots.map((slot) => slot.ran),
+        [
+          [0, 3, 6],
+          [1, 4, 7],
+          [2, 5],
+        ],
+      );
+      assert.deepStrictEqual(
+        slots.map((slot) => slot.status),
+        [0, 0, 0],
+      );
+    });
+
+    it("runs one index per task when parallelism covers the completions", () => {
+      const slots = runSlots({ parallelism: 3, completions: 3 });
+      assert.deepStrictEqual(
+        slots.map((slot) => slot.ran),
+        [[0], [1], [2]],
+      );
+    });
+
+    it("ends a task at its first failed completion with that exit code; other tasks go on", () => {
+      const slots = runSlots({ parallelism: 2, completions: 6 }, 2);
+      assert.deepStrictEqual(slots[0], { status: 7, ran: [0, 2] });
+      assert.deepStrictEqual(slots[1], { status: 0, ran: [1, 3, 5] });
+    });
   });
 
   it("waits for each writable path with a bounded loop before it execs the command", () => {
-    const command = completionCommand(["python3", "train.py"], ["/models"], 60);
+    const command = completionCommand(["python3", "train.py"], ["/models"], { parallelism: 1, completions: 1 }, 60);
     assert.deepStrictEqual(command.slice(0, 2), ["/bin/sh", "-c"]);
     assert.deepStrictEqual(command.slice(-2), ["python3", "train.py"]);
     assert.match(command[2], /-ge 60/);
