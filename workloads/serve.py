@@ -27,6 +27,7 @@ import math
 import os
 import re
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -80,6 +81,8 @@ def send_json(handler, status, document):
     handler.send_response(status)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(body)))
+    # Which replica answered: how an operator (and the real-runtime suite) sees a load balancer spread the requests.
+    handler.send_header("X-Served-By", socket.gethostname())
     handler.end_headers()
     handler.wfile.write(body)
 

@@ -11,6 +11,8 @@ import { LookupFunction } from "net";
 export interface HttpAnswer {
   status: number;
   text: string;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string>;
 }
 
 export interface HttpRequest {
@@ -18,6 +20,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs?: number;
+  /** A connection of its own rather than a kept-alive one: balancers that pick a backend per connection then pick anew. */
+  newConnection?: boolean;
 }
 
 /** Host names the suite resolves itself: name -> IPv4 address. */
@@ -42,25 +46,39 @@ function pinnedLookup(pinned: PinnedHosts): LookupFunction {
 export async function httpRequest(url: string, request: HttpRequest = {}, pinned?: PinnedHosts): Promise<HttpAnswer> {
   const timeoutMs = request.timeoutMs ?? 15_000;
   const target = new URL(url);
-  if (!pinned || pinned[target.hostname] === undefined) {
+  const pinnedHost = pinned !== undefined && pinned[target.hostname] !== undefined;
+  if (!pinnedHost && !request.newConnection) {
     const response = await fetch(url, {
       method: request.method ?? "GET",
       headers: request.headers,
       body: request.body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return { status: response.status, text: await response.text() };
+    return { status: response.status, text: await response.text(), headers: Object.fromEntries(response.headers) };
   }
-  if (target.protocol !== "http:") throw new Error(`pinned hosts are reached over http only, not ${url}`);
+  if (target.protocol !== "http:")
+    throw new Error(`${url}: only http is reached with a pinned host or a new connection`);
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
       target,
-      { method: request.method ?? "GET", headers: request.headers, lookup: pinnedLookup(pinned), timeout: timeoutMs },
+      {
+        method: request.method ?? "GET",
+        headers: request.headers,
+        lookup: pinned && pinnedHost ? pinnedLookup(pinned) : undefined,
+        agent: request.newConnection ? false : undefined,
+        timeout: timeoutMs,
+      },
       (response) => {
         let text = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+        const headers = Object.fromEntries(
+          Object.entries(response.headers).map(([name, value]) => [
+            name,
+            Array.isArray(value) ? value.join(", ") : String(value),
+          ]),
+        );
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, text, headers }));
         response.on("error", reject);
       },
     );

@@ -233,6 +233,49 @@ export interface ServingFigures {
   badInputStatus: number | null;
 }
 
+export interface BalancingFigures {
+  /** Serving's running replicas, and how many of them answered requests to its public address. */
+  servingReplicas: number;
+  servingReplicasReached: number;
+}
+
+const BALANCING_REQUESTS = 40;
+
+/**
+ * Whatever stands in front of serving's replicas (a proxy, the routing mesh, an ingress and a Service) must spread
+ * requests over all of them, or the replicas add no capacity. Each replica names itself (X-Served-By, its host
+ * name); every request goes on a connection of its own, since some balancers pick a backend per connection.
+ */
+export async function checkBalancing(
+  servingUrl: string,
+  via: string,
+  replicaHostnames: () => Promise<string[]>,
+  summary: BalancingFigures,
+  checks: Checks,
+  pinned?: PinnedHosts,
+): Promise<void> {
+  await checks.check(`requests to serving ${via} reach every serving replica`, async () => {
+    const hostnames = await replicaHostnames();
+    const url = new URL("/healthz", servingUrl).toString();
+    const reached = new Set<string>();
+    for (let request = 0; request < BALANCING_REQUESTS && reached.size < hostnames.length; request++) {
+      const answer = await httpRequest(url, { timeoutMs: 10_000, newConnection: true }, pinned);
+      expect(answer.status === 200, `GET /healthz answered HTTP ${answer.status}`);
+      reached.add(answer.headers["x-served-by"] ?? "");
+    }
+    summary.servingReplicas = hostnames.length;
+    summary.servingReplicasReached = [...reached].filter((name) => hostnames.includes(name)).length;
+    const strangers = [...reached].filter((name) => !hostnames.includes(name));
+    expect(strangers.length === 0, `answers named ${strangers.join(", ")}, none a serving replica of this stack`);
+    expect(hostnames.length > 1, `serving runs ${hostnames.length} replica(s); balancing needs two or more`);
+    expect(
+      summary.servingReplicasReached === hostnames.length,
+      `${summary.servingReplicasReached} of ${hostnames.length} replicas answered ${BALANCING_REQUESTS} requests`,
+    );
+    return `${summary.servingReplicasReached} of ${hostnames.length} replicas answered`;
+  });
+}
+
 /** The run of the model serving answers with (GET /model). */
 export async function servedModelRun(servingUrl: string, pinned?: PinnedHosts): Promise<string> {
   const answer = await httpRequest(`${servingUrl}/model`, { timeoutMs: 10_000 }, pinned);

@@ -55,7 +55,7 @@ describe("the reference model server (workloads/serve.py)", function () {
     requirePython(this, ["http.server", "json", "signal"]);
   });
 
-  it("answers a request it already holds when told to stop, then refuses new connections and exits 0", async () => {
+  it("answers a request it already holds when told to stop (naming the host that served it), then refuses new connections and exits 0", async () => {
     const models = fs.mkdtempSync(path.join(os.tmpdir(), "ml-serve-"));
     fs.writeFileSync(
       path.join(models, "current.json"),
@@ -81,6 +81,10 @@ describe("the reference model server (workloads/serve.py)", function () {
       const response = await inFlight.response;
       assert.match(response, /^HTTP\/1\.[01] 200/, `the in-flight request was not answered: ${response.slice(0, 200)}`);
       assert.match(response, /"predictions": \[3\.0\]/, "the in-flight request got the wrong prediction");
+      assert.ok(
+        response.includes(`\r\nX-Served-By: ${os.hostname()}\r\n`),
+        `the answer does not name the host that served it: ${response.slice(0, 300)}`,
+      );
       assert.strictEqual(await exited, 0, "serve.py did not exit cleanly after draining");
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");

@@ -16,6 +16,7 @@ import { Checks, expect } from "../checks";
 import { PrefectApi } from "../prefect-api";
 import {
   checkPrefect,
+  checkBalancing,
   checkServing,
   checkRetrainingDeployment,
   checkShippedFlowRuns,
@@ -159,6 +160,15 @@ async function containerIds(platform: Platform, services: string[]): Promise<str
     ids.push(result.stdout.trim());
   }
   return ids;
+}
+
+/** The host names of serving's replica containers (each is named after its container). */
+async function servingHostnames(platform: Platform): Promise<string[]> {
+  const ids = await containerIds(platform, platform.project.replicasOf("model-serving", "inference"));
+  const result = await run("docker", ["inspect", "--format", "{{.Config.Hostname}}", ...ids], {
+    env: platform.engine.env,
+  });
+  return result.stdout.trim().split("\n");
 }
 
 /** A change of serving's memory limit, rolled one replica at a time while a request loop runs. */
@@ -363,6 +373,9 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
         checkCronParity((program, argument) => workerPython(platform, program, argument), summary, checks),
       );
       await step("serving", () => checkServing(platform.servingUrl, "through the proxy", summary, checks));
+      await step("balancing", () =>
+        checkBalancing(platform.servingUrl, "through the proxy", () => servingHostnames(platform), summary, checks),
+      );
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));
       await step("redeploy", () => redeployKeepingData(platform, summary, checks));
     } else {

@@ -1,5 +1,6 @@
+import { BalancingFigures } from "../platform-checks";
 /** What a dev run measured, as written to out/real/dev/summary.json. */
-export interface DevSummary {
+export interface DevSummary extends BalancingFigures {
   /** "compose": the render's compose.yaml run by Compose v2 (see scenario.ts for why not "pulumi"). */
   deployPath: "pulumi" | "compose";
   deployPathReason: string;
@@ -54,6 +55,8 @@ export function emptySummary(): DevSummary {
     cronDisagreements: null,
     predictionOk: false,
     badInputStatus: null,
+    servingReplicas: 0,
+    servingReplicasReached: 0,
     rollingUpdateRequests: 0,
     rollingUpdateFailures: null,
     badConfigContainersCreated: null,

@@ -23,6 +23,7 @@ import {
   BROKEN_SETTINGS,
   STACK_TRACE,
   checkPrefect,
+  checkBalancing,
   checkServing,
   checkShippedFlowRuns,
   expectBrokenConfigRefused,
@@ -194,6 +195,21 @@ async function refuseBrokenConfigWithEngine(
     expect(objects.length === 0, `after the refusal the cluster holds ${objects.join(", ")}`);
     return `exit 1 naming ${BROKEN_KEYS.join(" and ")}, no stack trace; 0 resources in the state, 0 objects in the cluster`;
   });
+}
+
+/** The names of serving's running pods (a pod's host name is its name). */
+async function servingPodNames(platform: Platform): Promise<string[]> {
+  const pods = await platform.deploy.json<KubernetesList<Pod>>([
+    "get",
+    "pods",
+    "-n",
+    platform.namespace,
+    "-l",
+    "app.kubernetes.io/name=model-serving",
+    "--field-selector",
+    "status.phase=Running",
+  ]);
+  return pods.items.map((pod) => pod.metadata.name);
 }
 
 async function deployPlatform(platform: Platform, summary: ProdSummary, checks: Checks): Promise<boolean> {
@@ -776,6 +792,16 @@ export async function runProd(options: ProdOptions): Promise<ProdSummary> {
       await step("flows", () => runFlows(platform, summary, checks, log));
       await step("serving", () =>
         checkServing(platform.servingUrl, "through the ingress", summary, checks, platform.pinned),
+      );
+      await step("balancing", () =>
+        checkBalancing(
+          platform.servingUrl,
+          "through the ingress",
+          () => servingPodNames(platform),
+          summary,
+          checks,
+          platform.pinned,
+        ),
       );
       await step("cluster", () => checkCluster(platform, summary, checks));
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));

@@ -1,5 +1,6 @@
+import { BalancingFigures } from "../platform-checks";
 /** What a prod run measured, as written to out/real/prod/summary.json. */
-export interface ProdSummary {
+export interface ProdSummary extends BalancingFigures {
   /** "pulumi": npm run up with the engine built here; "kubectl": the render's manifests applied, when the engine could not be built. */
   deployPath: "pulumi" | "kubectl";
   deployPathReason: string;
@@ -98,6 +99,8 @@ export function emptySummary(): ProdSummary {
     flowModelRun: null,
     predictionOk: false,
     badInputStatus: null,
+    servingReplicas: 0,
+    servingReplicasReached: 0,
     hpaCurrentCpuPercent: null,
     hpaMaxReplicas: null,
     hpaBounds: null,

@@ -23,6 +23,7 @@ import { Checks, expect } from "../checks";
 import { PrefectApi } from "../prefect-api";
 import {
   checkPrefect,
+  checkBalancing,
   checkServing,
   checkRetrainingDeployment,
   checkShippedFlowRuns,
@@ -229,6 +230,13 @@ async function rollServing(
   );
 }
 
+/** The host names of a service's running containers (Swarm names each after its container). */
+async function containerHostnames(engine: Engine, service: string): Promise<string[]> {
+  const containers = await serviceContainers(engine, service);
+  const out = await docker(engine, ["inspect", "--format", "{{.Config.Hostname}}", ...containers]);
+  return out.trim().split("\n");
+}
+
 /** An update whose new tasks fail their healthcheck: Swarm rolls it back by itself, and serving keeps answering. */
 async function rollBackFailedUpdate(platform: Platform, summary: StagingSummary, checks: Checks): Promise<void> {
   await checks.check(
@@ -384,6 +392,15 @@ export async function runStaging(options: StagingOptions): Promise<StagingSummar
       await step("secrets", () => checkSecretsInEnv(platform, summary, checks));
       await step("flows", () => runFlows(platform, summary, checks));
       await step("serving", () => checkServing(platform.servingUrl, "through the proxy task", summary, checks));
+      await step("balancing", () =>
+        checkBalancing(
+          platform.servingUrl,
+          "through the proxy task",
+          () => containerHostnames(platform.engine, "model-serving"),
+          summary,
+          checks,
+        ),
+      );
       await step("retraining", () => checkRetrainingDeployment(platform.api, platform.config, summary, checks));
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks));
       await step("rollback", () => rollBackFailedUpdate(platform, summary, checks));

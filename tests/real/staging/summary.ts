@@ -1,7 +1,7 @@
 /** What a staging run measured, as written to out/real/staging/summary.json. */
-import { FlowRunFigures, RetrainingFigures, ServingFigures } from "../platform-checks";
+import { BalancingFigures, FlowRunFigures, RetrainingFigures, ServingFigures } from "../platform-checks";
 
-export interface StagingSummary extends FlowRunFigures, ServingFigures, RetrainingFigures {
+export interface StagingSummary extends FlowRunFigures, ServingFigures, RetrainingFigures, BalancingFigures {
   /** "docker stack deploy": the render's docker-stack.yml (see scenario.ts for why not "pulumi"). */
   deployPath: "pulumi" | "docker stack deploy";
   deployPathReason: string;
@@ -51,6 +51,8 @@ export function emptySummary(): StagingSummary {
     rollingUpdateRequests: 0,
     rollingUpdateFailures: null,
     rollbackObserved: false,
+    servingReplicas: 0,
+    servingReplicasReached: 0,
     rollbackRequests: 0,
     rollbackFailures: null,
     secretsInEnv: null,
