@@ -19,7 +19,7 @@ const SLOWEST_FIRST = [
   "stacks/dev",
   "guardrails/secret-hygiene",
   "tools/stack-names",
-  "render/compose",
+  "components/docker/compose",
   "config/bad-inputs",
 ].map((name) => path.join(TESTS, `${name}.test.js`));
 

@@ -13,6 +13,7 @@ import { dockerStorageSettings } from "./docker/storage";
 import { kubernetesConfigRules } from "./kubernetes/config-rules";
 import { kubernetesConfigSection } from "./kubernetes/config-section";
 import { kubernetesStorageSettings } from "./kubernetes/storage";
+import type { TargetOfflineRender } from "./offline-render";
 import { StorageSetting } from "./storage-setting";
 import { swarmConfigRules } from "./swarm/config-rules";
 import { swarmConfigSection } from "./swarm/config-section";
@@ -42,6 +43,8 @@ export interface TargetEntry {
   defaultStorage: (config: PlatformConfig) => string;
   /** The worker image the target runs when the stack names none. */
   defaultWorkerImage: string;
+  /** What the offline render needs of the target (tools/render); loaded lazily so the deployed program never loads it. */
+  offline: () => Promise<TargetOfflineRender>;
 }
 
 // The docker-family targets' process workers need nothing beyond Prefect; the kubernetes worker (`--type
@@ -56,6 +59,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     storageSettings: dockerStorageSettings,
     defaultStorage: () => "— (Docker volume)",
     defaultWorkerImage: PREFECT_IMAGE,
+    offline: async () => (await import("./docker/offline")).offlineRender,
   },
   swarm: {
     load: async () => (await import("./swarm")).deployPlatform,
@@ -65,6 +69,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     // The volume driver decides whether a volume can follow a task to another node.
     defaultStorage: (config) => `— (Docker volume, driver ${config.swarm.volumeDriver})`,
     defaultWorkerImage: PREFECT_IMAGE,
+    offline: async () => (await import("./swarm/offline")).offlineRender,
   },
   kubernetes: {
     load: async () => (await import("./kubernetes")).deployPlatform,
@@ -73,6 +78,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     storageSettings: kubernetesStorageSettings,
     defaultStorage: (config) => `${config.kubernetes.storageClass} (default)`,
     defaultWorkerImage: `${PREFECT_IMAGE}-kubernetes`,
+    offline: async () => (await import("./kubernetes/offline")).offlineRender,
   },
 };
 

@@ -8,7 +8,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { KUBERNETES_SECRETS_FILE } from "../../tools/render/kubernetes-secrets";
+import { KUBERNETES_SECRETS_FILE } from "../../components/kubernetes/offline/secrets-file";
 import { Render } from "../../tools/render/model";
 import { sentinelFor } from "../../tools/render/sentinel";
 import { renderConfig } from "../support/render";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { SECRETS_FILE } from "../../tools/render/generated-passwords";
-import { KUBERNETES_SECRETS_FILE } from "../../tools/render/kubernetes-secrets";
+import { KUBERNETES_SECRETS_FILE } from "../../components/kubernetes/offline/secrets-file";
 import { Render } from "../../tools/render/model";
 import { committedSdkTrace, runRender, renderConfig, renderStack } from "../support/render";
 
@@ -65,7 +65,7 @@ describe("the offline render", () => {
         const b = filesUnder(second.outDir);
         assert.deepStrictEqual([...a.keys()].sort(), [...b.keys()].sort());
         for (const [file, text] of a) {
-          // Passwords are generated per output folder (tests/render/compose.test.ts, kubernetes-secrets.test.ts).
+          // Passwords are generated per output folder (tests/components/docker/compose.test.ts, tests/components/kubernetes/secrets-file.test.ts).
           if ([SECRETS_FILE, KUBERNETES_SECRETS_FILE].includes(path.basename(file))) continue;
           assert.ok(text === b.get(file), `${file} differs between two renders`);
         }

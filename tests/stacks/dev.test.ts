@@ -368,7 +368,7 @@ describe("dev stack (Pulumi.dev.yaml on the Docker target)", function () {
     const b = filesUnder(second.outDir);
     assert.deepStrictEqual([...a.keys()].sort(), [...b.keys()].sort(), "the two renders wrote different files");
     for (const [file, bytes] of a) {
-      // The Compose secrets file holds passwords generated for each output folder (tests/render/compose.test.ts).
+      // The Compose secrets file holds passwords generated for each output folder (tests/components/docker/compose.test.ts).
       if (path.basename(file) === SECRETS_FILE) continue;
       assert.ok(bytes.equals(b.get(file) as Buffer), `${file} differs between two renders`);
     }

@@ -6,6 +6,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { offlineKubeconfig } from "../../components/kubernetes/offline/kubeconfig";
+import { isKubernetesObject } from "../../components/kubernetes/offline/manifests";
 import { KubernetesPlatform } from "../../components/kubernetes/platform";
 import { decodeProjectConfig } from "../../config/load";
 import { parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
@@ -14,7 +16,7 @@ import { validatePlatformConfig } from "../../config/validate";
 import { describePlatform } from "../../platform/describe";
 import { projectRoot } from "../../platform/project-root";
 import { SECRET_SENTINEL } from "../../tools/render/mocks";
-import { isKubernetesObject, Render, RenderedResource, SECRET_MASK } from "../../tools/render/model";
+import { Render, RenderedResource, SECRET_MASK } from "../../tools/render/model";
 import { readStackConfig } from "../../tools/render/stack-config";
 import { build, K8S } from "../components/kubernetes/harness";
 import {
@@ -34,9 +36,10 @@ type Labels = Record<string, string>;
 
 const NAME = "app.kubernetes.io/name";
 
+/** Pulumi.prod.yaml as the offline render hands it to the program: the kubeconfig file a stand-in. */
 function prodConfig(): PlatformConfig {
   const source = readStackConfig(projectRoot(), "prod");
-  const result = validatePlatformConfig(decodeProjectConfig(source.config));
+  const result = validatePlatformConfig(decodeProjectConfig(offlineKubeconfig(source.config, "ml-platform")));
   if (!result.ok) throw new Error(`Pulumi.prod.yaml does not validate: ${JSON.stringify(result.problems)}`);
   return result.config;
 }

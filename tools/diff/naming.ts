@@ -4,7 +4,8 @@
  * resources by what they are and their real name ("container
  * ml-platform-dev-model-serving-0"), components by their logical name.
  */
-import { isKubernetesObject, RenderedResource } from "../render/model";
+import { isKubernetesObject } from "../../components/kubernetes/offline/manifests";
+import { RenderedResource } from "../render/model";
 import { isRecord } from "./values";
 
 /** "docker:index/remoteImage:RemoteImage" -> "remote image". */

@@ -33,6 +33,7 @@ import { SECRET_FINGERPRINT_KEY_VARIABLE } from "./model";
 import { renderInProcess } from "./run";
 import { readStackConfig, StackConfigSource, StackFileError } from "./stack-config";
 import { stackNameProblem } from "../command-line";
+import { targetOfflineRender } from "./target-offline";
 import { ownedRenderFolder, RenderOutputError, writeRender } from "./write";
 
 const USAGE =
@@ -130,7 +131,7 @@ async function renderOne(
         `${formatFindings(stack, findings)}render of ${stack} refused: ${blocking.length} mandatory policy violation(s); nothing was written`,
       );
     }
-    const written = writeRender(render, outDir);
+    const written = writeRender(render, outDir, await targetOfflineRender(render.target));
     io.stdout(formatFindings(stack, findings));
     io.stdout(
       `rendered ${stack}: ${render.resources.length} resources -> ${path.relative(process.cwd(), written) || "."}\n`,

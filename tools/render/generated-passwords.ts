@@ -1,6 +1,6 @@
 /**
- * The passwords the program generates with @pulumi/random, for the writers
- * that deploy a render without Pulumi (Compose's .env, Kubernetes' secrets.yaml).
+ * The passwords the program generates with @pulumi/random, for the targets'
+ * writers that deploy a render without Pulumi (components/<target>/offline).
  * A render only has the mocks' stand-in values; these writers generate real
  * ones once, keep them across renders (a kept database volume still expects
  * the password it was initialised with), and rebuild every secret value that

@@ -1,11 +1,14 @@
 /**
  * Mock provider state that looks like what the real providers return, so that
  * names, IDs and cross-resource references survive into the render. Every
- * value is derived from the inputs: two renders are byte-identical.
+ * value is derived from the inputs: two renders are byte-identical. The
+ * providers every stack uses (random, StackReference) are mocked here; a
+ * target's own provider by its offline part (components/offline-render.ts).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import type { MockState } from "../../components/offline-render";
 import type { GeneratedSecret } from "./model";
 import { SECRET_SENTINEL, sentinelFor } from "./sentinel";
 
@@ -29,16 +32,10 @@ export interface RegisteredInputs {
   provider?: string;
 }
 
-function digest(text: string): string {
+/** The hex SHA-256 of a text: every mock value derived from a name or an input comes from it. */
+export function digest(text: string): string {
   return crypto.createHash("sha256").update(text).digest("hex");
 }
-
-function uuidFrom(text: string): string {
-  const hex = digest(text);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
-type StateFor = (name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 
 /** What the render tool may ask of the mock provider for one run. */
 export interface MockOptions {
@@ -56,62 +53,24 @@ export interface MockOptions {
 
 export { SECRET_SENTINEL, sentinelFor };
 
-function kubernetesState(name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
-  return {
-    ...inputs,
-    metadata: { ...metadata, name: metadata.name ?? name, uid: uuidFrom(`${name}/${String(metadata.name ?? name)}`) },
-  };
-}
-
-/**
- * The Docker provider auto-names containers, networks and volumes that get no
- * name (`<resource name>-<7 random characters>`); here the suffix comes from
- * the resource name, so references to the name survive and stay stable.
- */
-export function dockerName(name: string, inputs: Record<string, unknown>): string {
-  return typeof inputs.name === "string" && inputs.name !== "" ? inputs.name : `${name}-${digest(name).slice(0, 7)}`;
-}
-
-/** The imageId the mock RemoteImage reports for an image reference. */
-export function mockImageId(reference: string): string {
-  return `sha256:${digest(reference)}`;
-}
-
 /** The value a mock RandomPassword resolves to (a sentinel in a sentinel render). */
 export function mockPassword(name: string, length: number, sentinels: boolean): string {
   return sentinels ? sentinelFor(name, length) : `mock-${digest(name).slice(0, length - 5)}`;
 }
 
-const STATE_BY_TYPE: Record<string, StateFor> = {
-  "docker:index/remoteImage:RemoteImage": (_name, inputs) => ({
-    ...inputs,
-    imageId: mockImageId(String(inputs.name)),
-    repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest(`repo/${String(inputs.name)}`)}`,
-  }),
-  "docker:index/container:Container": (name, inputs) => ({
-    ...inputs,
-    name: dockerName(name, inputs),
-    exitCode: 0,
-    containerLogs: "",
-  }),
-  "docker:index/network:Network": (name, inputs) => ({ ...inputs, name: dockerName(name, inputs) }),
-  "docker:index/volume:Volume": (name, inputs) => ({
-    ...inputs,
-    name: dockerName(name, inputs),
-    mountpoint: `/var/lib/docker/volumes/${dockerName(name, inputs)}/_data`,
-  }),
-};
-
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly registered: RegisteredInputs[] = [];
   readonly generatedSecrets: GeneratedSecret[] = [];
 
-  constructor(private readonly options: MockOptions = {}) {
+  /** `providerState` is the target's mock state of its provider's resources (its TargetOfflineRender's). */
+  constructor(
+    private readonly options: MockOptions = {},
+    private readonly providerState: (type: string) => MockState | undefined = () => undefined,
+  ) {
     if (options.registrationsLog) fs.writeFileSync(options.registrationsLog, "");
   }
 
-  private optionalState(type: string): StateFor | undefined {
+  private optionalState(type: string): MockState | undefined {
     if (type === "random:index/randomPassword:RandomPassword") {
       return (name, inputs) => {
         const length = Number(inputs.length ?? 16);
@@ -139,9 +98,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
     if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider-id`, state: args.inputs };
     const stateFor =
-      this.optionalState(args.type) ??
-      STATE_BY_TYPE[args.type] ??
-      (args.type.startsWith("kubernetes:") ? kubernetesState : (_: string, i: Record<string, unknown>) => i);
+      this.optionalState(args.type) ?? this.providerState(args.type) ?? ((_: string, i: Record<string, unknown>) => i);
     const state = stateFor(args.name, args.inputs);
     const id = args.id && args.id !== "" ? args.id : `${args.name}-id`;
     return { id: args.custom === false ? undefined : id, state };

@@ -19,10 +19,10 @@ export interface RenderedResource {
   custom?: boolean;
   inputs: Record<string, unknown>;
   /**
-   * For Docker resources, the same inputs with each secret kept as a
-   * SecretValue holding the mock value, for the writer that must place secrets
-   * rather than mask them (the Compose file). In memory only: never written
-   * to resources.json.
+   * For the resource types whose secrets the target's deployable files place
+   * (TargetOfflineRender.placesSecrets), the same inputs with each secret kept
+   * as a SecretValue holding the mock value, for the writer that must place
+   * secrets rather than mask them. In memory only: never written to resources.json.
    */
   secretAwareInputs?: Record<string, unknown>;
   options: RenderedOptions;
@@ -60,7 +60,3 @@ export const SECRET_MASK = "[secret]";
  * text means nothing outside that run. Unset, every secret is SECRET_MASK.
  */
 export const SECRET_FINGERPRINT_KEY_VARIABLE = "ML_PLATFORM_RENDER_SECRET_KEY";
-
-export function isKubernetesObject(resource: RenderedResource): boolean {
-  return resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";
-}

@@ -10,6 +10,7 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { isSecretEnvelope, MockOptions, RecordingMocks, RegisteredInputs, SELF_MANAGED_ORGANIZATION } from "./mocks";
 import { Render, RenderedResource, SECRET_FINGERPRINT_KEY_VARIABLE, SECRET_MASK, SecretValue } from "./model";
 import { StackConfigSource } from "./stack-config";
+import { targetOfflineRender } from "./target-offline";
 
 interface Captured {
   resource: pulumi.Resource;
@@ -67,9 +68,6 @@ function sanitize(value: unknown, writeSecret: SecretWriter): unknown {
 
 const keepSecret: SecretWriter = (value) => new SecretValue(value);
 
-/** The resource types whose secrets a writer places in a secrets file rather than masks. */
-const placesSecrets = (type: string): boolean => type.startsWith("docker:") || type === "kubernetes:core/v1:Secret";
-
 async function urnOf(resource: pulumi.Resource): Promise<string> {
   return valueOf(resource.urn);
 }
@@ -107,10 +105,13 @@ export async function renderInProcess(
   fingerprintKey?: string,
 ): Promise<Render> {
   const project = "ml-platform";
-  const mocks = new RecordingMocks(options);
+  // The stack's target, known before the program runs: its offline part mocks the target's provider.
+  const offline = await targetOfflineRender(source.config[`${project}:target`]);
+  const mocks = new RecordingMocks(options, (type) => offline?.mockState(type));
   const writeSecret = secretWriter(options.secretSentinels === true, fingerprintKey);
+  const placesSecrets = (type: string): boolean => offline?.placesSecrets(type) === true;
   pulumi.runtime.setMocks(mocks, project, stack, false, SELF_MANAGED_ORGANIZATION);
-  pulumi.runtime.setAllConfig(source.config, source.secretKeys);
+  pulumi.runtime.setAllConfig(offline?.offlineConfig?.(source.config, project) ?? source.config, source.secretKeys);
 
   const captured: Captured[] = [];
   let programOutputs: Record<string, unknown> = {};
@@ -142,7 +143,7 @@ export async function renderInProcess(
       parent: opts.parent ? await urnOf(opts.parent) : stackUrn,
       custom: registered?.custom ?? true,
       inputs: sanitize(registered?.inputs ?? {}, writeSecret) as Record<string, unknown>,
-      // Only the deployable files place secrets: compose.yaml reads Docker resources, secrets.yaml the Secrets.
+      // Only the deployable files place secrets, and only those of the types the target's files read.
       secretAwareInputs: placesSecrets(type)
         ? (sanitize(registered?.inputs ?? {}, keepSecret) as Record<string, unknown>)
         : undefined,

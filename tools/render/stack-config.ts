@@ -8,7 +8,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { REQUIRED_KEYS } from "../../config/schema";
-import { useOfflineKubeconfig } from "./offline-kubeconfig";
 import { sentinelFor } from "./sentinel";
 
 export interface StackConfigSource {
@@ -142,6 +141,5 @@ export function readStackConfig(projectDir: string, stack: string, configFile?: 
     config[qualify(project, key)] = asRuntimeValue(plain);
     if (found.secure) secretKeys.push(qualify(project, key));
   }
-  useOfflineKubeconfig(config, qualify(project, "kubernetes"));
   return { config, secretKeys };
 }

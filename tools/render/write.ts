@@ -1,21 +1,15 @@
 /**
- * Writes a render to disk: resources.json, graph.mmd, for Kubernetes objects
- * one YAML manifest each plus secrets.yaml with their Secrets' real values,
- * for Docker resources compose.yaml, for Swarm services docker-stack.yml and the
- * files its secrets and configs are read from; all with the kept passwords in .env.
- * Files are written to a sibling folder and swapped in whole, so a failed render never leaves a half-written result.
+ * Writes a render to disk: resources.json and graph.mmd for every target, then
+ * what the target's offline part writes (its deployable files, with the kept
+ * passwords in .env). Files are written to a sibling folder and swapped in
+ * whole, so a failed render never leaves a half-written result.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { threadId } from "worker_threads";
-import { stringify } from "yaml";
-import { composeProject } from "./compose";
-import { secretsFileText } from "./compose-secrets";
-import { isSwarmRender, STACK_FILE, stackProject } from "./stack-file";
-import { writeStackFiles } from "./stack-secrets";
+import type { TargetOfflineRender } from "../../components/offline-render";
 import { SECRETS_FILE } from "./generated-passwords";
-import { hasKubernetesSecrets, KUBERNETES_SECRETS_FILE, kubernetesSecretsFiles } from "./kubernetes-secrets";
-import { isKubernetesObject, Render, RenderedResource } from "./model";
+import { Render, RenderedResource } from "./model";
 
 export function resourcesJson(render: Render): string {
   const { project, stack, target, resources, outputs } = render;
@@ -63,25 +57,6 @@ export function mermaidGraph(render: Render): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function manifestFileName(resource: RenderedResource): string {
-  const metadata = (resource.inputs.metadata ?? {}) as { name?: string; namespace?: string };
-  const parts = [String(resource.inputs.kind), metadata.namespace ?? "cluster", metadata.name ?? resource.name];
-  return `${parts
-    .join("_")
-    .toLowerCase()
-    .replace(/[^a-z0-9_.-]/g, "-")}.yaml`;
-}
-
-export function manifests(render: Render): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const resource of render.resources.filter(isKubernetesObject)) {
-    const file = manifestFileName(resource);
-    if (files.has(file)) throw new Error(`two Kubernetes objects render to ${file}`);
-    files.set(file, stringify(resource.inputs, { sortMapEntries: true, lineWidth: 0 }));
-  }
-  return files;
-}
-
 /** A render that cannot be written where it was asked to go; nothing was removed or written. */
 export class RenderOutputError extends Error {}
 
@@ -110,7 +85,8 @@ export function ownedRenderFolder(outDir: string, stack: string): string {
   return target;
 }
 
-export function writeRender(render: Render, outDir: string): string {
+/** Writes the render into <out>/<stack>; `offline` is its target's offline part (none: the generic files only). */
+export function writeRender(render: Render, outDir: string, offline?: TargetOfflineRender): string {
   const target = ownedRenderFolder(outDir, render.stack);
   // Unique to this thread: renders run side by side in one process too (the command thread).
   const staging = `${target}.tmp-${process.pid}-${threadId}`;
@@ -118,26 +94,9 @@ export function writeRender(render: Render, outDir: string): string {
   fs.mkdirSync(staging, { recursive: true });
   fs.writeFileSync(path.join(staging, "resources.json"), resourcesJson(render));
   fs.writeFileSync(path.join(staging, "graph.mmd"), mermaidGraph(render));
-  const objects = manifests(render);
-  if (objects.size > 0) {
-    fs.mkdirSync(path.join(staging, "manifests"));
-    for (const [file, text] of objects) fs.writeFileSync(path.join(staging, "manifests", file), text);
-  }
   const previousSecrets = path.join(target, SECRETS_FILE);
   const existing = fs.existsSync(previousSecrets) ? fs.readFileSync(previousSecrets, "utf8") : undefined;
-  if (isSwarmRender(render)) {
-    const project = stackProject(render);
-    fs.writeFileSync(path.join(staging, STACK_FILE), project.yaml);
-    writeStackFiles(project, staging, existing);
-  } else if (render.resources.some((resource) => resource.type.startsWith("docker:"))) {
-    const project = composeProject(render);
-    fs.writeFileSync(path.join(staging, "compose.yaml"), project.yaml);
-    fs.writeFileSync(path.join(staging, SECRETS_FILE), secretsFileText(project, existing), { mode: 0o600 });
-  } else if (hasKubernetesSecrets(render)) {
-    const files = kubernetesSecretsFiles(render, existing);
-    fs.writeFileSync(path.join(staging, SECRETS_FILE), files.env, { mode: 0o600 });
-    fs.writeFileSync(path.join(staging, KUBERNETES_SECRETS_FILE), files.yaml, { mode: 0o600 });
-  }
+  offline?.writeFiles(render, staging, existing);
   fs.rmSync(target, { recursive: true, force: true });
   fs.renameSync(staging, target);
   return target;

@@ -9,6 +9,7 @@ import { ServiceDirectory } from "../../../components/docker/addresses";
 import { PlatformContext } from "../../../components/docker/context";
 import { describePlatform } from "../../../platform/describe";
 import { PlatformSpec, ServiceSpec } from "../../../platform/model";
+import { dockerMockState } from "../../../components/docker/offline/docker-provider";
 import { RecordingMocks } from "../../../tools/render/mocks";
 import { buildInStack, Built, Registration } from "../../support/harness";
 
@@ -16,7 +17,10 @@ export type { Built, Registration };
 export { dependencyNames, ofKind, registration } from "../../support/harness";
 
 /** Runs `create` in a fresh mocked stack and waits until every registration has happened. */
-export function build<T>(create: () => T, mocks: RecordingMocks = new RecordingMocks()): Promise<Built<T>> {
+export function build<T>(
+  create: () => T,
+  mocks: RecordingMocks = new RecordingMocks({}, dockerMockState),
+): Promise<Built<T>> {
   return buildInStack("docker-test", create, mocks);
 }
 
@@ -90,7 +94,7 @@ export class ExitingMocks extends RecordingMocks {
     private readonly logs: string,
     private readonly which: (name: string) => boolean = () => true,
   ) {
-    super();
+    super({}, dockerMockState);
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {

@@ -8,6 +8,7 @@ import { serviceUrl } from "../../../components/kubernetes/layout";
 import { PodPlacement } from "../../../components/kubernetes/placement";
 import { describePlatform } from "../../../platform/describe";
 import { PlatformSpec } from "../../../platform/model";
+import { kubernetesMockState } from "../../../components/kubernetes/offline/mock-state";
 import { isSecretEnvelope, RecordingMocks } from "../../../tools/render/mocks";
 import { buildInStack, Built, ofKind, Registration } from "../../support/harness";
 
@@ -15,12 +16,18 @@ export type { Built, Registration };
 export { dependencyNames, ofKind, registration } from "../../support/harness";
 
 /** Runs `create` in a fresh mocked stack and waits until every registration has happened. */
-export function build<T>(create: () => T, mocks: RecordingMocks = new RecordingMocks()): Promise<Built<T>> {
+export function build<T>(
+  create: () => T,
+  mocks: RecordingMocks = new RecordingMocks({}, kubernetesMockState),
+): Promise<Built<T>> {
   return buildInStack("kubernetes-test", create, mocks);
 }
 
 /** Like `build`, for code expected to throw: resolves with the error. */
-export async function buildError(create: () => unknown, mocks: RecordingMocks = new RecordingMocks()): Promise<Error> {
+export async function buildError(
+  create: () => unknown,
+  mocks: RecordingMocks = new RecordingMocks({}, kubernetesMockState),
+): Promise<Error> {
   try {
     await build(create, mocks);
   } catch (error) {

@@ -5,6 +5,7 @@ import { platformEndpoints } from "../../../components/kubernetes/endpoints";
 import { KubernetesPlatform } from "../../../components/kubernetes/platform";
 import { ConfigError } from "../../../config/load";
 import { describePlatform } from "../../../platform/describe";
+import { kubernetesMockState } from "../../../components/kubernetes/offline/mock-state";
 import { RecordingMocks } from "../../../tools/render/mocks";
 import { promiseOf } from "../../support/mocks";
 import { build, Built, buildError, configWith, dependencyNames, K8S, ofKind, Registration, single } from "./harness";
@@ -128,7 +129,7 @@ describe("kubernetes target: the whole platform", () => {
   });
 
   it("refuses the same namespace for platform and executors before registering anything of the platform", async () => {
-    const mocks = new RecordingMocks();
+    const mocks = new RecordingMocks({}, kubernetesMockState);
     const error = await buildError(() => {
       const config = configWith({ kubernetes: { namespace: "ml", executorNamespace: "ml" } });
       return new KubernetesPlatform("ml", { spec: describePlatform(config, "test"), config });

@@ -9,6 +9,7 @@ import { SwarmContext } from "../../../components/swarm/context";
 import { SwarmFiles } from "../../../components/swarm/files";
 import { describePlatform } from "../../../platform/describe";
 import { PlatformSpec, ServiceSpec } from "../../../platform/model";
+import { dockerMockState } from "../../../components/docker/offline/docker-provider";
 import { RecordingMocks } from "../../../tools/render/mocks";
 import { buildInStack, Built, Registration } from "../../support/harness";
 import { FAKE_SECRETS } from "../docker/harness";
@@ -21,7 +22,10 @@ export const SERVICE = "docker:index/service:Service";
 export const SECRET = "docker:index/secret:Secret";
 export const CONFIG = "docker:index/serviceConfig:ServiceConfig";
 
-export function build<T>(create: () => T, mocks: RecordingMocks = new RecordingMocks()): Promise<Built<T>> {
+export function build<T>(
+  create: () => T,
+  mocks: RecordingMocks = new RecordingMocks({}, dockerMockState),
+): Promise<Built<T>> {
   return buildInStack("swarm-test", create, mocks);
 }
 

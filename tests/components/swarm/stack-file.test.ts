@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parse } from "yaml";
+import { StackTranslationError, stackProject } from "../../../components/swarm/offline/stack-file";
 import { Render, RenderedResource } from "../../../tools/render/model";
-import { StackTranslationError, stackProject } from "../../../tools/render/stack-file";
 
 const OPTIONS = { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], dependsOn: [] };
 

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { KUBERNETES_SECRETS_FILE } from "../../../tools/render/kubernetes-secrets";
+import { KUBERNETES_SECRETS_FILE } from "../../../components/kubernetes/offline/secrets-file";
 import { Cluster } from "../setup/kubernetes/cluster";
 import { Log, run, RunResult } from "../setup/run";
 

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { assembleSecret, keptPasswords, passwordLines, SECRETS_FILE } from "./generated-passwords";
+import { assembleSecret, keptPasswords, passwordLines, SECRETS_FILE } from "../../../tools/render/generated-passwords";
 import { StackProject } from "./stack-file";
 
 export function writeStackFiles(project: StackProject, folder: string, existingSecrets: string | undefined): void {

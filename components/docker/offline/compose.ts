@@ -16,9 +16,9 @@
  */
 import * as crypto from "crypto";
 import { stringify } from "yaml";
-import { dockerName, mockImageId } from "./mocks";
-import { generatedLengths, SecretPart, secretParts } from "./generated-passwords";
-import { GeneratedSecret, Render, RenderedResource, SecretValue } from "./model";
+import { generatedLengths, SecretPart, secretParts } from "../../../tools/render/generated-passwords";
+import { GeneratedSecret, Render, RenderedResource, SecretValue } from "../../../tools/render/model";
+import { dockerName, mockImageId } from "./docker-provider";
 
 const CONTAINER = "docker:index/container:Container";
 const VOLUME = "docker:index/volume:Volume";

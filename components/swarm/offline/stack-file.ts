@@ -17,9 +17,9 @@
  */
 import * as crypto from "crypto";
 import { stringify } from "yaml";
-import { dockerName } from "./mocks";
-import { generatedLengths, SecretPart, secretParts } from "./generated-passwords";
-import { Render, RenderedResource, SecretValue } from "./model";
+import { generatedLengths, SecretPart, secretParts } from "../../../tools/render/generated-passwords";
+import { Render, RenderedResource, SecretValue } from "../../../tools/render/model";
+import { dockerName } from "../../docker/offline/docker-provider";
 
 const SERVICE = "docker:index/service:Service";
 const SECRET = "docker:index/secret:Secret";
@@ -381,11 +381,6 @@ function compact(value: unknown): unknown {
     );
   }
   return value;
-}
-
-/** Whether a render is a Swarm stack's: it has Swarm services. */
-export function isSwarmRender(render: Render): boolean {
-  return render.resources.some((resource) => resource.type === SERVICE);
 }
 
 function header(render: Render): string {

@@ -6,10 +6,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, parseAllDocuments } from "yaml";
-import { parseSecretsFile, SECRETS_FILE } from "../../tools/render/generated-passwords";
-import { KUBERNETES_SECRETS_FILE } from "../../tools/render/kubernetes-secrets";
-import { SECRET_SENTINEL } from "../../tools/render/mocks";
-import { runRender } from "../support/render";
+import { KUBERNETES_SECRETS_FILE } from "../../../components/kubernetes/offline/secrets-file";
+import { parseSecretsFile, SECRETS_FILE } from "../../../tools/render/generated-passwords";
+import { SECRET_SENTINEL } from "../../../tools/render/mocks";
+import { runRender } from "../../support/render";
 
 type Json = Record<string, unknown>;
 

@@ -47,19 +47,20 @@ function writePlaceholder(context: string): string {
   return file;
 }
 
-/** Points `<project>:kubernetes.kubeconfigPath`, when set, at the placeholder. */
-export function useOfflineKubeconfig(config: Record<string, string>, kubernetesKey: string): void {
+/** The config with `<project>:kubernetes.kubeconfigPath`, when set, pointing at the placeholder. */
+export function offlineKubeconfig(config: Readonly<Record<string, string>>, project: string): Record<string, string> {
+  const kubernetesKey = `${project}:kubernetes`;
   const text = config[kubernetesKey];
-  if (text === undefined) return;
+  if (text === undefined) return { ...config };
   let settings: unknown;
   try {
     settings = JSON.parse(text);
   } catch {
-    return;
+    return { ...config };
   }
-  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) return;
+  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) return { ...config };
   const record = settings as Record<string, unknown>;
-  if (typeof record.kubeconfigPath !== "string" || record.kubeconfigPath === "") return;
+  if (typeof record.kubeconfigPath !== "string" || record.kubeconfigPath === "") return { ...config };
   const context = typeof record.context === "string" ? record.context : "";
-  config[kubernetesKey] = JSON.stringify({ ...record, kubeconfigPath: writePlaceholder(context) });
+  return { ...config, [kubernetesKey]: JSON.stringify({ ...record, kubeconfigPath: writePlaceholder(context) }) };
 }

@@ -5,7 +5,7 @@
  * every render so they follow the plan.
  */
 import { ComposeProject } from "./compose";
-import { assembleSecret, keptPasswords, passwordLines } from "./generated-passwords";
+import { assembleSecret, keptPasswords, passwordLines } from "../../../tools/render/generated-passwords";
 
 /** The new secrets file: kept passwords, new ones where missing, secret files assembled from them. */
 export function secretsFileText(project: ComposeProject, existing: string | undefined): string {

@@ -6,16 +6,27 @@
  * values are written, built from the passwords kept in .env.
  */
 import { stringify } from "yaml";
-import { assembleSecret, generatedLengths, keptPasswords, passwordLines, secretParts } from "./generated-passwords";
-import { Render, RenderedResource, SecretValue } from "./model";
+import {
+  assembleSecret,
+  generatedLengths,
+  keptPasswords,
+  passwordLines,
+  secretParts,
+} from "../../../tools/render/generated-passwords";
+import { Render, RenderedResource, SecretValue } from "../../../tools/render/model";
 
 export const KUBERNETES_SECRETS_FILE = "secrets.yaml";
 const SECRET_TYPE = "kubernetes:core/v1:Secret";
 
 export class KubernetesSecretsError extends Error {}
 
+/** Whether a resource type is the Secret, whose values this file places. */
+export function isKubernetesSecret(type: string): boolean {
+  return type === SECRET_TYPE;
+}
+
 export function hasKubernetesSecrets(render: Render): boolean {
-  return render.resources.some((resource) => resource.type === SECRET_TYPE);
+  return render.resources.some((resource) => isKubernetesSecret(resource.type));
 }
 
 /** The Secret's stringData with each generated password's stand-in replaced by the kept password. */
@@ -46,7 +57,7 @@ function realStringData(
 export function kubernetesSecretsFiles(render: Render, existingEnv: string | undefined): { env: string; yaml: string } {
   const passwords = keptPasswords(generatedLengths(render.generatedSecrets ?? []), existingEnv);
   const documents = render.resources
-    .filter((resource) => resource.type === SECRET_TYPE)
+    .filter((resource) => isKubernetesSecret(resource.type))
     .map((resource) => {
       const metadata = (resource.inputs.metadata ?? {}) as Record<string, unknown>;
       const { stringData: _masked, ...rest } = resource.inputs;

@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { composeProject } from "../../tools/render/compose";
-import { parseSecretsFile, SECRETS_FILE } from "../../tools/render/generated-passwords";
-import { SECRET_SENTINEL } from "../../tools/render/mocks";
-import { Render, RenderedResource } from "../../tools/render/model";
-import { renderStack, runRender } from "../support/render";
+import { composeProject } from "../../../components/docker/offline/compose";
+import { parseSecretsFile, SECRETS_FILE } from "../../../tools/render/generated-passwords";
+import { SECRET_SENTINEL } from "../../../tools/render/mocks";
+import { Render, RenderedResource } from "../../../tools/render/model";
+import { renderStack, runRender } from "../../support/render";
 
 type Service = Record<string, unknown>;
 interface ComposeFile {
