@@ -1,17 +1,23 @@
 // npm run build: type-checks and compiles the project into dist/ with tsc, unless
 // nothing tsc reads has changed since the last build that passed.
 //
-// The stamp (dist/.build-stamp) is a SHA-256 of every file tsc reads from the
-// project (tsconfig.json, package-lock.json, and each .ts and .json file under
-// the folders tsconfig.json includes) taken before tsc ran, written only when
-// tsc passed. A matching stamp with every expected .js in place means dist/ is
-// what tsc would produce now, so the tools start at once. Otherwise tsc runs
+// The stamp (dist/.build-stamp) records a SHA-256 of every file tsc reads from
+// the project (tsconfig.json, package-lock.json, and each .ts and .json file
+// under the folders tsconfig.json includes) taken before tsc ran, written only
+// when tsc passed, together with each file's size and modification time. When
+// the same files are there with the same sizes and times, dist/ is what tsc
+// would produce now without reading a file; when only times changed (a
+// checkout, a touch), the contents are hashed and compared. With every
+// expected .js in place the tools then start at once. Otherwise tsc runs
 // incrementally (dist/.tsbuildinfo), and compiled files whose source is gone
 // are removed, so mocha never runs a test that no longer exists.
 //
 //   node tools/build.mjs           build if anything changed
 //   node tools/build.mjs --force   type-check and build from scratch
 //   node tools/build.mjs --status  exit 0 if dist/ is current, 1 if not; never builds
+//
+// ensureBuilt() is the same check for tools/start.mjs, which then runs a
+// compiled tool in its own process.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -51,9 +57,11 @@ function sources() {
   return found;
 }
 
+const tracked = (files) => ["tsconfig.json", "package-lock.json", ...files];
+
 function fingerprint(files) {
   const hash = createHash("sha256");
-  for (const file of ["tsconfig.json", "package-lock.json", ...files]) {
+  for (const file of tracked(files)) {
     hash.update(`${file}\0`);
     try {
       hash.update(fs.readFileSync(path.join(root, file)));
@@ -67,19 +75,50 @@ function fingerprint(files) {
 
 const compiled = (file) => path.join(dist, file.replace(/\.ts$/, ".js"));
 
-function isCurrent(files, stamp) {
-  let recorded;
-  try {
-    recorded = fs.readFileSync(stampFile, "utf8").trim();
-  } catch {
-    return false;
+/** Each tracked file's size and modification time ("-" for a missing file). */
+function statsOf(files) {
+  const stats = {};
+  for (const file of tracked(files)) {
+    try {
+      const stat = fs.statSync(path.join(root, file));
+      stats[file] = `${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      stats[file] = "-";
+    }
   }
-  return (
-    recorded === stamp &&
-    files
-      .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
-      .every((file) => fs.existsSync(compiled(file)))
-  );
+  return stats;
+}
+
+function readStamp() {
+  try {
+    const recorded = JSON.parse(fs.readFileSync(stampFile, "utf8"));
+    return typeof recorded?.fingerprint === "string" && typeof recorded.stats === "object" ? recorded : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeStamp(fingerprintValue, stats) {
+  fs.writeFileSync(stampFile, `${JSON.stringify({ fingerprint: fingerprintValue, stats })}\n`);
+}
+
+const sameStats = (a, b) =>
+  Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((file) => a[file] === b[file]);
+
+function compiledInPlace(files) {
+  return files
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+    .every((file) => fs.existsSync(compiled(file)));
+}
+
+/** Whether dist/ is current; hashes the sources only when their sizes or times changed. */
+function isCurrent(files, stats) {
+  const recorded = readStamp();
+  if (!recorded || !compiledInPlace(files)) return false;
+  if (sameStats(recorded.stats, stats)) return true;
+  if (recorded.fingerprint !== fingerprint(files)) return false;
+  writeStamp(recorded.fingerprint, stats);
+  return true;
 }
 
 /** Removes dist/**.js (and its map) whose .ts source no longer exists. */
@@ -101,18 +140,20 @@ function removeOrphans(files) {
   }
 }
 
-function main(argv) {
-  const force = argv.includes("--force");
+/**
+ * Builds dist/ unless it is current. A failed type-check exits with tsc's status: nothing may run stale code.
+ * `force` type-checks and builds from scratch.
+ */
+export function ensureBuilt({ force = false } = {}) {
   const files = sources();
-  const stamp = fingerprint(files);
-  if (argv.includes("--status")) process.exit(isCurrent(files, stamp) ? 0 : 1);
-  if (!force && isCurrent(files, stamp)) return;
+  const stats = statsOf(files);
+  if (!force && isCurrent(files, stats)) return;
 
+  // Taken before tsc runs: a file changed while it compiles is seen as changed by the next build.
+  const stamp = fingerprint(files);
   fs.rmSync(stampFile, { force: true });
   // A missing output means dist/ was changed behind tsc's back: its incremental state cannot be trusted.
-  const missing = files.some(
-    (file) => file.endsWith(".ts") && !file.endsWith(".d.ts") && !fs.existsSync(compiled(file)),
-  );
+  const missing = !compiledInPlace(files);
   if (force || missing) fs.rmSync(buildInfo, { force: true });
   const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
   const build = spawnSync(
@@ -123,7 +164,14 @@ function main(argv) {
   if (build.error) throw build.error;
   if (build.status !== 0) process.exit(build.status ?? 1);
   removeOrphans(files);
-  fs.writeFileSync(stampFile, `${stamp}\n`);
+  writeStamp(stamp, stats);
 }
 
-main(process.argv.slice(2));
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--status")) {
+    const files = sources();
+    process.exit(isCurrent(files, statsOf(files)) ? 0 : 1);
+  }
+  ensureBuilt({ force: argv.includes("--force") });
+}
