@@ -3,8 +3,8 @@
  * workload cannot starve the database or the rest of the node.
  */
 import { parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
-import { asContainer, DOCKER, containerName } from "./docker";
-import { describeContainer, podTemplateOf, runningContainersOf } from "./kubernetes";
+import { asContainer, DOCKER, containerName } from "../../components/docker/resource-views";
+import { describeContainer, podTemplateOf, runningContainersOf } from "../../components/kubernetes/resource-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { isUnknown, numberAt, recordAt, valueAt } from "./values";
 

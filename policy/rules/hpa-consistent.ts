@@ -11,7 +11,7 @@ import {
   objectNamespace,
   podTemplateOf,
   SCALABLE_KINDS,
-} from "./kubernetes";
+} from "../../components/kubernetes/resource-views";
 import { alwaysMandatory, PolicyContext, PolicySubject, Rule } from "./model";
 import { isSet, listAt, numberAt, stringAt, valueAt } from "./values";
 

@@ -4,8 +4,8 @@
  * a RemoteImage's imageId, so for them the RemoteImage's name is what counts.
  */
 import { unpinnedReason } from "../../config/images";
-import { asContainer, DOCKER, containerName } from "./docker";
-import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
+import { asContainer, DOCKER, containerName } from "../../components/docker/resource-views";
+import { containersOf, describeContainer, podTemplateOf } from "../../components/kubernetes/resource-views";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isUnknown, stringAt, valueAt } from "./values";
 

@@ -7,7 +7,7 @@
  * integration the way Prefect's do: its tag ends in "-kubernetes".
  */
 import { isKubernetesVariant, KUBERNETES_WORKER_VARIANT } from "../../config/images";
-import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
+import { containersOf, describeContainer, podTemplateOf } from "../../components/kubernetes/resource-views";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isUnknown, listAt } from "./values";
 

@@ -3,9 +3,9 @@
  * on the host. In development the worker may have it when the stack opts in
  * explicitly (worker.dockerSocket), and then the rule only advises.
  */
-import { asContainer, DOCKER, containerName, hostMountsOf } from "./docker";
+import { asContainer, DOCKER, containerName, hostMountsOf } from "../../components/docker/resource-views";
 import { exposesContainerRuntime } from "./host-paths";
-import { podTemplateOf } from "./kubernetes";
+import { podTemplateOf } from "../../components/kubernetes/resource-views";
 import { EnforcementLevel, PolicySettings, PolicySubject, Rule } from "./model";
 import { isRecord, listAt, stringAt } from "./values";
 

@@ -2,8 +2,8 @@
  * No workload shares the host's network, process or IPC namespace: each one
  * lets a container see and reach what belongs to the node.
  */
-import { asContainer, DOCKER, containerName } from "./docker";
-import { podTemplateOf } from "./kubernetes";
+import { asContainer, DOCKER, containerName } from "../../components/docker/resource-views";
+import { podTemplateOf } from "../../components/kubernetes/resource-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { valueAt } from "./values";
 

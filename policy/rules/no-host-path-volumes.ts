@@ -4,9 +4,9 @@
  * Container-runtime sockets are left to no-docker-socket, which knows the dev
  * opt-in.
  */
-import { asContainer, DOCKER, containerName, hostMountsOf } from "./docker";
+import { asContainer, DOCKER, containerName, hostMountsOf } from "../../components/docker/resource-views";
 import { exposesContainerRuntime } from "./host-paths";
-import { KUBERNETES, podTemplateOf } from "./kubernetes";
+import { KUBERNETES, podTemplateOf } from "../../components/kubernetes/resource-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { isRecord, listAt, stringAt } from "./values";
 

@@ -4,8 +4,8 @@
  * annotation or a command line, where anyone who can read the object (or
  * `docker inspect`) reads the secret.
  */
-import { asContainer, DOCKER, envsOf } from "./docker";
-import { containersOf, KUBERNETES, podTemplateOf } from "./kubernetes";
+import { asContainer, DOCKER, envsOf } from "../../components/docker/resource-views";
+import { containersOf, KUBERNETES, podTemplateOf } from "../../components/kubernetes/resource-views";
 import { alwaysMandatory, PolicyContext, PolicySubject, Rule } from "./model";
 import { credentialShape, plainSecretValue } from "./secret-values";
 import { isRecord, listAt, recordAt, stringAt, stringLeaves, StringLeaf } from "./values";

@@ -2,8 +2,8 @@
  * No container runs privileged or with the capabilities that amount to it:
  * either hands the workload the host's kernel.
  */
-import { asContainer, DOCKER, containerName } from "./docker";
-import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
+import { asContainer, DOCKER, containerName } from "../../components/docker/resource-views";
+import { containersOf, describeContainer, podTemplateOf } from "../../components/kubernetes/resource-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { listAt, valueAt } from "./values";
 

@@ -3,7 +3,7 @@
  * MicroK8s); without one `pulumi up` waits forever, and with one it exposes
  * the service outside the cluster. Only a stack that says so may have one.
  */
-import { KUBERNETES, objectName } from "./kubernetes";
+import { KUBERNETES, objectName } from "../../components/kubernetes/resource-views";
 import { PolicyContext, PolicySubject, Rule, stricterInProduction } from "./model";
 import { stringAt } from "./values";
 

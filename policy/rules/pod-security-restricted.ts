@@ -4,7 +4,7 @@
  * admission controller does, so a namespace labelled
  * pod-security.kubernetes.io/enforce=restricted admits everything we render.
  */
-import { Container, containersOf, PodTemplate, podTemplateOf } from "./kubernetes";
+import { Container, containersOf, PodTemplate, podTemplateOf } from "../../components/kubernetes/resource-views";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isRecord, listAt, recordAt, stringAt, valueAt } from "./values";
 

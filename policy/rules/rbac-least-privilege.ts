@@ -4,7 +4,7 @@
  * ClusterRole, no grants to everyone, and none of the verbs that let a
  * subject raise its own privileges.
  */
-import { KUBERNETES } from "./kubernetes";
+import { KUBERNETES } from "../../components/kubernetes/resource-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { isRecord, listAt, stringAt } from "./values";
 

@@ -5,7 +5,7 @@
  * through node drains. Docker has no disruption budget; there the dev
  * equivalent is a healthcheck plus a restart policy on every replica.
  */
-import { aliasesOf, containerName, DOCKER } from "./docker";
+import { aliasesOf, containerName, DOCKER } from "../../components/docker/resource-views";
 import {
   containersOf,
   describeContainer,
@@ -18,7 +18,7 @@ import {
   podTemplateOf,
   SCALABLE_KINDS,
   selectorMatches,
-} from "./kubernetes";
+} from "../../components/kubernetes/resource-views";
 import { PolicyContext, PolicySubject, Rule, stricterInProduction } from "./model";
 import { isRecord, listAt, numberAt, recordAt, stringAt, valueAt } from "./values";
 

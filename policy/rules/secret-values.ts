@@ -4,7 +4,7 @@
  * variable or key that holds them.
  */
 import { PolicySubject, UNKNOWN_VALUE } from "./model";
-import { KUBERNETES } from "./kubernetes";
+import { KUBERNETES } from "../../components/kubernetes/resource-views";
 import { recordAt } from "./values";
 
 /** Shorter values would match ordinary words; generated passwords are far longer. */

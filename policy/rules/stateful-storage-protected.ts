@@ -6,8 +6,8 @@
  * the label HOLDS_STATE_LABEL=false (volumes rewritten from Pulumi's state on
  * every run, such as delivered files).
  */
-import { DOCKER } from "./docker";
-import { KUBERNETES } from "./kubernetes";
+import { DOCKER } from "../../components/docker/resource-views";
+import { KUBERNETES } from "../../components/kubernetes/resource-views";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { listAt, stringAt } from "./values";
 

@@ -4,8 +4,8 @@
  * service's task runs one such container, so the rules read it through the
  * same view (asContainer).
  */
-import { PolicySubject } from "./model";
-import { isRecord, isUnknown, listAt, numberAt, recordAt, stringAt, valueAt } from "./values";
+import { PolicySubject } from "../../policy/rules/model";
+import { isRecord, isUnknown, listAt, numberAt, recordAt, stringAt, valueAt } from "../../policy/rules/values";
 
 export const DOCKER = {
   container: "docker:index/container:Container",

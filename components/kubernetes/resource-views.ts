@@ -2,8 +2,8 @@
  * Where Kubernetes objects keep the things the rules look at: pod templates in
  * every pod-bearing kind, containers, metadata and selectors.
  */
-import { PolicySubject } from "./model";
-import { isRecord, joinPath, listAt, recordAt, stringAt, valueAt } from "./values";
+import { PolicySubject } from "../../policy/rules/model";
+import { isRecord, joinPath, listAt, recordAt, stringAt, valueAt } from "../../policy/rules/values";
 
 /** Path from the object to its pod spec's parent (the object holding `metadata` and `spec`). */
 const POD_TEMPLATE_PATHS: Record<string, string[]> = {
