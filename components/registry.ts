@@ -9,13 +9,17 @@ import { CrossKeyRule } from "../config/rule";
 import { PlatformConfig } from "../config/schema";
 import { dockerConfigRules } from "./docker/config-rules";
 import { dockerConfigSection } from "./docker/config-section";
+import { dockerResourceViews } from "./docker/resource-views";
 import { dockerStorageSettings } from "./docker/storage";
 import { kubernetesConfigRules } from "./kubernetes/config-rules";
 import { kubernetesConfigSection } from "./kubernetes/config-section";
+import { kubernetesResourceViews } from "./kubernetes/resource-views";
 import { kubernetesStorageSettings } from "./kubernetes/storage";
+import { ResourceViews } from "./resource-views";
 import { StorageSetting } from "./storage-setting";
 import { swarmConfigRules } from "./swarm/config-rules";
 import { swarmConfigSection } from "./swarm/config-section";
+import { swarmResourceViews } from "./swarm/resource-views";
 import { swarmStorageSettings } from "./swarm/storage";
 import { DeployPlatform } from "./target";
 
@@ -42,6 +46,8 @@ export interface TargetEntry {
   defaultStorage: (config: PlatformConfig) => string;
   /** The worker image the target runs when the stack names none. */
   defaultWorkerImage: string;
+  /** How the policies and the offline diff read the provider resources this target owns (resource-views.ts). */
+  resourceViews: ResourceViews;
 }
 
 // The docker-family targets' process workers need nothing beyond Prefect; the kubernetes worker (`--type
@@ -56,6 +62,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     storageSettings: dockerStorageSettings,
     defaultStorage: () => "— (Docker volume)",
     defaultWorkerImage: PREFECT_IMAGE,
+    resourceViews: dockerResourceViews,
   },
   swarm: {
     load: async () => (await import("./swarm")).deployPlatform,
@@ -65,6 +72,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     // The volume driver decides whether a volume can follow a task to another node.
     defaultStorage: (config) => `— (Docker volume, driver ${config.swarm.volumeDriver})`,
     defaultWorkerImage: PREFECT_IMAGE,
+    resourceViews: swarmResourceViews,
   },
   kubernetes: {
     load: async () => (await import("./kubernetes")).deployPlatform,
@@ -73,6 +81,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     storageSettings: kubernetesStorageSettings,
     defaultStorage: (config) => `${config.kubernetes.storageClass} (default)`,
     defaultWorkerImage: `${PREFECT_IMAGE}-kubernetes`,
+    resourceViews: kubernetesResourceViews,
   },
 };
 
