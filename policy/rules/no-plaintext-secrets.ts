@@ -50,8 +50,8 @@ function envViolations(
   reported: Reported,
 ): string[] {
   const pod = template
-    ? template.containers.flatMap((container) =>
-        listAt(container.spec, "env")
+    ? template.containers.flatMap((podContainer) =>
+        listAt(podContainer.spec, "env")
           .map((env, index) => ({ env, index }))
           .filter(({ env }) => typeof stringAt(env, "value") === "string")
           .flatMap(({ env, index }) => {
@@ -60,7 +60,7 @@ function envViolations(
             const why = reported(value) ? undefined : plainSecretValue(name, value);
             return why
               ? [
-                  `env ${name} of container "${container.name}" holds ${why} (${container.path}.env[${index}].value); use valueFrom.secretKeyRef`,
+                  `env ${name} of container "${podContainer.name}" holds ${why} (${podContainer.path}.env[${index}].value); use valueFrom.secretKeyRef`,
                 ]
               : [];
           }),
@@ -99,9 +99,9 @@ function labelViolations(subject: PolicySubject, container: ContainerView | unde
 
 function commandLineViolations(template: PodTemplate | undefined, container: ContainerView | undefined): string[] {
   const lines: StringLeaf[] = template
-    ? template.containers.flatMap((container) => [
-        ...stringLeaves(listAt(container.spec, "command"), `${container.path}.command`),
-        ...stringLeaves(listAt(container.spec, "args"), `${container.path}.args`),
+    ? template.containers.flatMap((podContainer) => [
+        ...stringLeaves(listAt(podContainer.spec, "command"), `${podContainer.path}.command`),
+        ...stringLeaves(listAt(podContainer.spec, "args"), `${podContainer.path}.args`),
       ])
     : (container?.commandLine ?? []);
   return lines.flatMap(({ path, value }) => {

@@ -22,6 +22,7 @@ export function autoscalersOf(subject: PolicySubject, resources: PolicySubject[]
       stringAt(hpa.props, "spec", "scaleTargetRef", "name") === object.name,
   );
 }
+
 /** The fewest replicas the object runs with, or 1 when it is not replicated. */
 function minimumReplicas(subject: PolicySubject, hpas: PolicySubject[]): { replicated: boolean; minimum: number } {
   const replicas = numberAt(subject.props, "spec", "replicas") ?? 1;
