@@ -9,14 +9,18 @@ import { CrossKeyRule } from "../config/rule";
 import { PlatformConfig } from "../config/schema";
 import { dockerConfigRules } from "./docker/config-rules";
 import { dockerConfigSection } from "./docker/config-section";
+import { dockerResourceViews } from "./docker/resource-views";
 import { dockerStorageSettings } from "./docker/storage";
 import { kubernetesConfigRules } from "./kubernetes/config-rules";
 import { kubernetesConfigSection } from "./kubernetes/config-section";
+import { kubernetesResourceViews } from "./kubernetes/resource-views";
 import { kubernetesStorageSettings } from "./kubernetes/storage";
 import type { TargetOfflineRender } from "./offline-render";
+import { ResourceViews } from "./resource-views";
 import { StorageSetting } from "./storage-setting";
 import { swarmConfigRules } from "./swarm/config-rules";
 import { swarmConfigSection } from "./swarm/config-section";
+import { swarmResourceViews } from "./swarm/resource-views";
 import { swarmStorageSettings } from "./swarm/storage";
 import { DeployPlatform } from "./target";
 
@@ -45,6 +49,8 @@ export interface TargetEntry {
   defaultWorkerImage: string;
   /** What the offline render needs of the target (tools/render); loaded lazily so the deployed program never loads it. */
   offline: () => Promise<TargetOfflineRender>;
+  /** How the policies and the offline diff read the provider resources this target owns (resource-views.ts). */
+  resourceViews: ResourceViews;
 }
 
 // The docker-family targets' process workers need nothing beyond Prefect; the kubernetes worker (`--type
@@ -60,6 +66,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     defaultStorage: () => "— (Docker volume)",
     defaultWorkerImage: PREFECT_IMAGE,
     offline: async () => (await import("./docker/offline")).offlineRender,
+    resourceViews: dockerResourceViews,
   },
   swarm: {
     load: async () => (await import("./swarm")).deployPlatform,
@@ -70,6 +77,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     defaultStorage: (config) => `— (Docker volume, driver ${config.swarm.volumeDriver})`,
     defaultWorkerImage: PREFECT_IMAGE,
     offline: async () => (await import("./swarm/offline")).offlineRender,
+    resourceViews: swarmResourceViews,
   },
   kubernetes: {
     load: async () => (await import("./kubernetes")).deployPlatform,
@@ -79,6 +87,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     defaultStorage: (config) => `${config.kubernetes.storageClass} (default)`,
     defaultWorkerImage: `${PREFECT_IMAGE}-kubernetes`,
     offline: async () => (await import("./kubernetes/offline")).offlineRender,
+    resourceViews: kubernetesResourceViews,
   },
 };
 

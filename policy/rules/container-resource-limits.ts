@@ -3,10 +3,10 @@
  * workload cannot starve the database or the rest of the node.
  */
 import { parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
-import { asContainer, DOCKER, containerName } from "./docker";
-import { describeContainer, podTemplateOf, runningContainersOf } from "./kubernetes";
+import { ContainerView, Limit } from "../../components/resource-views";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
-import { isUnknown, numberAt, recordAt, valueAt } from "./values";
+import { isUnknown, recordAt } from "./values";
 
 function quantityProblem(value: unknown, parse: (text: string) => number | undefined): string | undefined {
   if (value === undefined || value === null || value === "") return "no";
@@ -16,37 +16,35 @@ function quantityProblem(value: unknown, parse: (text: string) => number | undef
   return parsed > 0 ? undefined : "a zero";
 }
 
-function kubernetesViolations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+function podViolations(subject: PolicySubject): string[] {
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
-  return runningContainersOf(template).flatMap((container) => {
+  // Ephemeral debug containers do not run for the pod's lifetime and take no resources.
+  const running = template.containers.filter((container) => container.list !== "ephemeralContainers");
+  return running.flatMap((container) => {
     const limits = recordAt(container.spec, "resources", "limits");
     const problems: string[] = [];
     const memory = quantityProblem(limits.memory, parseMemoryBytes);
-    if (memory) problems.push(`${describeContainer(container)} has ${memory} memory limit (resources.limits.memory)`);
+    if (memory) problems.push(`${container.label} has ${memory} memory limit (resources.limits.memory)`);
     const cpu = quantityProblem(limits.cpu, parseCpuMillis);
-    if (cpu) problems.push(`${describeContainer(container)} has ${cpu} CPU limit (resources.limits.cpu)`);
+    if (cpu) problems.push(`${container.label} has ${cpu} CPU limit (resources.limits.cpu)`);
     return problems;
   });
 }
 
-function dockerViolations(subject: PolicySubject): string[] {
-  if (subject.type !== DOCKER.container) return [];
-  const name = containerName(subject);
-  const problems: string[] = [];
-  const memory = valueAt(subject.props, "memory");
-  if (!isUnknown(memory) && !((numberAt(subject.props, "memory") ?? 0) > 0)) {
-    problems.push(`container "${name}" has no memory limit (memory, in MB)`);
-  }
-  const cpus = valueAt(subject.props, "cpus");
-  const cpusKnownPositive = typeof cpus === "string" && Number(cpus) > 0;
-  const quota = (numberAt(subject.props, "cpuQuota") ?? 0) > 0;
-  if (!isUnknown(cpus) && !cpusKnownPositive && !quota) {
-    problems.push(
-      `container "${name}" has no CPU limit (cpus, or cpuQuota with cpuPeriod); cpuShares is only a relative weight`,
-    );
-  }
-  return problems;
+function limitProblem(container: ContainerView, limit: Limit, what: string): string[] {
+  if (limit.state !== "missing") return [];
+  const note = limit.note ? `; ${limit.note}` : "";
+  return [`container "${container.name}" has no ${what} limit (${limit.field})${note}`];
+}
+
+function containerViolations(subject: PolicySubject): string[] {
+  const container = TARGET_VIEWS.container(subject);
+  if (!container) return [];
+  return [
+    ...limitProblem(container, container.memoryLimit, "memory"),
+    ...limitProblem(container, container.cpuLimit, "CPU"),
+  ];
 }
 
 export const containerResourceLimits: Rule = {
@@ -56,5 +54,5 @@ export const containerResourceLimits: Rule = {
     "Set resources.limits.memory and resources.limits.cpu (Kubernetes) or memory and cpus (Docker) on every container.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
+  check: (subject) => [...podViolations(subject), ...containerViolations(subject)],
 };

@@ -3,15 +3,7 @@
  * target exists, the target leaves the replica count to it, and the target's
  * containers request the resource whose utilisation it scales on.
  */
-import {
-  containersOf,
-  describeContainer,
-  isHpa,
-  objectName,
-  objectNamespace,
-  podTemplateOf,
-  SCALABLE_KINDS,
-} from "./kubernetes";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { alwaysMandatory, PolicyContext, PolicySubject, Rule } from "./model";
 import { isSet, listAt, numberAt, stringAt, valueAt } from "./values";
 
@@ -40,32 +32,31 @@ function utilisationResources(hpa: PolicySubject): string[] {
 function targetViolations(hpa: PolicySubject, context: PolicyContext): string[] {
   const kind = stringAt(hpa.props, "spec", "scaleTargetRef", "kind") ?? "";
   const name = stringAt(hpa.props, "spec", "scaleTargetRef", "name") ?? "";
-  const target = context.resources.find(
-    (candidate) =>
-      SCALABLE_KINDS[candidate.type] === kind &&
-      objectName(candidate) === name &&
-      objectNamespace(candidate) === objectNamespace(hpa),
-  );
+  const namespace = TARGET_VIEWS.object(hpa)?.namespace;
+  const target = context.resources.find((candidate) => {
+    const object = TARGET_VIEWS.object(candidate);
+    return object?.scalable === true && object.kind === kind && object.name === name && object.namespace === namespace;
+  });
   if (!target)
-    return [
-      `spec.scaleTargetRef names ${kind} "${name}" in namespace "${objectNamespace(hpa)}", which the stack does not define`,
-    ];
+    return [`spec.scaleTargetRef names ${kind} "${name}" in namespace "${namespace}", which the stack does not define`];
   const problems: string[] = [];
   if (valueAt(target.props, "spec", "replicas") !== undefined) {
     problems.push(
       `its target ${kind} "${name}" sets spec.replicas, which fights the autoscaler for the replica count (server-side apply field conflict); leave it unset`,
     );
   }
-  const template = podTemplateOf(target);
+  const containers = (TARGET_VIEWS.podTemplate(target)?.containers ?? []).filter(
+    (container) => container.list === "containers",
+  );
   for (const resource of utilisationResources(hpa)) {
-    for (const container of template ? containersOf(template, ["containers"]) : []) {
+    for (const container of containers) {
       // Kubernetes takes the limit as the request when only the limit is given.
       const requested =
         isSet(valueAt(container.spec, "resources", "requests", resource)) ||
         isSet(valueAt(container.spec, "resources", "limits", resource));
       if (!requested)
         problems.push(
-          `it scales on ${resource} utilisation but ${describeContainer(container)} of ${kind} "${name}" requests no ${resource}`,
+          `it scales on ${resource} utilisation but ${container.label} of ${kind} "${name}" requests no ${resource}`,
         );
     }
   }
@@ -81,5 +72,7 @@ export const hpaConsistent: Rule = {
   enforcement: alwaysMandatory,
   scope: "stack",
   check: (subject, context) =>
-    isHpa(subject) ? [...boundsViolations(subject), ...targetViolations(subject, context)] : [],
+    TARGET_VIEWS.role(subject) === "autoscaler"
+      ? [...boundsViolations(subject), ...targetViolations(subject, context)]
+      : [],
 };

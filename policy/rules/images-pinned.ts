@@ -4,8 +4,7 @@
  * a RemoteImage's imageId, so for them the RemoteImage's name is what counts.
  */
 import { unpinnedReason } from "../../config/images";
-import { asContainer, DOCKER, containerName } from "./docker";
-import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isUnknown, stringAt, valueAt } from "./values";
 
@@ -20,20 +19,17 @@ function problem(image: unknown, what: string): string[] {
   return reason ? [`${what} runs image "${image}", which ${reason}`] : [];
 }
 
-function kubernetesViolations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+function podViolations(subject: PolicySubject): string[] {
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
-  return containersOf(template).flatMap((container) =>
-    problem(valueAt(container.spec, "image"), describeContainer(container)),
-  );
+  return template.containers.flatMap((container) => problem(valueAt(container.spec, "image"), container.label));
 }
 
-function dockerViolations(subject: PolicySubject): string[] {
-  if (subject.type === DOCKER.remoteImage)
+function containerViolations(subject: PolicySubject): string[] {
+  if (TARGET_VIEWS.role(subject) === "pulled-image")
     return problem(stringAt(subject.props, "name"), `RemoteImage "${subject.name}"`);
-  if (subject.type === DOCKER.container)
-    return problem(stringAt(subject.props, "image"), `container "${containerName(subject)}"`);
-  return [];
+  const container = TARGET_VIEWS.container(subject);
+  return container ? problem(container.image, `container "${container.name}"`) : [];
 }
 
 export const imagesPinned: Rule = {
@@ -43,5 +39,5 @@ export const imagesPinned: Rule = {
     "Name an exact version, e.g. postgres:16.9-bookworm, or a digest repository@sha256:...; never an untagged name or latest.",
   enforcement: stricterInProduction,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
+  check: (subject) => [...podViolations(subject), ...containerViolations(subject)],
 };

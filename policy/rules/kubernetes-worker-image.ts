@@ -7,7 +7,7 @@
  * integration the way Prefect's do: its tag ends in "-kubernetes".
  */
 import { isKubernetesVariant, KUBERNETES_WORKER_VARIANT } from "../../config/images";
-import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isUnknown, listAt } from "./values";
 
@@ -19,15 +19,15 @@ function startsKubernetesWorker(spec: Record<string, unknown>): boolean {
 }
 
 function violations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
-  return containersOf(template)
+  return template.containers
     .filter((container) => startsKubernetesWorker(container.spec))
     .flatMap((container) => {
       const image = container.spec.image;
       if (typeof image !== "string" || isUnknown(image) || isKubernetesVariant(image)) return [];
       return [
-        `${describeContainer(container)} runs Prefect's kubernetes worker from image "${image}", whose tag does not end in "${KUBERNETES_WORKER_VARIANT}": nothing says it carries prefect-kubernetes, without which the worker exits at start`,
+        `${container.label} runs Prefect's kubernetes worker from image "${image}", whose tag does not end in "${KUBERNETES_WORKER_VARIANT}": nothing says it carries prefect-kubernetes, without which the worker exits at start`,
       ];
     });
 }

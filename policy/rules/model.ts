@@ -19,7 +19,7 @@ export interface PolicySettings {
 
 /** One resource as a rule sees it: plain data, whatever produced it. */
 export interface PolicySubject {
-  /** Pulumi type token, e.g. "kubernetes:apps/v1:Deployment" or "docker:index/container:Container". */
+  /** Pulumi type token; the rules leave those of the targets' providers to the targets' views (components/target-views.ts). */
   type: string;
   name: string;
   urn: string;

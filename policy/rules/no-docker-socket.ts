@@ -3,14 +3,13 @@
  * on the host. In development the worker may have it when the stack opts in
  * explicitly (worker.dockerSocket), and then the rule only advises.
  */
-import { asContainer, DOCKER, containerName, hostMountsOf } from "./docker";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { exposesContainerRuntime } from "./host-paths";
-import { podTemplateOf } from "./kubernetes";
 import { EnforcementLevel, PolicySettings, PolicySubject, Rule } from "./model";
 import { isRecord, listAt, stringAt } from "./values";
 
-function kubernetesViolations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+function podViolations(subject: PolicySubject): string[] {
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
   return listAt(template.spec, "volumes")
     .map((volume, index) => ({ path: stringAt(volume, "hostPath", "path"), volume, index }))
@@ -21,13 +20,14 @@ function kubernetesViolations(subject: PolicySubject): string[] {
     );
 }
 
-function dockerViolations(subject: PolicySubject): string[] {
-  if (subject.type !== DOCKER.container) return [];
-  return hostMountsOf(subject)
+function containerViolations(subject: PolicySubject): string[] {
+  const container = TARGET_VIEWS.container(subject);
+  if (!container) return [];
+  return container.hostMounts
     .filter((mount) => exposesContainerRuntime(mount.hostPath))
     .map(
       (mount) =>
-        `container "${containerName(subject)}" mounts the container runtime's socket "${mount.hostPath}" at "${mount.containerPath}" (${mount.path}): root on the host`,
+        `container "${container.name}" mounts the container runtime's socket "${mount.hostPath}" at "${mount.containerPath}" (${mount.path}): root on the host`,
     );
 }
 
@@ -43,5 +43,5 @@ export const noDockerSocket: Rule = {
     "Use a process- or kubernetes-type work pool; the Docker socket is acceptable only on a developer machine with ml-platform:worker.dockerSocket set.",
   enforcement,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
+  check: (subject) => [...podViolations(subject), ...containerViolations(subject)],
 };

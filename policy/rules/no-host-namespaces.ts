@@ -2,36 +2,29 @@
  * No workload shares the host's network, process or IPC namespace: each one
  * lets a container see and reach what belongs to the node.
  */
-import { asContainer, DOCKER, containerName } from "./docker";
-import { podTemplateOf } from "./kubernetes";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { valueAt } from "./values";
 
-const KUBERNETES_FIELDS: Array<[field: string, namespace: string]> = [
+const POD_FIELDS: Array<[field: string, namespace: string]> = [
   ["hostNetwork", "network"],
   ["hostPID", "process (PID)"],
   ["hostIPC", "IPC"],
 ];
 
-const DOCKER_FIELDS: Array<[field: string, namespace: string]> = [
-  ["networkMode", "network"],
-  ["pidMode", "process (PID)"],
-  ["ipcMode", "IPC"],
-];
-
-function kubernetesViolations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+function podViolations(subject: PolicySubject): string[] {
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
-  return KUBERNETES_FIELDS.filter(([field]) => valueAt(template.spec, field) === true).map(
+  return POD_FIELDS.filter(([field]) => valueAt(template.spec, field) === true).map(
     ([field, namespace]) => `the pod shares the host's ${namespace} namespace (${template.specPath}.${field}: true)`,
   );
 }
 
-function dockerViolations(subject: PolicySubject): string[] {
-  if (subject.type !== DOCKER.container) return [];
-  return DOCKER_FIELDS.filter(([field]) => valueAt(subject.props, field) === "host").map(
-    ([field, namespace]) =>
-      `container "${containerName(subject)}" shares the host's ${namespace} namespace (${field}: host)`,
+function containerViolations(subject: PolicySubject): string[] {
+  const container = TARGET_VIEWS.container(subject);
+  if (!container) return [];
+  return container.hostNamespaces.map(
+    ({ namespace, setting }) => `container "${container.name}" shares the host's ${namespace} namespace (${setting})`,
   );
 }
 
@@ -42,5 +35,5 @@ export const noHostNamespaces: Rule = {
     "Remove hostNetwork/hostPID/hostIPC (Kubernetes) or networkMode/pidMode/ipcMode host (Docker); publish ports instead of sharing the host network.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
+  check: (subject) => [...podViolations(subject), ...containerViolations(subject)],
 };

@@ -4,20 +4,19 @@
  * Container-runtime sockets are left to no-docker-socket, which knows the dev
  * opt-in.
  */
-import { asContainer, DOCKER, containerName, hostMountsOf } from "./docker";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { exposesContainerRuntime } from "./host-paths";
-import { KUBERNETES, podTemplateOf } from "./kubernetes";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { isRecord, listAt, stringAt } from "./values";
 
-function kubernetesViolations(subject: PolicySubject): string[] {
-  if (subject.type === KUBERNETES.persistentVolume) {
+function podViolations(subject: PolicySubject): string[] {
+  if (TARGET_VIEWS.role(subject) === "persistent-volume") {
     const hostPath = stringAt(subject.props, "spec", "hostPath", "path");
     return hostPath === undefined
       ? []
       : [`the PersistentVolume is a hostPath volume on the node ("${hostPath}", spec.hostPath)`];
   }
-  const template = podTemplateOf(subject);
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
   return listAt(template.spec, "volumes")
     .map((volume, index) => ({ volume, index }))
@@ -29,13 +28,14 @@ function kubernetesViolations(subject: PolicySubject): string[] {
     );
 }
 
-function dockerViolations(subject: PolicySubject): string[] {
-  if (subject.type !== DOCKER.container) return [];
-  return hostMountsOf(subject)
+function containerViolations(subject: PolicySubject): string[] {
+  const container = TARGET_VIEWS.container(subject);
+  if (!container) return [];
+  return container.hostMounts
     .filter((mount) => !exposesContainerRuntime(mount.hostPath))
     .map(
       (mount) =>
-        `container "${containerName(subject)}" bind-mounts the host's "${mount.hostPath}" at "${mount.containerPath}" (${mount.path})`,
+        `container "${container.name}" bind-mounts the host's "${mount.hostPath}" at "${mount.containerPath}" (${mount.path})`,
     );
 }
 
@@ -46,5 +46,5 @@ export const noHostPathVolumes: Rule = {
     "Use a PersistentVolumeClaim (Kubernetes) or a named Docker volume; ship files with ConfigMaps/Secrets or container uploads.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
+  check: (subject) => [...podViolations(subject), ...containerViolations(subject)],
 };

@@ -4,26 +4,23 @@
  * annotation or a command line, where anyone who can read the object (or
  * `docker inspect`) reads the secret.
  */
-import { asContainer, DOCKER, envsOf } from "./docker";
-import { containersOf, KUBERNETES, podTemplateOf } from "./kubernetes";
+import { ContainerView, NamedValue, PodTemplate } from "../../components/resource-views";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { alwaysMandatory, PolicyContext, PolicySubject, Rule } from "./model";
 import { credentialShape, plainSecretValue } from "./secret-values";
-import { isRecord, listAt, recordAt, stringAt, stringLeaves, StringLeaf } from "./values";
+import { listAt, recordAt, stringAt, stringLeaves, StringLeaf } from "./values";
 
-/** Resources whose job is to hold secrets, or that Pulumi itself encrypts. */
-function holdsSecretsByDesign(type: string): boolean {
+/** Resources whose job is to hold secrets (a target's secret objects), or that Pulumi itself encrypts. */
+function holdsSecretsByDesign(subject: PolicySubject): boolean {
+  const type = subject.type;
   return (
-    type === KUBERNETES.secret ||
-    type === "docker:index/secret:Secret" ||
+    TARGET_VIEWS.role(subject) === "secret-store" ||
     type.startsWith("random:") ||
     type.startsWith("pulumi:providers:") ||
     type === "pulumi:pulumi:Stack" ||
     type === "pulumi:pulumi:StackReference"
   );
 }
-
-/** Docker writes uploads into the container's filesystem: the secret-file route (one file, or the whole list when it is secret). */
-const SECRET_FILE_PATH = /^uploads(\[\d+\](\.(content|contentBase64|source))?)?$/;
 
 const BASE64 = /^[A-Za-z0-9+/]{16,}={0,2}$/;
 
@@ -32,8 +29,12 @@ function decoded(text: string): string | undefined {
   return Buffer.from(text, "base64").toString("utf8");
 }
 
-function knownSecretLeaks(subject: PolicySubject, context: PolicyContext): string[] {
-  const allowed = (leaf: StringLeaf) => subject.type === DOCKER.container && SECRET_FILE_PATH.test(leaf.path);
+function knownSecretLeaks(
+  subject: PolicySubject,
+  container: ContainerView | undefined,
+  context: PolicyContext,
+): string[] {
+  const allowed = (leaf: StringLeaf) => container?.receivesFileAt(leaf.path) === true;
   return stringLeaves(subject.props)
     .filter((leaf) => !allowed(leaf))
     .filter((leaf) => context.containsSecret(leaf.value) || context.containsSecret(decoded(leaf.value) ?? ""))
@@ -43,11 +44,14 @@ function knownSecretLeaks(subject: PolicySubject, context: PolicyContext): strin
 /** Values already reported as a known secret; the name- and shape-based checks skip them. */
 type Reported = (text: string) => boolean;
 
-function envViolations(subject: PolicySubject, reported: Reported): string[] {
-  const template = podTemplateOf(subject);
-  const kubernetes = template
-    ? containersOf(template).flatMap((container) =>
-        listAt(container.spec, "env")
+function envViolations(
+  template: PodTemplate | undefined,
+  container: ContainerView | undefined,
+  reported: Reported,
+): string[] {
+  const pod = template
+    ? template.containers.flatMap((podContainer) =>
+        listAt(podContainer.spec, "env")
           .map((env, index) => ({ env, index }))
           .filter(({ env }) => typeof stringAt(env, "value") === "string")
           .flatMap(({ env, index }) => {
@@ -56,24 +60,23 @@ function envViolations(subject: PolicySubject, reported: Reported): string[] {
             const why = reported(value) ? undefined : plainSecretValue(name, value);
             return why
               ? [
-                  `env ${name} of container "${container.name}" holds ${why} (${container.path}.env[${index}].value); use valueFrom.secretKeyRef`,
+                  `env ${name} of container "${podContainer.name}" holds ${why} (${podContainer.path}.env[${index}].value); use valueFrom.secretKeyRef`,
                 ]
               : [];
           }),
       )
     : [];
-  const docker =
-    subject.type === DOCKER.container
-      ? envsOf(subject).flatMap(({ name, value, path }) => {
-          const why = reported(value) ? undefined : plainSecretValue(name, value);
-          return why ? [`env ${name} holds ${why} (${path}); deliver it as a file with uploads`] : [];
-        })
-      : [];
-  return [...kubernetes, ...docker];
+  const own = container
+    ? container.env.flatMap(({ name, value, path }) => {
+        const why = reported(value) ? undefined : plainSecretValue(name, value);
+        return why ? [`env ${name} holds ${why} (${path}); ${container.secretDelivery}`] : [];
+      })
+    : [];
+  return [...pod, ...own];
 }
 
 function configMapViolations(subject: PolicySubject, reported: Reported): string[] {
-  if (subject.type !== KUBERNETES.configMap) return [];
+  if (TARGET_VIEWS.role(subject) !== "plain-config") return [];
   const data = Object.entries(recordAt(subject.props, "data")).flatMap(([key, value]) => {
     const why = typeof value === "string" && !reported(value) ? plainSecretValue(key, value) : undefined;
     return why ? [`ConfigMap key "${key}" holds ${why} (data.${key}); put it in a Secret`] : [];
@@ -85,58 +88,22 @@ function configMapViolations(subject: PolicySubject, reported: Reported): string
   return [...data, ...binary];
 }
 
-/** Labels and annotations of every metadata block in a Kubernetes object (its own, pod templates, claim templates). */
-function metadataLeaves(value: unknown, path = ""): StringLeaf[] {
-  if (Array.isArray(value)) return value.flatMap((item, index) => metadataLeaves(item, `${path}[${index}]`));
-  if (!isRecord(value)) return [];
-  return Object.entries(value).flatMap(([key, child]) => {
-    const childPath = path ? `${path}.${key}` : key;
-    if (key === "metadata" && isRecord(child)) {
-      return [
-        ...stringLeaves(recordAt(child, "labels"), `${childPath}.labels`),
-        ...stringLeaves(recordAt(child, "annotations"), `${childPath}.annotations`),
-      ];
-    }
-    return metadataLeaves(child, childPath);
-  });
-}
-
-function labelViolations(subject: PolicySubject, reported: Reported): string[] {
-  const kubernetes = subject.type.startsWith("kubernetes:")
-    ? metadataLeaves(subject.props).map((leaf) => ({ ...leaf, name: leaf.path.split(".").pop() ?? "" }))
-    : [];
-  const docker = subject.type.startsWith("docker:")
-    ? listAt(subject.props, "labels").flatMap((label, index) =>
-        typeof stringAt(label, "value") === "string"
-          ? [
-              {
-                path: `labels[${index}].value`,
-                value: stringAt(label, "value") ?? "",
-                name: stringAt(label, "label") ?? "",
-              },
-            ]
-          : [],
-      )
-    : [];
-  return [...kubernetes, ...docker].flatMap(({ path, value, name }) => {
+/** A container's labels are its own; any other resource's are its labels and annotations. */
+function labelViolations(subject: PolicySubject, container: ContainerView | undefined, reported: Reported): string[] {
+  const labels: NamedValue[] = container ? container.labels : (TARGET_VIEWS.labels(subject) ?? []);
+  return labels.flatMap(({ path, value, name }) => {
     const why = reported(value) ? undefined : plainSecretValue(name, value);
     return why ? [`label or annotation ${name} holds ${why} (${path})`] : [];
   });
 }
 
-function commandLineViolations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+function commandLineViolations(template: PodTemplate | undefined, container: ContainerView | undefined): string[] {
   const lines: StringLeaf[] = template
-    ? containersOf(template).flatMap((container) => [
-        ...stringLeaves(listAt(container.spec, "command"), `${container.path}.command`),
-        ...stringLeaves(listAt(container.spec, "args"), `${container.path}.args`),
+    ? template.containers.flatMap((podContainer) => [
+        ...stringLeaves(listAt(podContainer.spec, "command"), `${podContainer.path}.command`),
+        ...stringLeaves(listAt(podContainer.spec, "args"), `${podContainer.path}.args`),
       ])
-    : subject.type === DOCKER.container
-      ? [
-          ...stringLeaves(listAt(subject.props, "command"), "command"),
-          ...stringLeaves(listAt(subject.props, "entrypoints"), "entrypoints"),
-        ]
-      : [];
+    : (container?.commandLine ?? []);
   return lines.flatMap(({ path, value }) => {
     const why = credentialShape(value);
     return why
@@ -154,15 +121,15 @@ export const noPlaintextSecrets: Rule = {
   enforcement: alwaysMandatory,
   scope: "stack",
   check: (subject, context) => {
-    if (holdsSecretsByDesign(subject.type)) return [];
-    // A Swarm service's environment, labels and command line are its task's container's.
-    const container = asContainer(subject);
+    if (holdsSecretsByDesign(subject)) return [];
+    const template = TARGET_VIEWS.podTemplate(subject);
+    const container = TARGET_VIEWS.container(subject);
     const found = [
-      ...knownSecretLeaks(subject, context),
-      ...envViolations(container, context.containsSecret),
+      ...knownSecretLeaks(subject, container, context),
+      ...envViolations(template, container, context.containsSecret),
       ...configMapViolations(subject, context.containsSecret),
-      ...labelViolations(container, context.containsSecret),
-      ...commandLineViolations(container),
+      ...labelViolations(subject, container, context.containsSecret),
+      ...commandLineViolations(template, container),
     ];
     return [...new Set(found)];
   },

@@ -2,8 +2,7 @@
  * No container runs privileged or with the capabilities that amount to it:
  * either hands the workload the host's kernel.
  */
-import { asContainer, DOCKER, containerName } from "./docker";
-import { containersOf, describeContainer, podTemplateOf } from "./kubernetes";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { listAt, valueAt } from "./values";
 
@@ -16,31 +15,30 @@ function privilegedCapabilities(added: unknown[]): string[] {
     .filter((capability) => PRIVILEGED_CAPABILITIES.has(capability));
 }
 
-function kubernetesViolations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+function podViolations(subject: PolicySubject): string[] {
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
-  return containersOf(template).flatMap((container) => {
+  return template.containers.flatMap((container) => {
     const problems: string[] = [];
     if (valueAt(container.spec, "securityContext", "privileged") === true) {
-      problems.push(`${describeContainer(container)} is privileged (securityContext.privileged: true)`);
+      problems.push(`${container.label} is privileged (securityContext.privileged: true)`);
     }
     const capabilities = privilegedCapabilities(listAt(container.spec, "securityContext", "capabilities", "add"));
     if (capabilities.length > 0) {
-      problems.push(`${describeContainer(container)} adds ${capabilities.join(", ")}, which is as good as privileged`);
+      problems.push(`${container.label} adds ${capabilities.join(", ")}, which is as good as privileged`);
     }
     return problems;
   });
 }
 
-function dockerViolations(subject: PolicySubject): string[] {
-  if (subject.type !== DOCKER.container) return [];
-  const name = containerName(subject);
+function containerViolations(subject: PolicySubject): string[] {
+  const container = TARGET_VIEWS.container(subject);
+  if (!container) return [];
   const problems: string[] = [];
-  if (valueAt(subject.props, "privileged") === true)
-    problems.push(`container "${name}" is privileged (privileged: true)`);
-  const capabilities = privilegedCapabilities(listAt(subject.props, "capabilities", "adds"));
+  if (container.privileged) problems.push(`container "${container.name}" is privileged (${container.privileged})`);
+  const capabilities = privilegedCapabilities(container.addedCapabilities);
   if (capabilities.length > 0)
-    problems.push(`container "${name}" adds ${capabilities.join(", ")}, which is as good as privileged`);
+    problems.push(`container "${container.name}" adds ${capabilities.join(", ")}, which is as good as privileged`);
   return problems;
 }
 
@@ -51,5 +49,5 @@ export const noPrivilegedContainers: Rule = {
     "Remove privileged: true and the ALL/SYS_ADMIN capabilities; grant only the narrow capability the process needs.",
   enforcement: alwaysMandatory,
   scope: "resource",
-  check: (subject) => [...kubernetesViolations(subject), ...dockerViolations(asContainer(subject))],
+  check: (subject) => [...podViolations(subject), ...containerViolations(subject)],
 };

@@ -3,15 +3,15 @@
  * MicroK8s); without one `pulumi up` waits forever, and with one it exposes
  * the service outside the cluster. Only a stack that says so may have one.
  */
-import { KUBERNETES, objectName } from "./kubernetes";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { PolicyContext, PolicySubject, Rule, stricterInProduction } from "./model";
 import { stringAt } from "./values";
 
 function check(subject: PolicySubject, context: PolicyContext): string[] {
-  if (subject.type !== KUBERNETES.service || context.settings.allowLoadBalancer) return [];
+  if (TARGET_VIEWS.role(subject) !== "network-service" || context.settings.allowLoadBalancer) return [];
   if (stringAt(subject.props, "spec", "type") !== "LoadBalancer") return [];
   return [
-    `Service "${objectName(subject)}" is of type LoadBalancer but ml-platform:kubernetes.allowLoadBalancer is false; use ClusterIP behind the Ingress, or allow it once the cluster has a load-balancer provider`,
+    `Service "${TARGET_VIEWS.object(subject)?.name ?? subject.name}" is of type LoadBalancer but ml-platform:kubernetes.allowLoadBalancer is false; use ClusterIP behind the Ingress, or allow it once the cluster has a load-balancer provider`,
   ];
 }
 

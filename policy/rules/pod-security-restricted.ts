@@ -4,7 +4,8 @@
  * admission controller does, so a namespace labelled
  * pod-security.kubernetes.io/enforce=restricted admits everything we render.
  */
-import { Container, containersOf, PodTemplate, podTemplateOf } from "./kubernetes";
+import { PodContainer as Container, PodTemplate } from "../../components/resource-views";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { PolicySubject, Rule, stricterInProduction } from "./model";
 import { isRecord, listAt, recordAt, stringAt, valueAt } from "./values";
 
@@ -232,13 +233,13 @@ const CONTROLS: Control[] = [
 ];
 
 export function restrictedProfileViolations(subject: PolicySubject): string[] {
-  const template = podTemplateOf(subject);
+  const template = TARGET_VIEWS.podTemplate(subject);
   if (!template) return [];
   const checked: Checked = {
     template,
     pod: recordAt(template.spec, "securityContext"),
     podPath: `${template.specPath}.securityContext`,
-    containers: containersOf(template),
+    containers: template.containers,
   };
   return CONTROLS.flatMap((control) => control(checked));
 }

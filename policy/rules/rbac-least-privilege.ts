@@ -4,7 +4,7 @@
  * ClusterRole, no grants to everyone, and none of the verbs that let a
  * subject raise its own privileges.
  */
-import { KUBERNETES } from "./kubernetes";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { alwaysMandatory, PolicySubject, Rule } from "./model";
 import { isRecord, listAt, stringAt } from "./values";
 
@@ -47,17 +47,17 @@ function bindingViolations(subject: PolicySubject): string[] {
 }
 
 function check(subject: PolicySubject): string[] {
-  switch (subject.type) {
-    case KUBERNETES.clusterRole:
+  switch (TARGET_VIEWS.role(subject)) {
+    case "cluster-access-role":
       return [
         "a ClusterRole grants cluster-wide; use a Role in the namespace that needs it",
         ...ruleViolations(subject),
       ];
-    case KUBERNETES.clusterRoleBinding:
+    case "cluster-access-binding":
       return ["a ClusterRoleBinding grants cluster-wide; use a RoleBinding to a Role", ...bindingViolations(subject)];
-    case KUBERNETES.role:
+    case "access-role":
       return ruleViolations(subject);
-    case KUBERNETES.roleBinding:
+    case "access-binding":
       return bindingViolations(subject);
     default:
       return [];

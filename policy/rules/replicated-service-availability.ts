@@ -5,33 +5,21 @@
  * through node drains. Docker has no disruption budget; there the dev
  * equivalent is a healthcheck plus a restart policy on every replica.
  */
-import { aliasesOf, containerName, DOCKER } from "./docker";
-import {
-  containersOf,
-  describeContainer,
-  isHpa,
-  KUBERNETES,
-  objectKind,
-  objectName,
-  objectNamespace,
-  PodTemplate,
-  podTemplateOf,
-  SCALABLE_KINDS,
-  selectorMatches,
-} from "./kubernetes";
+import { ContainerView, ObjectView, PodTemplate } from "../../components/resource-views";
+import { TARGET_VIEWS } from "../../components/target-views";
 import { PolicyContext, PolicySubject, Rule, stricterInProduction } from "./model";
-import { isRecord, listAt, numberAt, recordAt, stringAt, valueAt } from "./values";
+import { isRecord, numberAt, recordAt, stringAt, valueAt } from "./values";
 
 /** The HPAs in the stack that scale this object. */
 export function autoscalersOf(subject: PolicySubject, resources: PolicySubject[]): PolicySubject[] {
-  const kind = SCALABLE_KINDS[subject.type];
-  if (!kind) return [];
+  const object = TARGET_VIEWS.object(subject);
+  if (!object?.scalable) return [];
   return resources.filter(
     (hpa) =>
-      isHpa(hpa) &&
-      objectNamespace(hpa) === objectNamespace(subject) &&
-      stringAt(hpa.props, "spec", "scaleTargetRef", "kind") === kind &&
-      stringAt(hpa.props, "spec", "scaleTargetRef", "name") === objectName(subject),
+      TARGET_VIEWS.role(hpa) === "autoscaler" &&
+      TARGET_VIEWS.object(hpa)?.namespace === object.namespace &&
+      stringAt(hpa.props, "spec", "scaleTargetRef", "kind") === object.kind &&
+      stringAt(hpa.props, "spec", "scaleTargetRef", "name") === object.name,
   );
 }
 
@@ -47,7 +35,7 @@ function minimumReplicas(subject: PolicySubject, hpas: PolicySubject[]): { repli
 function budgetProblem(pdb: PolicySubject, minimum: number): string | undefined {
   const minAvailable = valueAt(pdb.props, "spec", "minAvailable");
   const maxUnavailable = valueAt(pdb.props, "spec", "maxUnavailable");
-  const name = objectName(pdb);
+  const name = TARGET_VIEWS.object(pdb)?.name ?? pdb.name;
   if (maxUnavailable === 0 || maxUnavailable === "0%")
     return `PodDisruptionBudget "${name}" allows no disruption (maxUnavailable ${String(maxUnavailable)}), so a node drain can never finish`;
   if (minAvailable === "100%" || (typeof minAvailable === "number" && minAvailable >= minimum)) {
@@ -56,22 +44,28 @@ function budgetProblem(pdb: PolicySubject, minimum: number): string | undefined 
   return undefined;
 }
 
-function kubernetesViolations(subject: PolicySubject, template: PodTemplate, context: PolicyContext): string[] {
+function podViolations(
+  subject: PolicySubject,
+  object: ObjectView,
+  template: PodTemplate,
+  context: PolicyContext,
+): string[] {
   const { replicated, minimum } = minimumReplicas(subject, autoscalersOf(subject, context.resources));
   if (!replicated) return [];
-  const what = `${objectKind(subject)} "${objectName(subject)}" is replicated`;
-  const problems = containersOf(template, ["containers"])
+  const what = `${object.kind} "${object.name}" is replicated`;
+  const problems = template.containers
+    .filter((container) => container.list === "containers")
     .filter((container) => !isRecord(valueAt(container.spec, "readinessProbe")))
-    .map((container) => `${what} but ${describeContainer(container)} has no readinessProbe`);
+    .map((container) => `${what} but ${container.label} has no readinessProbe`);
   const labels = recordAt(template.metadata, "labels");
   const budgets = context.resources.filter(
     (pdb) =>
-      pdb.type === KUBERNETES.podDisruptionBudget &&
-      objectNamespace(pdb) === objectNamespace(subject) &&
-      selectorMatches(valueAt(pdb.props, "spec", "selector"), labels),
+      TARGET_VIEWS.role(pdb) === "disruption-budget" &&
+      TARGET_VIEWS.object(pdb)?.namespace === object.namespace &&
+      TARGET_VIEWS.selectsPods(pdb, labels) === true,
   );
   if (budgets.length === 0)
-    problems.push(`${what} but no PodDisruptionBudget in namespace "${objectNamespace(subject)}" selects its pods`);
+    problems.push(`${what} but no PodDisruptionBudget in namespace "${object.namespace}" selects its pods`);
   for (const pdb of budgets) {
     const problem = budgetProblem(pdb, minimum);
     if (problem) problems.push(`${what} but ${problem}`);
@@ -81,22 +75,21 @@ function kubernetesViolations(subject: PolicySubject, template: PodTemplate, con
 
 const RESTARTING = new Set(["always", "unless-stopped", "on-failure"]);
 
-function dockerViolations(subject: PolicySubject, context: PolicyContext): string[] {
-  const shared = aliasesOf(subject).filter(({ network, alias }) =>
+/** Containers sharing a network alias are replicas of one service. */
+function containerViolations(subject: PolicySubject, container: ContainerView, context: PolicyContext): string[] {
+  const shared = container.aliases.filter(({ network, alias }) =>
     context.resources.some(
       (other) =>
         other.urn !== subject.urn &&
-        other.type === DOCKER.container &&
-        aliasesOf(other).some((a) => a.network === network && a.alias === alias),
+        (TARGET_VIEWS.container(other)?.aliases ?? []).some((a) => a.network === network && a.alias === alias),
     ),
   );
   if (shared.length === 0) return [];
-  const what = `container "${containerName(subject)}" is a replica of "${shared[0].alias}"`;
+  const what = `container "${container.name}" is a replica of "${shared[0].alias}"`;
   const problems: string[] = [];
-  const tests = listAt(subject.props, "healthcheck", "tests").map(String);
-  if (tests.length === 0 || tests[0] === "NONE")
+  if (!container.healthchecked)
     problems.push(`${what} but has no healthcheck (the dev stand-in for a readiness probe)`);
-  const restart = stringAt(subject.props, "restart") ?? "no";
+  const restart = container.restartPolicy;
   if (!RESTARTING.has(restart))
     problems.push(`${what} but its restart policy is "${restart}", so a crashed replica stays down`);
   return problems;
@@ -111,9 +104,10 @@ export const replicatedServiceAvailability: Rule = {
   enforcement: stricterInProduction,
   scope: "stack",
   check: (subject, context) => {
-    const template = SCALABLE_KINDS[subject.type] ? podTemplateOf(subject) : undefined;
-    if (template) return kubernetesViolations(subject, template, context);
-    if (subject.type === DOCKER.container) return dockerViolations(subject, context);
-    return [];
+    const object = TARGET_VIEWS.object(subject);
+    const template = object?.scalable ? TARGET_VIEWS.podTemplate(subject) : undefined;
+    if (object && template) return podViolations(subject, object, template, context);
+    const container = TARGET_VIEWS.container(subject);
+    return container ? containerViolations(subject, container, context) : [];
   },
 };

@@ -3,9 +3,8 @@
  * shape (credentials inside a URL, a private key) and by the name of the
  * variable or key that holds them.
  */
+import { TARGET_VIEWS } from "../../components/target-views";
 import { PolicySubject, UNKNOWN_VALUE } from "./model";
-import { KUBERNETES } from "./kubernetes";
-import { recordAt } from "./values";
 
 /** Shorter values would match ordinary words; generated passwords are far longer. */
 const MIN_SECRET_LENGTH = 8;
@@ -21,7 +20,7 @@ export function secretMatcher(values: Iterable<string>, patterns: RegExp[] = [])
 
 /**
  * Secret values a stack holds in plain form where the engine shows them to a
- * policy pack: generated passwords and the contents of Kubernetes Secrets.
+ * policy pack: generated passwords and the contents of a target's secret objects.
  * (The engine unwraps secrets before a policy sees them, so only the values
  * themselves can tell where they went.)
  */
@@ -31,17 +30,8 @@ export function secretValuesOfStack(resources: PolicySubject[]): string[] {
       const result = resource.props.result;
       return typeof result === "string" ? [result] : [];
     }
-    if (resource.type === KUBERNETES.secret) {
-      const plain = Object.values(recordAt(resource.props, "stringData")).filter(
-        (v): v is string => typeof v === "string",
-      );
-      const encoded = Object.values(recordAt(resource.props, "data"))
-        .filter((v): v is string => typeof v === "string")
-        .map((v) => Buffer.from(v, "base64").toString("utf8"));
-      // Short entries of a Secret (a user name, a database name) are not secret on their own.
-      return [...plain, ...encoded].filter((value) => value.length >= 16);
-    }
-    return [];
+    // Short entries of a Secret (a user name, a database name) are not secret on their own.
+    return (TARGET_VIEWS.storedSecrets(resource) ?? []).filter((value) => value.length >= 16);
   });
 }
 

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { offlineKubeconfig } from "../../components/kubernetes/offline/kubeconfig";
-import { isKubernetesObject } from "../../components/kubernetes/offline/manifests";
+import { isRenderedObject } from "../../components/kubernetes/offline/manifests";
 import { KubernetesPlatform } from "../../components/kubernetes/platform";
 import { decodeProjectConfig } from "../../config/load";
 import { parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
@@ -107,7 +107,7 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     config = prodConfig();
     render = renderStack("prod");
     resources = render.resources;
-    objects = resources.filter(isKubernetesObject).map((resource) => resource.inputs);
+    objects = resources.filter(isRenderedObject).map((resource) => resource.inputs);
   });
 
   it("renders the kubernetes target from the committed stack file", () => {
@@ -534,7 +534,7 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
     });
 
     it("keeps every secret value out of env values, ConfigMaps and annotations", () => {
-      const sentinelObjects = sentinel.resources.filter(isKubernetesObject).map((resource) => resource.inputs);
+      const sentinelObjects = sentinel.resources.filter(isRenderedObject).map((resource) => resource.inputs);
       const secrets = sentinelObjects.filter((object) => object.kind === "Secret");
       assert.ok(
         JSON.stringify(secrets).includes(SECRET_SENTINEL),

@@ -4,12 +4,13 @@
  */
 import { stringify } from "yaml";
 import { Render, RenderedResource } from "../../../tools/render/model";
+import { isKubernetesObject } from "../resource-views";
 
 export const MANIFESTS_DIRECTORY = "manifests";
 
-/** Whether a rendered resource is a Kubernetes object (it has a kind), rather than a provider or a component. */
-export function isKubernetesObject(resource: RenderedResource): boolean {
-  return resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";
+/** Whether a rendered resource is a Kubernetes object, which gets a manifest. */
+export function isRenderedObject(resource: RenderedResource): boolean {
+  return isKubernetesObject(resource.type, resource.inputs);
 }
 
 export function manifestFileName(resource: RenderedResource): string {
@@ -24,7 +25,7 @@ export function manifestFileName(resource: RenderedResource): string {
 /** File name -> manifest text, for every Kubernetes object of the render. */
 export function manifests(render: Render): Map<string, string> {
   const files = new Map<string, string>();
-  for (const resource of render.resources.filter(isKubernetesObject)) {
+  for (const resource of render.resources.filter(isRenderedObject)) {
     const file = manifestFileName(resource);
     if (files.has(file)) throw new Error(`two Kubernetes objects render to ${file}`);
     files.set(file, stringify(resource.inputs, { sortMapEntries: true, lineWidth: 0 }));

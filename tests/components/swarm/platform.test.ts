@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { databaseConstraint, publicationOf } from "../../../components/swarm/platform";
 import { registrationContainer, retrainingParameters } from "../../../platform/retraining";
-import { asContainer } from "../../../policy/rules/docker";
+import { asContainer } from "../../../components/swarm/resource-views";
 import { containerResourceLimits } from "../../../policy/rules/container-resource-limits";
 import { noPlaintextSecrets } from "../../../policy/rules/no-plaintext-secrets";
 import { PolicyContext, PolicySubject } from "../../../policy/rules";
