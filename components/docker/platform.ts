@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
 import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformSpec, ScheduledJobSpec, ServiceSpec, Workload } from "../../platform/model";
+import { mayRunSeveral } from "../../platform/replicas";
 import { forEachWorkload } from "../../platform/workloads";
 import { poolForSchedule, retrainingBundlesFor } from "../../platform/retraining";
 import { PlatformSecrets } from "../secrets";
@@ -46,15 +47,16 @@ export function hostPorts(config: PlatformConfig): Record<string, number> {
 }
 
 /**
- * A replicated (or autoscaled elsewhere) service gets a proxy, so its address
- * stays put while replicas come and go; a single container publishes itself.
+ * A service that runs, or may come to run, several replicas gets a proxy, so
+ * its address stays put while replicas come and go; a single container
+ * publishes itself.
  */
 export function publicationOf(service: ServiceSpec, ports: Record<string, number>): Publication | undefined {
   if (!service.publicEndpoint) return undefined;
   const hostPort = ports[service.name];
   if (hostPort === undefined)
     throw new Error(`${service.name} has a public endpoint, but the Docker target has no host port for it`);
-  return { via: service.replicas > 1 || service.autoscaling ? "proxy" : "direct", hostPort };
+  return { via: mayRunSeveral(service) ? "proxy" : "direct", hostPort };
 }
 
 /** Every image the platform runs. */
@@ -236,14 +238,6 @@ export class DockerPlatform extends pulumi.ComponentResource {
       { spec, context, hostPort: direct, after: args.after },
       { parent: this },
     );
-    if (spec.autoscaling) {
-      const { minReplicas, maxReplicas, cpuTargetPercent } = spec.autoscaling;
-      pulumi.log.info(
-        `${spec.name} runs a fixed ${spec.replicas} replica(s): Docker has no autoscaler, so its bounds ` +
-          `(${minReplicas}-${maxReplicas} replicas at ${cpuTargetPercent}% CPU) apply on Kubernetes only`,
-        service,
-      );
-    }
     if (publication?.via === "direct") {
       checkPublicUrl(spec, publication.hostPort, service);
       return { ready: service.ready, url: directUrl(spec, publication.hostPort) };

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
 import { WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformSpec, ServiceSpec } from "../../platform/model";
+import { mayRunSeveral } from "../../platform/replicas";
 import { forEachWorkload } from "../../platform/workloads";
 import { ServiceDirectory } from "../docker/addresses";
 import { asResourceError } from "../docker/context";
@@ -52,8 +53,7 @@ export function publicationOf(service: ServiceSpec, config: PlatformConfig): Swa
   const port = publishedPortsByService(config)[service.name];
   if (port === undefined)
     throw new Error(`${service.name} has a public endpoint, but the Swarm target has no published port for it`);
-  const replicated = service.replicas > 1 || service.autoscaling !== undefined;
-  return { via: replicated && config.swarm.publishMode === "host" ? "proxy" : "direct", port };
+  return { via: mayRunSeveral(service) && config.swarm.publishMode === "host" ? "proxy" : "direct", port };
 }
 
 /** The URL users reach a published service at, on the manager (any node with the routing mesh). */
@@ -157,7 +157,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
     context: SwarmContext,
   ): string | undefined {
     const publication = publicationOf(spec, config);
-    const service = new SwarmService(
+    new SwarmService(
       componentName,
       { spec, context, publishedPort: publication?.via === "direct" ? publication.port : undefined },
       { parent: this },
@@ -177,14 +177,6 @@ export class SwarmPlatform extends pulumi.ComponentResource {
           publishedPort: publication.port,
         },
         { parent: this },
-      );
-    }
-    if (spec.autoscaling) {
-      const { minReplicas, maxReplicas, cpuTargetPercent } = spec.autoscaling;
-      pulumi.log.info(
-        `${spec.name} runs a fixed ${spec.replicas} replica(s): Swarm has no autoscaler, so its bounds ` +
-          `(${minReplicas}-${maxReplicas} replicas at ${cpuTargetPercent}% CPU) are not applied`,
-        service,
       );
     }
     return publication ? publicUrl(spec, publication.port) : undefined;

@@ -2,13 +2,14 @@
  * What a user compares between two stacks, workload by workload, in words:
  * images, replica and autoscaling bounds, requests and limits, storage, and
  * the features that are switched on. Values are read from the neutral
- * description, plus the few target settings that decide what it means
- * (a serving replica count is fixed on Docker, autoscaled on Kubernetes).
+ * description, which already holds what each target runs (a serving replica
+ * count fixed where no autoscaler runs, autoscaling bounds where one does),
+ * plus the registry's word on where a target keeps its volumes.
  */
 import { TARGETS } from "../../components/registry";
 import { PlatformConfig } from "../../config/schema";
 import { WORKLOAD_NAMES } from "../../platform/describe";
-import { Resources, ServiceSpec } from "../../platform/model";
+import { Replicas, Resources, ServiceSpec } from "../../platform/model";
 import { DescribedStack } from "./load";
 
 export interface Fact {
@@ -69,12 +70,17 @@ function platformFacts({ config, spec }: DescribedStack): Fact[] {
   ];
 }
 
+/** A replica count as the single services show it: the number, or the bounds. */
+function replicaCount(replicas: Replicas): string {
+  return replicas.mode === "fixed" ? String(replicas.count) : `${replicas.min}–${replicas.max}`;
+}
+
 function databaseFacts(stack: DescribedStack): Fact[] {
   const database = service(stack, WORKLOAD_NAMES.database);
   const state = database.state;
   return [
     { property: "image", value: database.container.image },
-    { property: "replicas", value: String(database.replicas) },
+    { property: "replicas", value: replicaCount(database.replicas) },
     ...computeFacts(database.container.resources),
     { property: "storage size", value: state?.size ?? "—" },
     { property: "storage access mode", value: state?.accessMode ?? "—" },
@@ -86,7 +92,7 @@ function serverFacts(stack: DescribedStack): Fact[] {
   const server = service(stack, WORKLOAD_NAMES.server);
   return [
     { property: "image", value: server.container.image },
-    { property: "replicas", value: String(server.replicas) },
+    { property: "replicas", value: replicaCount(server.replicas) },
     ...computeFacts(server.container.resources),
     { property: "public URL", value: server.publicEndpoint?.url ?? "—" },
   ];
@@ -110,18 +116,20 @@ function workerFacts(stack: DescribedStack): Fact[] {
 
 function servingFacts(stack: DescribedStack): Fact[] {
   const serving = service(stack, WORKLOAD_NAMES.serving);
-  const scaling = serving.autoscaling;
-  // Where the target runs no autoscaler, serving runs its fixed count.
-  const autoscaled = TARGETS[stack.config.target].autoscales && scaling !== undefined;
+  const scaling = serving.replicas;
   return [
     { property: "image", value: serving.container.image },
     {
       property: "replicas",
-      value: autoscaled
-        ? `${scaling.minReplicas}–${scaling.maxReplicas} (autoscaled at ${scaling.cpuTargetPercent}% CPU)`
-        : `${serving.replicas} (fixed)`,
+      value:
+        scaling.mode === "autoscaled"
+          ? `${scaling.min}–${scaling.max} (autoscaled at ${scaling.cpuTargetPercent}% CPU)`
+          : `${scaling.count} (fixed)`,
     },
-    { property: "scale-down stabilization", value: autoscaled ? `${scaling.scaleDownStabilizationSeconds}s` : "—" },
+    {
+      property: "scale-down stabilization",
+      value: scaling.mode === "autoscaled" ? `${scaling.scaleDownStabilizationSeconds}s` : "—",
+    },
     ...computeFacts(serving.container.resources),
     { property: "port", value: String(serving.container.ports[0]?.port ?? "—") },
   ];
