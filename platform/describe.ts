@@ -374,7 +374,8 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       "train.py": readWorkloadFile("train.py"),
     },
   };
-  const perWorkerLimit = Math.floor(worker.maxConcurrentRuns / worker.replicas);
+  // The validation keeps maxConcurrentRuns a multiple of the workers, so the split loses no run.
+  const runsPerWorker = Math.max(1, Math.floor(worker.maxConcurrentRuns / worker.replicas));
   const health = probe({ kind: "http", path: "/health", port: "health" }, 6, 15);
   return {
     kind: "executorPool",
@@ -383,6 +384,7 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
     workPool: worker.workPool,
     replicas: worker.replicas,
     maxConcurrentRuns: worker.maxConcurrentRuns,
+    runsPerWorker,
     worker: {
       image: config.images.prefectWorker,
       command: [
@@ -392,7 +394,7 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
         "--pool",
         worker.workPool,
         "--limit",
-        String(perWorkerLimit),
+        String(runsPerWorker),
         "--with-healthcheck",
       ],
       env: {

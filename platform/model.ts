@@ -229,6 +229,8 @@ export interface ExecutorPoolSpec {
   replicas: number;
   /** Flow runs executing at once across all workers. */
   maxConcurrentRuns: number;
+  /** Flow runs one worker holds at once (its --limit): maxConcurrentRuns split evenly over the workers. */
+  runsPerWorker: number;
   /** The worker; a target adds the executor type and its own flags to the command. */
   worker: ContainerSpec;
   /** What each executor (flow run) may use, and how long a finished one is kept. */

@@ -45,11 +45,6 @@ export function executorType(spec: ExecutorPoolSpec): ExecutorType {
   return spec.dockerSocket ? "docker" : "process";
 }
 
-/** Flow runs one worker may hold at once: its --limit, the pool's limit split evenly over the workers. */
-export function runsPerWorker(spec: ExecutorPoolSpec): number {
-  return Math.max(1, Math.floor(spec.maxConcurrentRuns / spec.replicas));
-}
-
 /**
  * The worker container: the neutral worker plus the executor type and the files it needs besides
  * its own (`extraBundles`: the retraining flow), and for docker-type the socket's needs.
@@ -75,7 +70,7 @@ export function workerContainer(spec: ExecutorPoolSpec, extraBundles: FileBundle
 export function workerBudget(spec: ExecutorPoolSpec): ComputeBudget {
   const own = budgetOf(spec.worker.resources);
   return executorType(spec) === "process"
-    ? addBudgets(own, budgetOf(spec.executor.resources, runsPerWorker(spec)))
+    ? addBudgets(own, budgetOf(spec.executor.resources, spec.runsPerWorker))
     : own;
 }
 

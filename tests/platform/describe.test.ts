@@ -211,6 +211,7 @@ describe("the target-neutral platform description", () => {
     const limit = Number(command[command.indexOf("--limit") + 1]);
     assert.strictEqual(limit, 333);
     assert.strictEqual(limit * 3, 999, "a run of capacity is lost");
+    assert.strictEqual(spec.executorPools[0].runsPerWorker, limit, "targets read another limit than the worker takes");
   });
 
   it("drops the schedule when retraining is disabled, and protects storage unless opted out", () => {

@@ -1,11 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  DOCKER_SOCKET,
-  DOCKER_SOCKET_WARNING,
-  DockerExecutorPool,
-  runsPerWorker,
-} from "../../../components/docker/executor-pool";
+import { DOCKER_SOCKET, DOCKER_SOCKET_WARNING, DockerExecutorPool } from "../../../components/docker/executor-pool";
 import { ExecutorPoolSpec, PlatformSpec } from "../../../platform/model";
 import { build, CONTAINER, envsOf, registration, specWith, testContext } from "./harness";
 import { cpuLimitMillis } from "../../../components/docker/container";
@@ -61,7 +56,7 @@ describe("docker target: DockerExecutorPool", () => {
       resources: { limits: { cpu: "500m", memory: "512Mi" } },
       executor: { resources: { limits: { cpu: "1", memory: "1Gi" } } },
     });
-    assert.strictEqual(runsPerWorker(spec), 2, "four runs over two workers");
+    assert.strictEqual(spec.runsPerWorker, 2, "four runs over two workers");
     const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
     const worker = registration(built, CONTAINER, "pool-0");
     assert.strictEqual(worker.inputs.memory, 512 + 2 * 1024, `${worker.name}: memory limit`);
@@ -72,7 +67,7 @@ describe("docker target: DockerExecutorPool", () => {
     const { spec } = pool({ replicas: 2, maxConcurrentRuns: 5 });
     const command = spec.worker.command ?? [];
     const limit = Number(command[command.indexOf("--limit") + 1]);
-    assert.strictEqual(runsPerWorker(spec), limit, `sized for ${runsPerWorker(spec)} runs, but --limit is ${limit}`);
+    assert.strictEqual(spec.runsPerWorker, limit, `sized for ${spec.runsPerWorker} runs, but --limit is ${limit}`);
   });
 
   it("is healthy through the worker's own health endpoint, waited for and restarted", async () => {
