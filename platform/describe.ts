@@ -437,7 +437,6 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
         },
       },
     },
-    dockerSocket: worker.dockerSocket,
     after: [WORKLOAD_NAMES.server],
   };
 }

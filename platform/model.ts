@@ -259,8 +259,6 @@ export interface ExecutorPoolSpec {
      */
     serviceEnv: Record<string, ServiceAddressEnv>;
   };
-  /** Explicit opt-in to a docker-type pool through the host's Docker socket. */
-  dockerSocket: boolean;
   after: string[];
 }
 

@@ -15,7 +15,7 @@ import { PlatformEndpoints } from "../target";
 import { ServiceDirectory } from "./addresses";
 import { allOf } from "./container";
 import { asResourceError, PlatformContext, VolumeHandle } from "./context";
-import { DockerExecutorPool } from "./executor-pool";
+import { DockerExecutorPool, executorType } from "./executor-pool";
 import { PlatformImages } from "./images";
 import { DockerJob } from "./job";
 import { PlatformNetwork } from "./network";
@@ -142,7 +142,8 @@ export class DockerPlatform extends pulumi.ComponentResource {
         { secrets: spec.secrets, serviceHost: (service) => addresses.host(service) },
         { parent: this },
       );
-      const writers = volumeWriters(spec);
+      const executors = executorType(config.docker);
+      const writers = volumeWriters(spec, executors);
       const volumes: Record<string, VolumeHandle> = {};
       for (const volume of persistentVolumes(spec)) {
         const writer = writers.get(volume.name);
@@ -193,7 +194,13 @@ export class DockerPlatform extends pulumi.ComponentResource {
         executorPool: (workload) => {
           const pool = new DockerExecutorPool(
             `${name}-${workload.name}`,
-            { spec: workload, context, after: after(workload), extraBundles: retrainingBundlesFor(spec, workload) },
+            {
+              spec: workload,
+              executors,
+              context,
+              after: after(workload),
+              extraBundles: retrainingBundlesFor(spec, workload),
+            },
             { parent: this },
           );
           ready.set(workload.name, pool.ready);

@@ -18,7 +18,7 @@ import { persistentVolumes, volumeWriters } from "../docker/volumes";
 import { PlatformSecrets } from "../secrets";
 import { PlatformEndpoints } from "../target";
 import { SwarmContext } from "./context";
-import { SwarmExecutorPool } from "./executor-pool";
+import { SWARM_EXECUTORS, SwarmExecutorPool } from "./executor-pool";
 import { SwarmFiles } from "./files";
 import { SwarmJob } from "./job";
 import { OverlayNetwork } from "./network";
@@ -106,7 +106,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
         monitorSeconds: config.swarm.monitorSeconds,
       };
       const stateVolumes = new Set(spec.services.flatMap((service) => (service.state ? [service.state.volume] : [])));
-      for (const [volume, writer] of volumeWriters(spec)) {
+      for (const [volume, writer] of volumeWriters(spec, SWARM_EXECUTORS)) {
         new VolumeOwnership(
           `${name}-volume-${volume}-ownership`,
           { context, volume, writer, constraints: stateVolumes.has(volume) ? [context.databaseConstraint] : undefined },

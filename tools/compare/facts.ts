@@ -4,7 +4,8 @@
  * the features that are switched on. Values are read from the neutral
  * description, which already holds what each target runs (a serving replica
  * count fixed where no autoscaler runs, autoscaling bounds where one does),
- * plus the registry's word on where a target keeps its volumes.
+ * plus what the registry says of the target itself: where it keeps its
+ * volumes, and which of its own settings are worth showing.
  */
 import { TARGETS } from "../../components/registry";
 import { PlatformConfig } from "../../config/schema";
@@ -66,7 +67,8 @@ function platformFacts({ config, spec }: DescribedStack): Fact[] {
     { property: "storage protection", value: config.protectStorage ? "on (kept on destroy)" : "off" },
     { property: "GPU training", value: config.training.gpu.enabled ? `on (${config.training.gpu.count} GPU)` : "off" },
     { property: "scheduled retraining", value: onOff(spec.schedules.length > 0) },
-    { property: "Docker socket for executors", value: onOff(config.worker.dockerSocket) },
+    // The target's own switches, as its registry entry words them.
+    ...(TARGETS[config.target].settingFacts?.(config) ?? []),
   ];
 }
 

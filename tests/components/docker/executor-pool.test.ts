@@ -1,14 +1,22 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_SOCKET, DOCKER_SOCKET_WARNING, DockerExecutorPool } from "../../../components/docker/executor-pool";
+import {
+  DOCKER_SOCKET,
+  DOCKER_SOCKET_WARNING,
+  DockerExecutorPool,
+  executorType,
+} from "../../../components/docker/executor-pool";
 import { ExecutorPoolSpec, PlatformSpec } from "../../../platform/model";
-import { build, CONTAINER, envsOf, registration, specWith, testContext } from "./harness";
+import { build, CONTAINER, configWith, envsOf, registration, specWith, testContext } from "./harness";
 import { cpuLimitMillis } from "../../../components/docker/container";
 
 function pool(overrides: Record<string, unknown> = {}): { spec: ExecutorPoolSpec; platform: PlatformSpec } {
   const platform = specWith({ worker: overrides });
   return { spec: platform.executorPools[0], platform };
 }
+
+/** The executors the docker target's default settings ask for. */
+const byDefault = executorType(configWith().docker);
 
 function workers(built: { registrations: { type: string; name: string }[] }): string[] {
   return built.registrations
@@ -17,9 +25,15 @@ function workers(built: { registrations: { type: string; name: string }[] }): st
 }
 
 describe("docker target: DockerExecutorPool", () => {
+  it("runs flow runs as processes in the workers unless the socket is asked for", () => {
+    assert.strictEqual(byDefault, "process");
+  });
+
   it("runs `replicas` process-type workers on the pool, reaching the server by its alias", async () => {
     const { spec, platform } = pool({ replicas: 3, workPool: "gpu-pool" });
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     assert.deepStrictEqual(workers(built), ["pool-0", "pool-1", "pool-2"]);
     for (const name of workers(built)) {
       const worker = registration(built, CONTAINER, name);
@@ -35,7 +49,9 @@ describe("docker target: DockerExecutorPool", () => {
 
   it("mounts the executors' volumes on the workers, since process executors run inside them", async () => {
     const { spec, platform } = pool();
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     const worker = registration(built, CONTAINER, "pool-0");
     const mounts = (worker.inputs.mounts as { source: string; target: string; readOnly: boolean }[]).map((mount) => [
       mount.target,
@@ -57,7 +73,9 @@ describe("docker target: DockerExecutorPool", () => {
       executor: { resources: { limits: { cpu: "1", memory: "1Gi" } } },
     });
     assert.strictEqual(spec.runsPerWorker, 2, "four runs over two workers");
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     const worker = registration(built, CONTAINER, "pool-0");
     assert.strictEqual(worker.inputs.memory, 512 + 2 * 1024, `${worker.name}: memory limit`);
     assert.strictEqual(cpuLimitMillis(worker.inputs), 2500, `${worker.name}: CPU limit`);
@@ -72,7 +90,9 @@ describe("docker target: DockerExecutorPool", () => {
 
   it("is healthy through the worker's own health endpoint, waited for and restarted", async () => {
     const { spec, platform } = pool();
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     for (const name of workers(built)) {
       const worker = registration(built, CONTAINER, name);
       assert.ok(
@@ -91,7 +111,7 @@ describe("docker target: DockerExecutorPool", () => {
     }
   });
 
-  describe("with worker.dockerSocket (explicit opt-in)", () => {
+  describe("with docker.workerDockerSocket (explicit opt-in)", () => {
     let warnings: string[];
     let original: typeof pulumi.log.warn;
 
@@ -109,9 +129,10 @@ describe("docker target: DockerExecutorPool", () => {
     });
 
     it("runs docker-type workers with the socket and prefect-docker, and warns that this is root on the host", async () => {
-      const { spec, platform } = pool({ dockerSocket: true });
+      const { spec, platform } = pool();
+      const executors = executorType(configWith({ docker: { workerDockerSocket: true } }).docker);
       const built = await build(
-        () => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }),
+        () => new DockerExecutorPool("pool", { spec, executors, context: testContext(platform.services) }),
       );
       const worker = registration(built, CONTAINER, "pool-0");
       const command = worker.inputs.command as string[];
