@@ -13,6 +13,7 @@ export = async () => {
   // Before anything registers: a run that would replace stateful storage stops here.
   const storageFingerprint = await guardStorage(config);
   const spec = describePlatform(config, pulumi.getStack());
+  for (const notice of spec.notices) pulumi.log.info(notice);
   const deployPlatform = await TARGETS[config.target].load();
   const endpoints = deployPlatform("ml-platform", { spec, config });
   return {

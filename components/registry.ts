@@ -5,9 +5,10 @@
  * target's section from here; the sections depend on nothing of the schema,
  * which is what lets the schema's types follow from this list.
  */
-import { CrossKeyRule } from "../config/rule";
+import { CrossKeyRule, MovedKey } from "../config/rule";
 import { PlatformConfig } from "../config/schema";
-import { dockerConfigRules } from "./docker/config-rules";
+import { dockerSettingFacts } from "./docker/compare-facts";
+import { dockerConfigRules, dockerMovedKeys } from "./docker/config-rules";
 import { dockerConfigSection } from "./docker/config-section";
 import { dockerResourceViews } from "./docker/resource-views";
 import { dockerStorageSettings } from "./docker/storage";
@@ -41,10 +42,14 @@ export interface TargetEntry {
   autoscales: boolean;
   /** Rules of the target's own config keys, checked with every stack's config (each says when it applies). */
   configRules: CrossKeyRule[];
+  /** Keys of the shared sections that moved into the target's own section: a config that still sets one is refused. */
+  movedKeys?: MovedKey[];
   /** Its storage settings that cannot change in place, which the storage guard records and compares (storage-guard.ts). */
   storageSettings: (config: PlatformConfig) => StorageSetting[];
   /** Where a volume without a storage class of its own lives, as compare reports it. */
   defaultStorage: (config: PlatformConfig) => string;
+  /** What compare shows of the target's own settings, beside the neutral facts. */
+  settingFacts?: (config: PlatformConfig) => { property: string; value: string }[];
   /** The worker image the target runs when the stack names none. */
   defaultWorkerImage: string;
   /** What the offline render needs of the target (tools/render); loaded lazily so the deployed program never loads it. */
@@ -62,8 +67,10 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     load: async () => (await import("./docker")).deployPlatform,
     autoscales: false,
     configRules: dockerConfigRules,
+    movedKeys: dockerMovedKeys,
     storageSettings: dockerStorageSettings,
     defaultStorage: () => "— (Docker volume)",
+    settingFacts: dockerSettingFacts,
     defaultWorkerImage: PREFECT_IMAGE,
     offline: async () => (await import("./docker/offline")).offlineRender,
     resourceViews: dockerResourceViews,

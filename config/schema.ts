@@ -95,8 +95,6 @@ export const platformConfigSchema = z.strictObject({
       replicas: count(50).default(1),
       /** Flow runs executing at once across all workers. */
       maxConcurrentRuns: count(1000).default(4),
-      /** Dev only: a docker-type pool through the host's Docker socket (root on the host). */
-      dockerSocket: z.boolean().default(false),
       resources: resources({ cpu: "500m", memory: "512Mi" }),
       executor: z
         .strictObject({

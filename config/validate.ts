@@ -3,11 +3,11 @@
  * of problems, each naming its key path and the rule it breaks.
  */
 import { z } from "zod";
-import { TARGET_CONFIG_RULES } from "../components/registry";
+import { TARGET_CONFIG_RULES, TARGETS } from "../components/registry";
 import { checkPinned, prefectReleaseProblem } from "./images";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities";
 import { CONFIG_NAMESPACE } from "./namespace";
-import { AddProblem, CrossKeyRule } from "./rule";
+import { AddProblem, CrossKeyRule, MovedKey } from "./rule";
 import {
   ParsedPlatformConfig,
   PlatformConfig,
@@ -80,6 +80,16 @@ function unknownKeyMessage(key: string, allowed: string[]): string {
   return `unknown key; ${hint}allowed here: ${allowed.join(", ")}`;
 }
 
+/** Keys that moved into a target's section, from every target in the registry. */
+const MOVED_KEYS: MovedKey[] = Object.values(TARGETS).flatMap((target) => target.movedKeys ?? []);
+
+/** Where an unknown key went, when it is one that moved. */
+function movedKeyMessage(path: ReadonlyArray<PropertyKey>): string | undefined {
+  const dotted = path.map(String).join(".");
+  const moved = MOVED_KEYS.find((key) => key.from.join(".") === dotted);
+  return moved && `has moved to ${keyPath(moved.to)}; set it there instead`;
+}
+
 function valueAt(raw: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let value = raw;
   for (const part of path) value = isRecord(value) ? value[String(part)] : undefined;
@@ -96,7 +106,7 @@ function schemaProblems(error: z.ZodError, raw: Record<string, unknown>): Config
       const allowed = allowedKeysAt(issue.path);
       return issue.keys.map((key) => ({
         key: keyPath([...issue.path, key]),
-        message: unknownKeyMessage(key, allowed),
+        message: movedKeyMessage([...issue.path, key]) ?? unknownKeyMessage(key, allowed),
       }));
     }
     if (issue.code === "invalid_type") {

@@ -1,6 +1,8 @@
 /**
  * Describes the ML platform from validated config, in target-neutral terms.
- * Nothing here asks which target will run it.
+ * Of the target that will run it, it asks the registry one thing only: whether
+ * it runs an autoscaler, which decides between serving's fixed replica count
+ * and its autoscaling bounds.
  */
 import { PlatformConfig, ResourcesConfig } from "../config/schema";
 import {
@@ -11,6 +13,7 @@ import {
   PlatformSpec,
   Probe,
   ProbeCheck,
+  Replicas,
   Resources,
   ScheduledJobSpec,
   SecretSpec,
@@ -20,6 +23,7 @@ import {
 } from "./model";
 import { readFlowFile, readWorkloadFile } from "./project-root";
 import { GeneratedSecretName, generatedKeys } from "../config/generated-secrets";
+import { TARGETS } from "../components/registry";
 
 export const PREFECT_PORT = 4200;
 export const WORKER_HEALTH_PORT = 8080;
@@ -144,7 +148,8 @@ function describeDatabase(config: PlatformConfig): ServiceSpec {
     name: WORKLOAD_NAMES.database,
     component: "database",
     container,
-    replicas: 1,
+    replicas: { mode: "fixed", count: 1 },
+    scalable: false,
     zeroDowntimeUpdates: false,
     state: {
       volume: "postgres-data",
@@ -201,7 +206,8 @@ function describeServer(config: PlatformConfig): ServiceSpec {
     name: WORKLOAD_NAMES.server,
     component: "orchestrator",
     container,
-    replicas: 1,
+    replicas: { mode: "fixed", count: 1 },
+    scalable: false,
     zeroDowntimeUpdates: true,
     allowFrom: [
       { kind: "ingress" },
@@ -275,6 +281,32 @@ function describeRetraining(config: PlatformConfig): ScheduledJobSpec[] {
   ];
 }
 
+/**
+ * Serving's bounds where the stack's target runs an autoscaler, its fixed
+ * count elsewhere: the one place that decides which of the two applies.
+ */
+function servingReplicas(config: PlatformConfig): Replicas {
+  const { replicas, autoscaling } = config.serving;
+  if (!TARGETS[config.target].autoscales) return { mode: "fixed", count: replicas };
+  return {
+    mode: "autoscaled",
+    min: autoscaling.minReplicas,
+    max: autoscaling.maxReplicas,
+    cpuTargetPercent: autoscaling.cpuTargetPercent,
+    scaleDownStabilizationSeconds: autoscaling.scaleDownStabilizationSeconds,
+  };
+}
+
+/** Says that serving's autoscaling bounds are not applied, where it runs a fixed count. */
+function unappliedBounds(config: PlatformConfig, serving: ServiceSpec): string[] {
+  if (serving.replicas.mode !== "fixed") return [];
+  const { minReplicas, maxReplicas, cpuTargetPercent } = config.serving.autoscaling;
+  return [
+    `${serving.name} runs a fixed ${serving.replicas.count} replica(s) (serving.replicas): the ${config.target} target ` +
+      `has no autoscaler, so serving.autoscaling (${minReplicas}-${maxReplicas} replicas at ${cpuTargetPercent}% CPU) is not applied`,
+  ];
+}
+
 function describeServing(config: PlatformConfig): ServiceSpec {
   const { serving } = config;
   const container: ContainerSpec = {
@@ -315,8 +347,8 @@ function describeServing(config: PlatformConfig): ServiceSpec {
     name: WORKLOAD_NAMES.serving,
     component: "inference",
     container,
-    replicas: serving.replicas,
-    autoscaling: { ...serving.autoscaling },
+    replicas: servingReplicas(config),
+    scalable: true,
     minAvailable: 1,
     zeroDowntimeUpdates: true,
     allowFrom: [
@@ -342,7 +374,8 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
       "train.py": readWorkloadFile("train.py"),
     },
   };
-  const perWorkerLimit = Math.floor(worker.maxConcurrentRuns / worker.replicas);
+  // The validation keeps maxConcurrentRuns a multiple of the workers, so the split loses no run.
+  const runsPerWorker = Math.max(1, Math.floor(worker.maxConcurrentRuns / worker.replicas));
   const health = probe({ kind: "http", path: "/health", port: "health" }, 6, 15);
   return {
     kind: "executorPool",
@@ -351,6 +384,7 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
     workPool: worker.workPool,
     replicas: worker.replicas,
     maxConcurrentRuns: worker.maxConcurrentRuns,
+    runsPerWorker,
     worker: {
       image: config.images.prefectWorker,
       command: [
@@ -360,7 +394,7 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
         "--pool",
         worker.workPool,
         "--limit",
-        String(perWorkerLimit),
+        String(runsPerWorker),
         "--with-healthcheck",
       ],
       env: {
@@ -403,18 +437,19 @@ function describeWorkers(config: PlatformConfig): ExecutorPoolSpec {
         },
       },
     },
-    dockerSocket: worker.dockerSocket,
     after: [WORKLOAD_NAMES.server],
   };
 }
 
 export function describePlatform(config: PlatformConfig, stack: string): PlatformSpec {
+  const serving = describeServing(config);
   return {
     instance: `ml-platform-${stack}`,
     production: config.environment === "production",
+    notices: unappliedBounds(config, serving),
     volumes: describeVolumes(config),
     secrets: describeSecrets(config),
-    services: [describeDatabase(config), describeServer(config), describeServing(config)],
+    services: [describeDatabase(config), describeServer(config), serving],
     jobs: [describeTraining(config)],
     schedules: describeRetraining(config),
     executorPools: [describeWorkers(config)],

@@ -136,19 +136,42 @@ export interface StatefulStorage {
   protect: boolean;
 }
 
+/** A set number of replicas, whatever the load. */
+export interface FixedReplicas {
+  mode: "fixed";
+  count: number;
+}
+
+/** Replicas an autoscaler keeps between `min` and `max`, aiming at an average CPU use. */
+export interface AutoscaledReplicas {
+  mode: "autoscaled";
+  min: number;
+  max: number;
+  /** Average CPU use, in percent of the requests, the autoscaler aims at. */
+  cpuTargetPercent: number;
+  /** How long load must stay low before replicas are removed. */
+  scaleDownStabilizationSeconds: number;
+}
+
+/**
+ * How many replicas a service runs. Autoscaled only where the stack's target
+ * runs an autoscaler (the description decides, from the registry): a target
+ * without one is only ever given fixed counts.
+ */
+export type Replicas = FixedReplicas | AutoscaledReplicas;
+
 export interface ServiceSpec {
   kind: "service";
   name: string;
   /** Role within the platform, e.g. "database", "api", "inference". */
   component: string;
   container: ContainerSpec;
-  replicas: number;
-  autoscaling?: {
-    minReplicas: number;
-    maxReplicas: number;
-    cpuTargetPercent: number;
-    scaleDownStabilizationSeconds: number;
-  };
+  replicas: Replicas;
+  /**
+   * Runs as interchangeable replicas whose number may change (in the config,
+   * or by an autoscaler), so clients need one address that outlives any replica.
+   */
+  scalable: boolean;
   /** Keep at least this many replicas through voluntary disruptions. */
   minAvailable?: number;
   /** Roll out one new replica before retiring an old one. */
@@ -206,6 +229,8 @@ export interface ExecutorPoolSpec {
   replicas: number;
   /** Flow runs executing at once across all workers. */
   maxConcurrentRuns: number;
+  /** Flow runs one worker holds at once (its --limit): maxConcurrentRuns split evenly over the workers. */
+  runsPerWorker: number;
   /** The worker; a target adds the executor type and its own flags to the command. */
   worker: ContainerSpec;
   /** What each executor (flow run) may use, and how long a finished one is kept. */
@@ -234,8 +259,6 @@ export interface ExecutorPoolSpec {
      */
     serviceEnv: Record<string, ServiceAddressEnv>;
   };
-  /** Explicit opt-in to a docker-type pool through the host's Docker socket. */
-  dockerSocket: boolean;
   after: string[];
 }
 
@@ -272,6 +295,11 @@ export interface PlatformSpec {
   /** Instance label shared by every object, e.g. "ml-platform-dev". */
   instance: string;
   production: boolean;
+  /**
+   * Sentences for whoever deploys the stack: settings of its config that the
+   * description leaves out on this target, and why. Said once, by the program.
+   */
+  notices: string[];
   volumes: VolumeSpec[];
   secrets: SecretSpec[];
   services: ServiceSpec[];

@@ -33,7 +33,7 @@ export function settingsFromConfig(config: Record<string, string>): PolicySettin
   return {
     environment,
     allowLoadBalancer: flag(config[`${NAMESPACE}:kubernetes`], "allowLoadBalancer"),
-    dockerSocketOptIn: flag(config[`${NAMESPACE}:worker`], "dockerSocket"),
+    dockerSocketOptIn: flag(config[`${NAMESPACE}:docker`], "workerDockerSocket"),
   };
 }
 

@@ -1,9 +1,9 @@
 /**
- * The Docker target's config rules: keys of its own section (and the worker's
- * Docker socket, which only it can hand over), checked with every stack's config.
+ * The Docker target's config rules: keys of its own section, checked with
+ * every stack's config, and the keys that moved into it.
  */
 import { checkPinned } from "../../config/images";
-import { CrossKeyRule } from "../../config/rule";
+import { CrossKeyRule, MovedKey } from "../../config/rule";
 
 export const dockerConfigRules: CrossKeyRule[] = [
   {
@@ -33,11 +33,14 @@ export const dockerConfigRules: CrossKeyRule[] = [
     check: ({ environment, docker }, add) => checkPinned(environment, ["docker", "proxyImage"], docker.proxyImage, add),
   },
   {
-    needs: [["target"], ["worker", "dockerSocket"]],
-    check: ({ target, worker }, add) => {
-      if (target !== "docker" && worker.dockerSocket) {
-        add(["worker", "dockerSocket"], "only the docker target can hand the worker a Docker socket");
+    needs: [["target"], ["docker", "workerDockerSocket"]],
+    check: ({ target, docker }, add) => {
+      if (target !== "docker" && docker.workerDockerSocket) {
+        add(["docker", "workerDockerSocket"], "only the docker target can hand the worker a Docker socket");
       }
     },
   },
 ];
+
+/** Keys of the shared sections that only this target reads, now in its own section. */
+export const dockerMovedKeys: MovedKey[] = [{ from: ["worker", "dockerSocket"], to: ["docker", "workerDockerSocket"] }];

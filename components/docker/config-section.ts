@@ -1,6 +1,7 @@
 /**
  * The docker target's section of the stack config (`ml-platform:docker`): the
- * Docker host, the published ports, GPU support and the serving proxy's image.
+ * Docker host, the published ports, GPU support, the serving proxy's image and
+ * the workers' opt-in to the host's Docker socket.
  */
 import { z } from "zod";
 import { image, port } from "../../config/primitives";
@@ -15,5 +16,7 @@ export const dockerConfigSection = z
     gpuSupport: z.boolean().default(false),
     /** The reverse proxy that gives the serving replicas one published address. */
     proxyImage: image.default("nginx:1.27.5-alpine"),
+    /** A docker-type work pool through the host's Docker socket, which is root on the host: an explicit opt-in. */
+    workerDockerSocket: z.boolean().default(false),
   })
   .prefault({});

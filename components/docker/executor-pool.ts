@@ -6,11 +6,12 @@
  * cover itself plus the flow runs it may hold at once.
  *
  * A docker-type pool, one container per flow run through the host's Docker
- * socket, is an explicit opt-in (dockerSocket): whoever controls that socket
- * is root on the host.
+ * socket, is an explicit opt-in of this target's own settings
+ * (docker.workerDockerSocket): whoever controls that socket is root on the host.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../../config/schema";
 import { ContainerSpec, ExecutorPoolSpec, FileBundle } from "../../platform/model";
 import { registerPoolContainer } from "../../platform/work-pool";
 import {
@@ -32,6 +33,8 @@ export const DOCKER_SOCKET = "/var/run/docker.sock";
 export interface DockerExecutorPoolArgs {
   /** The neutral executor pool. */
   spec: ExecutorPoolSpec;
+  /** How flow runs execute: processes in the workers, or containers through the host's Docker socket. */
+  executors: ExecutorType;
   context: PlatformContext;
   /** Resources of the workloads this one comes after (spec.after); default none. */
   after?: pulumi.Input<pulumi.Resource[]>;
@@ -41,21 +44,20 @@ export interface DockerExecutorPoolArgs {
 
 export type ExecutorType = "process" | "docker";
 
-export function executorType(spec: ExecutorPoolSpec): ExecutorType {
-  return spec.dockerSocket ? "docker" : "process";
-}
-
-/** Flow runs one worker may hold at once: its --limit, the pool's limit split evenly over the workers. */
-export function runsPerWorker(spec: ExecutorPoolSpec): number {
-  return Math.max(1, Math.floor(spec.maxConcurrentRuns / spec.replicas));
+/** The executors the docker target's settings ask for: containers only with the explicit socket opt-in. */
+export function executorType(settings: PlatformConfig["docker"]): ExecutorType {
+  return settings.workerDockerSocket ? "docker" : "process";
 }
 
 /**
  * The worker container: the neutral worker plus the executor type and the files it needs besides
  * its own (`extraBundles`: the retraining flow), and for docker-type the socket's needs.
  */
-export function workerContainer(spec: ExecutorPoolSpec, extraBundles: FileBundle[] = []): ContainerSpec {
-  const type = executorType(spec);
+export function workerContainer(
+  spec: ExecutorPoolSpec,
+  type: ExecutorType,
+  extraBundles: FileBundle[] = [],
+): ContainerSpec {
   const worker: ContainerSpec = {
     ...spec.worker,
     command: [...(spec.worker.command ?? []), "--type", type],
@@ -72,15 +74,13 @@ export function workerContainer(spec: ExecutorPoolSpec, extraBundles: FileBundle
 }
 
 /** A process worker hosts its flow runs, so it may use its own resources plus theirs. */
-export function workerBudget(spec: ExecutorPoolSpec): ComputeBudget {
+export function workerBudget(spec: ExecutorPoolSpec, type: ExecutorType): ComputeBudget {
   const own = budgetOf(spec.worker.resources);
-  return executorType(spec) === "process"
-    ? addBudgets(own, budgetOf(spec.executor.resources, runsPerWorker(spec)))
-    : own;
+  return type === "process" ? addBudgets(own, budgetOf(spec.executor.resources, spec.runsPerWorker)) : own;
 }
 
 export const DOCKER_SOCKET_WARNING =
-  "worker.dockerSocket is on: the Prefect workers get the host's Docker socket, which lets them (and every flow they run) " +
+  "docker.workerDockerSocket is on: the Prefect workers get the host's Docker socket, which lets them (and every flow they run) " +
   "do anything root can do on this host. The flow-run containers start on Docker's default bridge unless the work pool's " +
   "job template names the platform network.";
 
@@ -91,11 +91,12 @@ export const DOCKER_SOCKET_WARNING =
 function registerPool(
   name: string,
   spec: ExecutorPoolSpec,
+  type: ExecutorType,
   context: PlatformContext,
   after: pulumi.Input<pulumi.Resource[]>,
   parent: pulumi.Resource,
 ): pulumi.Output<pulumi.Resource[]> {
-  return runOnce(name, registerPoolContainer(spec, executorType(spec)), {
+  return runOnce(name, registerPoolContainer(spec, type), {
     // Its own component label: it is not one of the pool's workers.
     workload: { name: spec.name, component: "work-pool-registration" },
     context,
@@ -112,17 +113,16 @@ export class DockerExecutorPool extends pulumi.ComponentResource {
   constructor(name: string, args: DockerExecutorPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ml-platform:docker:ExecutorPool", name, {}, opts);
     try {
-      const { spec, context } = args;
-      const container = workerContainer(spec, args.extraBundles);
+      const { spec, executors, context } = args;
+      const container = workerContainer(spec, executors, args.extraBundles);
       const healthcheck = healthcheckFor(container);
       if (!healthcheck) throw new pulumi.ResourceError(`${spec.name} has no readiness or liveness probe`, this);
-      if (spec.dockerSocket) pulumi.log.warn(DOCKER_SOCKET_WARNING, this);
+      if (executors === "docker") pulumi.log.warn(DOCKER_SOCKET_WARNING, this);
 
       const { identity, plan, delivery } = prepareContainer(name, container, { workload: spec, context, parent: this });
-      const extraMounts = executorMountsOnWorkers(spec);
-      const bindMounts: docker.types.input.ContainerMount[] = spec.dockerSocket
-        ? [{ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET }]
-        : [];
+      const extraMounts = executorMountsOnWorkers(spec, executors);
+      const bindMounts: docker.types.input.ContainerMount[] =
+        executors === "docker" ? [{ type: "bind", source: DOCKER_SOCKET, target: DOCKER_SOCKET }] : [];
       const workerArgs: docker.ContainerArgs = {
         ...baseContainerArgs(container, {
           identity,
@@ -131,7 +131,7 @@ export class DockerExecutorPool extends pulumi.ComponentResource {
           delivery,
           extraMounts,
           bindMounts,
-          budget: workerBudget(spec),
+          budget: workerBudget(spec, executors),
         }),
         healthcheck,
         wait: true,
@@ -141,7 +141,7 @@ export class DockerExecutorPool extends pulumi.ComponentResource {
         destroyGraceSeconds: 30,
         stopTimeout: 30,
       };
-      const registered = registerPool(`${name}-register-pool`, spec, context, args.after ?? [], this);
+      const registered = registerPool(`${name}-register-pool`, spec, executors, context, args.after ?? [], this);
       const dependsOn = allOf(
         containerDependencies(args.after ?? [], [...container.mounts, ...extraMounts], context, delivery),
         registered,
@@ -151,7 +151,7 @@ export class DockerExecutorPool extends pulumi.ComponentResource {
         (_, index) => new docker.Container(`${name}-${index}`, workerArgs, { parent: this, dependsOn }),
       );
       this.ready = pulumi.output(this.workers);
-      this.registerOutputs({ workers: this.workers.map((worker) => worker.name), type: executorType(spec) });
+      this.registerOutputs({ workers: this.workers.map((worker) => worker.name), type: executors });
     } catch (error) {
       throw asResourceError(error, this);
     }

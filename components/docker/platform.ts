@@ -6,18 +6,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
 import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
-import { PlatformSpec, ScheduledJobSpec, ServiceSpec } from "../../platform/model";
+import { PlatformSpec, ScheduledJobSpec, ServiceSpec, Workload } from "../../platform/model";
+import { mayRunSeveral } from "../../platform/replicas";
+import { forEachWorkload } from "../../platform/workloads";
 import { poolForSchedule, retrainingBundlesFor } from "../../platform/retraining";
 import { PlatformSecrets } from "../secrets";
 import { PlatformEndpoints } from "../target";
 import { ServiceDirectory } from "./addresses";
 import { allOf } from "./container";
 import { asResourceError, PlatformContext, VolumeHandle } from "./context";
-import { DockerExecutorPool } from "./executor-pool";
+import { DockerExecutorPool, executorType } from "./executor-pool";
 import { PlatformImages } from "./images";
 import { DockerJob } from "./job";
 import { PlatformNetwork } from "./network";
-import { workloadOrder } from "./order";
 import { DockerRetraining } from "./retraining";
 import { DockerService, LOOPBACK } from "./service";
 import { ServingProxy } from "./serving-proxy";
@@ -46,15 +47,16 @@ export function hostPorts(config: PlatformConfig): Record<string, number> {
 }
 
 /**
- * A replicated (or autoscaled elsewhere) service gets a proxy, so its address
- * stays put while replicas come and go; a single container publishes itself.
+ * A service that runs, or may come to run, several replicas gets a proxy, so
+ * its address stays put while replicas come and go; a single container
+ * publishes itself.
  */
 export function publicationOf(service: ServiceSpec, ports: Record<string, number>): Publication | undefined {
   if (!service.publicEndpoint) return undefined;
   const hostPort = ports[service.name];
   if (hostPort === undefined)
     throw new Error(`${service.name} has a public endpoint, but the Docker target has no host port for it`);
-  return { via: service.replicas > 1 || service.autoscaling ? "proxy" : "direct", hostPort };
+  return { via: mayRunSeveral(service) ? "proxy" : "direct", hostPort };
 }
 
 /** Every image the platform runs. */
@@ -140,7 +142,8 @@ export class DockerPlatform extends pulumi.ComponentResource {
         { secrets: spec.secrets, serviceHost: (service) => addresses.host(service) },
         { parent: this },
       );
-      const writers = volumeWriters(spec);
+      const executors = executorType(config.docker);
+      const writers = volumeWriters(spec, executors);
       const volumes: Record<string, VolumeHandle> = {};
       for (const volume of persistentVolumes(spec)) {
         const writer = writers.get(volume.name);
@@ -164,79 +167,50 @@ export class DockerPlatform extends pulumi.ComponentResource {
       const urls = new Map<string, string>();
       const schedules: string[] = [];
       const scheduled: ScheduledJobSpec[] = [];
-      for (const workload of workloadOrder(spec)) {
-        const after = allOf(...workload.after.map((other) => ready.get(other) ?? []));
-        const componentName = `${name}-${workload.name}`;
-        switch (workload.kind) {
-          case "service": {
-            const publication = publicationOf(workload, ports);
-            const direct = publication?.via === "direct" ? publication.hostPort : undefined;
-            const service = new DockerService(
-              componentName,
-              { spec: workload, context, hostPort: direct, after },
-              { parent: this },
-            );
-            ready.set(workload.name, service.ready);
-            if (publication?.via === "direct") {
-              checkPublicUrl(workload, publication.hostPort, service);
-              urls.set(workload.name, directUrl(workload, publication.hostPort));
-            }
-            if (publication?.via === "proxy" && workload.publicEndpoint) {
-              const port = addresses.port(workload.name, workload.publicEndpoint.port);
-              const proxy = new ServingProxy(
-                `${componentName}-proxy`,
-                {
-                  context,
-                  image: config.docker.proxyImage,
-                  service: workload.name,
-                  upstream: {
-                    host: addresses.host(workload.name),
-                    port,
-                    pathPrefix: workload.publicEndpoint.pathPrefix,
-                  },
-                  hostPort: publication.hostPort,
-                  after: service.ready,
-                },
-                { parent: this },
-              );
-              urls.set(workload.name, proxy.url);
-            }
-            if (workload.autoscaling) {
-              const { minReplicas, maxReplicas, cpuTargetPercent } = workload.autoscaling;
-              pulumi.log.info(
-                `${workload.name} runs a fixed ${workload.replicas} replica(s): Docker has no autoscaler, so its bounds ` +
-                  `(${minReplicas}-${maxReplicas} replicas at ${cpuTargetPercent}% CPU) apply on Kubernetes only`,
-                service,
-              );
-            }
-            break;
-          }
-          case "job": {
-            const job = new DockerJob(componentName, { spec: workload, context, after }, { parent: this });
-            ready.set(workload.name, job.ready);
-            break;
-          }
-          case "schedule":
-            // Registered once everything is placed: its pool's workers come later in the order.
-            scheduled.push(workload);
-            break;
-          case "executorPool": {
-            const pool = new DockerExecutorPool(
-              componentName,
-              { spec: workload, context, after, extraBundles: retrainingBundlesFor(spec, workload) },
-              { parent: this },
-            );
-            ready.set(workload.name, pool.ready);
-            break;
-          }
-        }
-      }
+      const after = (workload: Workload) => allOf(...workload.after.map((other) => ready.get(other) ?? []));
+      forEachWorkload(spec, {
+        service: (workload) => {
+          const published = this.deployService(`${name}-${workload.name}`, workload, {
+            context,
+            publication: publicationOf(workload, ports),
+            proxyImage: config.docker.proxyImage,
+            after: after(workload),
+          });
+          ready.set(workload.name, published.ready);
+          if (published.url !== undefined) urls.set(workload.name, published.url);
+        },
+        job: (workload) => {
+          const job = new DockerJob(
+            `${name}-${workload.name}`,
+            { spec: workload, context, after: after(workload) },
+            { parent: this },
+          );
+          ready.set(workload.name, job.ready);
+        },
+        // Registered once everything is placed: its pool's workers come later in the order.
+        schedule: (workload) => {
+          scheduled.push(workload);
+        },
+        executorPool: (workload) => {
+          const pool = new DockerExecutorPool(
+            `${name}-${workload.name}`,
+            {
+              spec: workload,
+              executors,
+              context,
+              after: after(workload),
+              extraBundles: retrainingBundlesFor(spec, workload),
+            },
+            { parent: this },
+          );
+          ready.set(workload.name, pool.ready);
+        },
+      });
       for (const workload of scheduled) {
         const pool = poolForSchedule(spec, workload);
-        const after = allOf(...[...workload.after, pool.name].map((other) => ready.get(other) ?? []));
         const retraining = new DockerRetraining(
           `${name}-${workload.name}`,
-          { spec: workload, pool, context, after },
+          { spec: workload, pool, context, after: allOf(after(workload), ready.get(pool.name) ?? []) },
           { parent: this },
         );
         ready.set(workload.name, retraining.ready);
@@ -248,5 +222,52 @@ export class DockerPlatform extends pulumi.ComponentResource {
     } catch (error) {
       throw asResourceError(error, this);
     }
+  }
+
+  /**
+   * One service, published on the host as its publication says: by its one
+   * container, or by a proxy in front of its replicas.
+   */
+  private deployService(
+    componentName: string,
+    spec: ServiceSpec,
+    args: {
+      context: PlatformContext;
+      publication: Publication | undefined;
+      proxyImage: string;
+      after: pulumi.Input<pulumi.Resource[]>;
+    },
+  ): { ready: pulumi.Input<pulumi.Resource[]>; url?: string } {
+    const { context, publication } = args;
+    const direct = publication?.via === "direct" ? publication.hostPort : undefined;
+    const service = new DockerService(
+      componentName,
+      { spec, context, hostPort: direct, after: args.after },
+      { parent: this },
+    );
+    if (publication?.via === "direct") {
+      checkPublicUrl(spec, publication.hostPort, service);
+      return { ready: service.ready, url: directUrl(spec, publication.hostPort) };
+    }
+    if (publication?.via === "proxy" && spec.publicEndpoint) {
+      const proxy = new ServingProxy(
+        `${componentName}-proxy`,
+        {
+          context,
+          image: args.proxyImage,
+          service: spec.name,
+          upstream: {
+            host: context.addresses.host(spec.name),
+            port: context.addresses.port(spec.name, spec.publicEndpoint.port),
+            pathPrefix: spec.publicEndpoint.pathPrefix,
+          },
+          hostPort: publication.hostPort,
+          after: service.ready,
+        },
+        { parent: this },
+      );
+      return { ready: service.ready, url: proxy.url };
+    }
+    return { ready: service.ready };
   }
 }

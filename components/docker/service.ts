@@ -10,6 +10,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec, VolumeMount } from "../../platform/model";
+import { fixedReplicaCount } from "../../platform/replicas";
 import { baseContainerArgs, containerDependencies, prepareContainer } from "./container";
 import { asResourceError, PlatformContext } from "./context";
 import { healthcheckFor, waitTimeoutSeconds } from "./probes";
@@ -72,9 +73,10 @@ export class DockerService extends pulumi.ComponentResource {
     super("ml-platform:docker:Service", name, {}, opts);
     try {
       const { spec, context, hostPort } = args;
-      if (hostPort !== undefined && spec.replicas > 1) {
+      const replicas = fixedReplicaCount(spec);
+      if (hostPort !== undefined && replicas > 1) {
         throw new pulumi.ResourceError(
-          `${spec.name} has ${spec.replicas} replicas, which cannot all publish host port ${hostPort}; put them behind a proxy`,
+          `${spec.name} has ${replicas} replicas, which cannot all publish host port ${hostPort}; put them behind a proxy`,
           this,
         );
       }
@@ -112,7 +114,7 @@ export class DockerService extends pulumi.ComponentResource {
       const deleteBeforeReplace = deleteFirstReason(spec, hostPort) !== undefined;
 
       this.containers = Array.from(
-        { length: spec.replicas },
+        { length: replicas },
         (_, replica) =>
           new docker.Container(`${name}-${replica}`, containerArgs, { parent: this, dependsOn, deleteBeforeReplace }),
       );

@@ -11,6 +11,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerSpec, ExecutorPoolSpec, PlatformSpec, VolumeMount } from "../../platform/model";
+import type { ExecutorType } from "./executor-pool";
 import { labelList, recommendedLabels } from "./labels";
 import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
 import { asResourceError } from "./context";
@@ -47,11 +48,11 @@ interface Mounting {
  * mounts go onto the workers. A docker-type pool's executors are containers
  * Prefect starts itself; the workers then mount nothing of theirs.
  */
-export function executorMountsOnWorkers(pool: ExecutorPoolSpec): VolumeMount[] {
-  return pool.dockerSocket ? [] : pool.executor.mounts;
+export function executorMountsOnWorkers(pool: ExecutorPoolSpec, executors: ExecutorType): VolumeMount[] {
+  return executors === "docker" ? [] : pool.executor.mounts;
 }
 
-function mountings(spec: PlatformSpec): Mounting[] {
+function mountings(spec: PlatformSpec, executors: ExecutorType): Mounting[] {
   const found: Mounting[] = [];
   const add = (workload: string, container: ContainerSpec, extra: { volume: string; readOnly: boolean }[] = []) => {
     for (const mount of [...container.mounts, ...extra]) {
@@ -63,7 +64,7 @@ function mountings(spec: PlatformSpec): Mounting[] {
   }
   for (const job of spec.jobs) add(job.name, job.container);
   for (const schedule of spec.schedules) add(schedule.name, schedule.job.container);
-  for (const pool of spec.executorPools) add(pool.name, pool.worker, executorMountsOnWorkers(pool));
+  for (const pool of spec.executorPools) add(pool.name, pool.worker, executorMountsOnWorkers(pool, executors));
   return found;
 }
 
@@ -87,11 +88,12 @@ export function persistentVolumes(spec: PlatformSpec): PersistentVolumeSpec[] {
 /**
  * The one identity that writes to each volume. A volume written by two
  * different identities cannot be owned by both, so that is an error rather
- * than a volume one of them cannot write to.
+ * than a volume one of them cannot write to. Process executors write as
+ * their workers do, on the workers' mounts.
  */
-export function volumeWriters(spec: PlatformSpec): Map<string, VolumeWriter> {
+export function volumeWriters(spec: PlatformSpec, executors: ExecutorType): Map<string, VolumeWriter> {
   const writers = new Map<string, VolumeWriter>();
-  const sorted = mountings(spec)
+  const sorted = mountings(spec, executors)
     .filter((mounting) => !mounting.readOnly)
     .sort((a, b) => a.workload.localeCompare(b.workload));
   for (const { workload, container, volume } of sorted) {

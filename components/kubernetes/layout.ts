@@ -1,10 +1,9 @@
 /**
  * How the neutral platform lands in the two namespaces: which namespace
  * mounts which volume, which namespaces hold storage worth keeping, which
- * files ship as ConfigMaps, how services are addressed, and in which order
- * workloads start.
+ * files ship as ConfigMaps and how services are addressed.
  */
-import { ContainerSpec, PlatformSpec, ServiceAddressEnv, Workload } from "../../platform/model";
+import { ContainerSpec, PlatformSpec, ServiceAddressEnv } from "../../platform/model";
 import { serviceHost } from "./naming";
 
 /** Every container that runs in the platform namespace (executors run elsewhere). */
@@ -61,29 +60,4 @@ export function serviceUrl(spec: PlatformSpec, address: ServiceAddressEnv, names
   const port = service.container.ports.find((candidate) => candidate.name === address.port);
   if (!port) throw new Error(`service "${address.service}" has no port named "${address.port}"`);
   return `${address.scheme}://${serviceHost(service.name, namespace)}:${port.port}${address.path}`;
-}
-
-/**
- * Workloads with everything they start `after` placed first, in the spec's
- * order otherwise.
- */
-export function startOrder(workloads: Workload[]): Workload[] {
-  const byName = new Map(workloads.map((workload) => [workload.name, workload]));
-  for (const workload of workloads) {
-    const unknown = workload.after.find((name) => !byName.has(name));
-    if (unknown) throw new Error(`workload "${workload.name}" starts after unknown workload "${unknown}"`);
-  }
-  const ordered: Workload[] = [];
-  const visiting = new Set<string>();
-  const visit = (workload: Workload, path: string[]) => {
-    if (ordered.includes(workload)) return;
-    if (visiting.has(workload.name))
-      throw new Error(`workloads wait for each other: ${[...path, workload.name].join(" -> ")}`);
-    visiting.add(workload.name);
-    workload.after.forEach((name) => visit(byName.get(name) as Workload, [...path, workload.name]));
-    visiting.delete(workload.name);
-    ordered.push(workload);
-  };
-  workloads.forEach((workload) => visit(workload, []));
-  return ordered;
 }

@@ -9,11 +9,12 @@ import { ConfigError } from "../../config/load";
 import { CONFIG_NAMESPACE } from "../../config/validate";
 import { PREFECT_AUTH } from "../../platform/describe";
 import { PlatformSpec, Workload } from "../../platform/model";
+import { forEachWorkload } from "../../platform/workloads";
 import { PlatformEndpoints, TargetArgs } from "../target";
 import { BatchJob } from "./batch-job";
 import { bundleConfigMapName, Bundles } from "./bundles";
 import { platformEndpoints } from "./endpoints";
-import { namespacesToKeep, platformContainers, serviceUrl, startOrder, volumeConsumers } from "./layout";
+import { namespacesToKeep, platformContainers, serviceUrl, volumeConsumers } from "./layout";
 import { PlatformNamespaces } from "./namespaces";
 import { serviceHost } from "./naming";
 import { NetworkPolicies } from "./network-policies";
@@ -164,81 +165,74 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
     ];
     const common = { instance: spec.instance, placement, namespace: this.namespaces.platformName };
 
-    for (const workload of startOrder([...spec.services, ...spec.jobs, ...spec.schedules, ...spec.executorPools])) {
-      const resourceName = `${name}-${workload.name}`;
-      switch (workload.kind) {
-        case "service": {
-          const service = new PlatformService(
-            resourceName,
-            {
-              ...common,
-              service: workload,
-              serviceType: settings.serviceType,
-              ingress: {
-                className: settings.ingressClassName,
-                host: settings.ingressHost,
-                tlsSecretName: settings.tlsSecretName,
-              },
-              storageClass: settings.storageClass,
-              dependsOn: dependencies(workload),
+    forEachWorkload(spec, {
+      service: (workload) => {
+        const service = new PlatformService(
+          `${name}-${workload.name}`,
+          {
+            ...common,
+            service: workload,
+            serviceType: settings.serviceType,
+            ingress: {
+              className: settings.ingressClassName,
+              host: settings.ingressHost,
+              tlsSecretName: settings.tlsSecretName,
             },
-            child,
-          );
-          this.services[workload.name] = service;
-          started.set(workload.name, service.workload);
-          break;
-        }
-        case "job": {
-          const job = new BatchJob(
-            resourceName,
-            { ...common, job: workload, dependsOn: dependencies(workload) },
-            child,
-          );
-          this.jobs[workload.name] = job;
-          started.set(workload.name, job.job);
-          break;
-        }
-        case "schedule": {
-          const schedule = new ScheduledJob(
-            resourceName,
-            { ...common, schedule: workload, dependsOn: dependencies(workload) },
-            child,
-          );
-          this.schedules[workload.name] = schedule;
-          started.set(workload.name, schedule.cronJob);
-          break;
-        }
-        case "executorPool": {
-          const executorNamespace = settings.executorNamespace;
-          const pool = new WorkerPool(
-            resourceName,
-            {
-              ...common,
-              pool: workload,
-              executorNamespace: this.namespaces.executorName,
-              executors: {
-                instance: spec.instance,
-                executorNamespace,
-                // Plain names: the template is a file; the claims exist before the workers (dependsOn below).
-                claimName: (volume) => this.volumes.fixedClaimName(executorNamespace, volume),
-                bundleConfigMap: bundleConfigMapName,
-                secretName: (secret) => secret,
-                // Fully qualified names, as the platform's own pods are given: they resolve from any namespace.
-                serviceUrl: (address) => placement.serviceUrl(address),
-                gpuRuntimeClassName: settings.gpuRuntimeClassName,
-                priorityClassName: this.priorities.names.executors,
-                deadlineSeconds: settings.executorDeadlineSeconds,
-              },
-              secretValues: this.secrets.values,
-              dependsOn: [...dependencies(workload), this.volumes, this.namespaces],
+            storageClass: settings.storageClass,
+            dependsOn: dependencies(workload),
+          },
+          child,
+        );
+        this.services[workload.name] = service;
+        started.set(workload.name, service.workload);
+      },
+      job: (workload) => {
+        const job = new BatchJob(
+          `${name}-${workload.name}`,
+          { ...common, job: workload, dependsOn: dependencies(workload) },
+          child,
+        );
+        this.jobs[workload.name] = job;
+        started.set(workload.name, job.job);
+      },
+      schedule: (workload) => {
+        const schedule = new ScheduledJob(
+          `${name}-${workload.name}`,
+          { ...common, schedule: workload, dependsOn: dependencies(workload) },
+          child,
+        );
+        this.schedules[workload.name] = schedule;
+        started.set(workload.name, schedule.cronJob);
+      },
+      executorPool: (workload) => {
+        const executorNamespace = settings.executorNamespace;
+        const pool = new WorkerPool(
+          `${name}-${workload.name}`,
+          {
+            ...common,
+            pool: workload,
+            executorNamespace: this.namespaces.executorName,
+            executors: {
+              instance: spec.instance,
+              executorNamespace,
+              // Plain names: the template is a file; the claims exist before the workers (dependsOn below).
+              claimName: (volume) => this.volumes.fixedClaimName(executorNamespace, volume),
+              bundleConfigMap: bundleConfigMapName,
+              secretName: (secret) => secret,
+              // Fully qualified names, as the platform's own pods are given: they resolve from any namespace.
+              serviceUrl: (address) => placement.serviceUrl(address),
+              gpuRuntimeClassName: settings.gpuRuntimeClassName,
+              priorityClassName: this.priorities.names.executors,
+              deadlineSeconds: settings.executorDeadlineSeconds,
             },
-            child,
-          );
-          this.workerPools[workload.name] = pool;
-          started.set(workload.name, pool.deployment);
-          break;
-        }
-      }
-    }
+            secretValues: this.secrets.values,
+            dependsOn: [...dependencies(workload), this.volumes, this.namespaces],
+          },
+          child,
+        );
+        this.workerPools[workload.name] = pool;
+        started.set(workload.name, pool.deployment);
+      },
+    });
   }
 }

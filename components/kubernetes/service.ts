@@ -81,7 +81,7 @@ export function deploymentSpec(
   if (service.state) throw new Error(`service "${service.name}" keeps state and must be a StatefulSet`);
   return {
     // The autoscaler owns the count; setting it here would fight it on every apply.
-    replicas: service.autoscaling ? undefined : service.replicas,
+    replicas: service.replicas.mode === "autoscaled" ? undefined : service.replicas.count,
     selector: { matchLabels: selectorLabels({ instance, name: service.name }) },
     strategy: service.zeroDowntimeUpdates
       ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
@@ -102,10 +102,11 @@ export function statefulSetSpec(
 ): k8s.apps.v1.StatefulSetSpec {
   const state = service.state;
   if (!state) throw new Error(`service "${service.name}" keeps no state and must be a Deployment`);
-  if (service.autoscaling) throw new Error(`service "${service.name}" keeps state and cannot autoscale`);
+  if (service.replicas.mode === "autoscaled")
+    throw new Error(`service "${service.name}" keeps state and cannot autoscale`);
   return {
     serviceName: service.name,
-    replicas: service.replicas,
+    replicas: service.replicas.count,
     selector: { matchLabels: selectorLabels({ instance, name: service.name }) },
     podManagementPolicy: "OrderedReady",
     updateStrategy: { type: "RollingUpdate" },
@@ -188,12 +189,12 @@ export function ingressSpec(service: ServiceSpec, ingress: IngressSettings): k8s
 }
 
 export function autoscalerSpec(service: ServiceSpec): k8s.autoscaling.v2.HorizontalPodAutoscalerSpec {
-  const scaling = service.autoscaling;
-  if (!scaling) throw new Error(`service "${service.name}" does not autoscale`);
+  const scaling = service.replicas;
+  if (scaling.mode !== "autoscaled") throw new Error(`service "${service.name}" does not autoscale`);
   return {
     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: service.name },
-    minReplicas: scaling.minReplicas,
-    maxReplicas: scaling.maxReplicas,
+    minReplicas: scaling.min,
+    maxReplicas: scaling.max,
     metrics: [
       {
         type: "Resource",
@@ -212,7 +213,7 @@ export function autoscalerSpec(service: ServiceSpec): k8s.autoscaling.v2.Horizon
  */
 export function disruptionBudgetSpec(service: ServiceSpec, instance: string): k8s.policy.v1.PodDisruptionBudgetSpec {
   if (service.minAvailable === undefined) throw new Error(`service "${service.name}" sets no minAvailable`);
-  const fewest = service.autoscaling?.minReplicas ?? service.replicas;
+  const fewest = service.replicas.mode === "autoscaled" ? service.replicas.min : service.replicas.count;
   const keep = Math.min(service.minAvailable, fewest - 1);
   return {
     ...(keep >= 1 ? { minAvailable: keep } : { maxUnavailable: 1 }),
@@ -290,7 +291,7 @@ export class PlatformService extends pulumi.ComponentResource {
         { parent: this, dependsOn: [this.service, this.workload] },
       );
     }
-    if (service.autoscaling) {
+    if (service.replicas.mode === "autoscaled") {
       this.autoscaler = new HorizontalPodAutoscaler(
         `${name}-autoscaler`,
         { metadata, spec: autoscalerSpec(service) },

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ExecutorPoolSpec, FileBundle } from "../../platform/model";
 import { registerPoolContainer } from "../../platform/work-pool";
 import { asResourceError } from "../docker/context";
-import { workerBudget, workerContainer } from "../docker/executor-pool";
+import { ExecutorType, workerBudget, workerContainer } from "../docker/executor-pool";
 import { healthcheckFor } from "../docker/probes";
 import { executorMountsOnWorkers } from "../docker/volumes";
 import { SwarmContext } from "./context";
@@ -26,6 +26,9 @@ export interface SwarmExecutorPoolArgs {
   /** Files the workers need besides the spec's (the retraining flow). */
   extraBundles?: FileBundle[];
 }
+
+/** Flow runs are processes in the workers: a worker that started containers would need the manager's socket. */
+export const SWARM_EXECUTORS: ExecutorType = "process";
 
 /** A one-shot task: retried while the server is not up yet, then done for good. */
 export const ONE_SHOT_RESTART: docker.types.input.ServiceTaskSpecRestartPolicy = {
@@ -43,14 +46,11 @@ export class SwarmExecutorPool extends pulumi.ComponentResource {
     super("ml-platform:swarm:ExecutorPool", name, {}, opts);
     try {
       const { spec, context } = args;
-      if (spec.dockerSocket) {
-        throw new pulumi.ResourceError(`${spec.name}: only the docker target can hand workers a Docker socket`, this);
-      }
-      const container = workerContainer(spec, args.extraBundles);
+      const container = workerContainer(spec, SWARM_EXECUTORS, args.extraBundles);
       const healthcheck = healthcheckFor(container);
       if (!healthcheck) throw new pulumi.ResourceError(`${spec.name} has no readiness or liveness probe`, this);
 
-      const registrationContainer = registerPoolContainer(spec, "process");
+      const registrationContainer = registerPoolContainer(spec, SWARM_EXECUTORS);
       const registrationName = `${spec.name}-register-pool`;
       const registrationIdentity = {
         instance: context.instance,
@@ -83,8 +83,8 @@ export class SwarmExecutorPool extends pulumi.ComponentResource {
           taskSpec: taskSpec(container, {
             identity,
             context,
-            budget: workerBudget(spec),
-            extraMounts: executorMountsOnWorkers(spec),
+            budget: workerBudget(spec, SWARM_EXECUTORS),
+            extraMounts: executorMountsOnWorkers(spec, SWARM_EXECUTORS),
             healthcheck,
             restartPolicy: ALWAYS_RESTART,
             // Time for in-flight flow runs to be marked as such before the worker goes.

@@ -9,15 +9,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../../config/schema";
 import { WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformSpec, ServiceSpec } from "../../platform/model";
+import { mayRunSeveral } from "../../platform/replicas";
+import { forEachWorkload } from "../../platform/workloads";
 import { ServiceDirectory } from "../docker/addresses";
 import { asResourceError } from "../docker/context";
-import { workloadOrder } from "../docker/order";
 import { dockerFamilyEndpoints } from "../docker/platform";
 import { persistentVolumes, volumeWriters } from "../docker/volumes";
 import { PlatformSecrets } from "../secrets";
 import { PlatformEndpoints } from "../target";
 import { SwarmContext } from "./context";
-import { SwarmExecutorPool } from "./executor-pool";
+import { SWARM_EXECUTORS, SwarmExecutorPool } from "./executor-pool";
 import { SwarmFiles } from "./files";
 import { SwarmJob } from "./job";
 import { OverlayNetwork } from "./network";
@@ -52,8 +53,7 @@ export function publicationOf(service: ServiceSpec, config: PlatformConfig): Swa
   const port = publishedPortsByService(config)[service.name];
   if (port === undefined)
     throw new Error(`${service.name} has a public endpoint, but the Swarm target has no published port for it`);
-  const replicated = service.replicas > 1 || service.autoscaling !== undefined;
-  return { via: replicated && config.swarm.publishMode === "host" ? "proxy" : "direct", port };
+  return { via: mayRunSeveral(service) && config.swarm.publishMode === "host" ? "proxy" : "direct", port };
 }
 
 /** The URL users reach a published service at, on the manager (any node with the routing mesh). */
@@ -106,7 +106,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
         monitorSeconds: config.swarm.monitorSeconds,
       };
       const stateVolumes = new Set(spec.services.flatMap((service) => (service.state ? [service.state.volume] : [])));
-      for (const [volume, writer] of volumeWriters(spec)) {
+      for (const [volume, writer] of volumeWriters(spec, SWARM_EXECUTORS)) {
         new VolumeOwnership(
           `${name}-volume-${volume}-ownership`,
           { context, volume, writer, constraints: stateVolumes.has(volume) ? [context.databaseConstraint] : undefined },
@@ -116,80 +116,69 @@ export class SwarmPlatform extends pulumi.ComponentResource {
 
       const urls = new Map<string, string>();
       const schedules: string[] = [];
-      for (const workload of workloadOrder(spec)) {
-        const componentName = `${name}-${workload.name}`;
-        switch (workload.kind) {
-          case "service": {
-            const publication = publicationOf(workload, config);
-            const service = new SwarmService(
-              componentName,
-              {
-                spec: workload,
-                context,
-                publishedPort: publication?.via === "direct" ? publication.port : undefined,
-              },
-              { parent: this },
-            );
-            if (publication?.via === "proxy" && workload.publicEndpoint) {
-              new SwarmProxy(
-                `${componentName}-proxy`,
-                {
-                  context,
-                  image: config.swarm.proxyImage,
-                  service: workload.name,
-                  upstream: {
-                    host: addresses.host(workload.name),
-                    port: addresses.port(workload.name, workload.publicEndpoint.port),
-                    pathPrefix: workload.publicEndpoint.pathPrefix,
-                  },
-                  publishedPort: publication.port,
-                },
-                { parent: this },
-              );
-            }
-            if (publication) urls.set(workload.name, publicUrl(workload, publication.port));
-            if (workload.autoscaling) {
-              const { minReplicas, maxReplicas, cpuTargetPercent } = workload.autoscaling;
-              pulumi.log.info(
-                `${workload.name} runs a fixed ${workload.replicas} replica(s): Swarm has no autoscaler, so its bounds ` +
-                  `(${minReplicas}-${maxReplicas} replicas at ${cpuTargetPercent}% CPU) are not applied`,
-                service,
-              );
-            }
-            break;
-          }
-          case "job":
-            new SwarmJob(componentName, { spec: workload, context }, { parent: this });
-            break;
-          case "schedule": {
-            const retraining = new SwarmRetraining(
-              componentName,
-              { spec: workload, pool: poolForSchedule(spec, workload), context },
-              { parent: this },
-            );
-            schedules.push(retraining.description);
-            break;
-          }
-          case "executorPool": {
-            // The pool that runs retraining gets its flow; it comes before the schedule that registers it.
-            new SwarmExecutorPool(
-              componentName,
-              {
-                spec: workload,
-                context,
-                extraBundles: retrainingBundlesFor(spec, workload),
-              },
-              { parent: this },
-            );
-            break;
-          }
-        }
-      }
+      forEachWorkload(spec, {
+        service: (workload) => {
+          const url = this.deployService(`${name}-${workload.name}`, workload, config, context);
+          if (url !== undefined) urls.set(workload.name, url);
+        },
+        job: (workload) => {
+          new SwarmJob(`${name}-${workload.name}`, { spec: workload, context }, { parent: this });
+        },
+        schedule: (workload) => {
+          const retraining = new SwarmRetraining(
+            `${name}-${workload.name}`,
+            { spec: workload, pool: poolForSchedule(spec, workload), context },
+            { parent: this },
+          );
+          schedules.push(retraining.description);
+        },
+        executorPool: (workload) => {
+          // The pool that runs retraining gets its flow; it comes before the schedule that registers it.
+          new SwarmExecutorPool(
+            `${name}-${workload.name}`,
+            { spec: workload, context, extraBundles: retrainingBundlesFor(spec, workload) },
+            { parent: this },
+          );
+        },
+      });
 
       this.endpoints = dockerFamilyEndpoints(spec, urls, secrets, schedules);
       this.registerOutputs({ ...this.endpoints });
     } catch (error) {
       throw asResourceError(error, this);
     }
+  }
+
+  /** One service, published as its publication says; answers the URL users reach it at, if it is public. */
+  private deployService(
+    componentName: string,
+    spec: ServiceSpec,
+    config: PlatformConfig,
+    context: SwarmContext,
+  ): string | undefined {
+    const publication = publicationOf(spec, config);
+    new SwarmService(
+      componentName,
+      { spec, context, publishedPort: publication?.via === "direct" ? publication.port : undefined },
+      { parent: this },
+    );
+    if (publication?.via === "proxy" && spec.publicEndpoint) {
+      new SwarmProxy(
+        `${componentName}-proxy`,
+        {
+          context,
+          image: config.swarm.proxyImage,
+          service: spec.name,
+          upstream: {
+            host: context.addresses.host(spec.name),
+            port: context.addresses.port(spec.name, spec.publicEndpoint.port),
+            pathPrefix: spec.publicEndpoint.pathPrefix,
+          },
+          publishedPort: publication.port,
+        },
+        { parent: this },
+      );
+    }
+    return publication ? publicUrl(spec, publication.port) : undefined;
   }
 }

@@ -7,6 +7,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec, VolumeMount } from "../../platform/model";
+import { fixedReplicaCount } from "../../platform/replicas";
 import { asResourceError } from "../docker/context";
 import { healthcheckFor } from "../docker/probes";
 import { stopGraceSeconds } from "../docker/service";
@@ -104,10 +105,11 @@ export class SwarmService extends pulumi.ComponentResource {
           this,
         );
       }
+      const replicas = fixedReplicaCount(spec);
       const hostModePort = publishedPort !== undefined && context.publishMode === "host";
-      if (hostModePort && spec.replicas > 1) {
+      if (hostModePort && replicas > 1) {
         throw new pulumi.ResourceError(
-          `${spec.name} has ${spec.replicas} replicas, which cannot all bind port ${publishedPort} on one node in host mode; put them behind a proxy`,
+          `${spec.name} has ${replicas} replicas, which cannot all bind port ${publishedPort} on one node in host mode; put them behind a proxy`,
           this,
         );
       }
@@ -128,7 +130,7 @@ export class SwarmService extends pulumi.ComponentResource {
             constraints: spec.state ? [context.databaseConstraint] : undefined,
             stopGraceSeconds: stopGraceSeconds(spec),
           }),
-          mode: { replicated: { replicas: spec.replicas } },
+          mode: { replicated: { replicas } },
           updateConfig: updateConfig(context, order),
           rollbackConfig: rollbackConfig(context, order),
           endpointSpec: { mode: context.endpointMode, ports: publishedPorts(spec, publishedPort, context) },

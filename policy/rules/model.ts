@@ -13,7 +13,7 @@ export interface PolicySettings {
   environment: Environment;
   /** ml-platform:kubernetes.allowLoadBalancer. */
   allowLoadBalancer: boolean;
-  /** ml-platform:worker.dockerSocket: the explicit dev opt-in to the host's Docker socket. */
+  /** ml-platform:docker.workerDockerSocket: the explicit dev opt-in to the host's Docker socket. */
   dockerSocketOptIn: boolean;
 }
 

@@ -1,7 +1,7 @@
 /**
  * No workload talks to the container runtime through its socket: that is root
  * on the host. In development the worker may have it when the stack opts in
- * explicitly (worker.dockerSocket), and then the rule only advises.
+ * explicitly (docker.workerDockerSocket), and then the rule only advises.
  */
 import { TARGET_VIEWS } from "../../components/target-views";
 import { exposesContainerRuntime } from "./host-paths";
@@ -38,9 +38,9 @@ function enforcement(settings: PolicySettings): EnforcementLevel {
 export const noDockerSocket: Rule = {
   name: "no-docker-socket",
   description:
-    "No workload mounts the Docker/containerd socket (advisory only for the explicit dev opt-in worker.dockerSocket).",
+    "No workload mounts the Docker/containerd socket (advisory only for the explicit dev opt-in docker.workerDockerSocket).",
   remediation:
-    "Use a process- or kubernetes-type work pool; the Docker socket is acceptable only on a developer machine with ml-platform:worker.dockerSocket set.",
+    "Use a process- or kubernetes-type work pool; the Docker socket is acceptable only on a developer machine with ml-platform:docker.workerDockerSocket set.",
   enforcement,
   scope: "resource",
   check: (subject) => [...podViolations(subject), ...containerViolations(subject)],

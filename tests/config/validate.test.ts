@@ -202,8 +202,17 @@ describe("stack config validation", () => {
   });
 
   it("keeps the Docker-socket opt-in to the docker target", () => {
-    const problems = problemsOf({ target: "kubernetes", kubeconfig: "x", worker: { dockerSocket: true } });
-    problemFor(problems, "ml-platform:worker.dockerSocket");
+    const problems = problemsOf({ target: "kubernetes", kubeconfig: "x", docker: { workerDockerSocket: true } });
+    problemFor(problems, "ml-platform:docker.workerDockerSocket");
+  });
+
+  it("refuses the Docker-socket opt-in at its old key, naming where it moved", () => {
+    const problems = problemsOf({ worker: { dockerSocket: true } });
+    assert.strictEqual(
+      problemFor(problems, "ml-platform:worker.dockerSocket").message,
+      "has moved to ml-platform:docker.workerDockerSocket; set it there instead",
+    );
+    assert.strictEqual(problems.length, 1, problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
   });
 
   describe("the worker image on each target", () => {

@@ -44,12 +44,62 @@ describe("the target-neutral platform description", () => {
     );
   });
 
-  it("describes the same platform whichever target the config selects, given the same images", () => {
+  it("describes the same platform whichever target the config selects, given the same images, but for serving's replicas", () => {
     // The worker image is the one default that depends on the target (the kubernetes worker needs its variant).
     const images = { prefectWorker: "prefecthq/prefect:3.6.10-python3.12-kubernetes" };
     const docker = describePlatform(configFrom({ target: "docker", images }), "x");
     const kubernetes = describePlatform(configFrom({ target: "kubernetes", kubeconfig: "k", images }), "x");
-    assert.deepStrictEqual(kubernetes, docker);
+    // Whether an autoscaler runs is the one thing the description asks of the target (tested below).
+    const apartFromReplicas = (spec: PlatformSpec): PlatformSpec => ({
+      ...spec,
+      notices: [],
+      services: spec.services.map((service) =>
+        service.name === WORKLOAD_NAMES.serving ? { ...service, replicas: { mode: "fixed", count: 0 } } : service,
+      ),
+    });
+    assert.deepStrictEqual(apartFromReplicas(kubernetes), apartFromReplicas(docker));
+  });
+
+  describe("serving's replicas: fixed or autoscaled, as the stack's target runs them", () => {
+    const scaling = {
+      replicas: 3,
+      autoscaling: { minReplicas: 2, maxReplicas: 6, cpuTargetPercent: 60, scaleDownStabilizationSeconds: 120 },
+    };
+    const servingOf = (spec: PlatformSpec) => spec.services.find((s) => s.name === WORKLOAD_NAMES.serving);
+
+    it("hands a target with an autoscaler the bounds, and no fixed count", () => {
+      const spec = describePlatform(configFrom({ target: "kubernetes", kubeconfig: "k", serving: scaling }), "x");
+      assert.deepStrictEqual(servingOf(spec)?.replicas, {
+        mode: "autoscaled",
+        min: 2,
+        max: 6,
+        cpuTargetPercent: 60,
+        scaleDownStabilizationSeconds: 120,
+      });
+      assert.deepStrictEqual(spec.notices, [], "bounds that apply need no notice");
+    });
+
+    for (const target of ["docker", "swarm"]) {
+      it(`hands ${target}, which runs no autoscaler, the fixed count and no bounds, and says so once`, () => {
+        const spec = describePlatform(configFrom({ target, serving: scaling }), "x");
+        assert.deepStrictEqual(servingOf(spec)?.replicas, { mode: "fixed", count: 3 });
+        assert.deepStrictEqual(spec.notices, [
+          `model-serving runs a fixed 3 replica(s) (serving.replicas): the ${target} target has no autoscaler, ` +
+            "so serving.autoscaling (2-6 replicas at 60% CPU) is not applied",
+        ]);
+      });
+    }
+
+    it("runs the database and the server as one fixed replica everywhere, serving as scalable", () => {
+      for (const spec of [dev, describePlatform(configFrom({ target: "kubernetes", kubeconfig: "k" }), "x")]) {
+        for (const name of [WORKLOAD_NAMES.database, WORKLOAD_NAMES.server]) {
+          const service = spec.services.find((s) => s.name === name);
+          assert.deepStrictEqual(service?.replicas, { mode: "fixed", count: 1 }, `${name}: replicas`);
+          assert.strictEqual(service?.scalable, false, `${name} is not one of interchangeable replicas`);
+        }
+        assert.strictEqual(servingOf(spec)?.scalable, true, "serving's replicas are interchangeable");
+      }
+    });
   });
 
   it("gives every container limits, an unprivileged user and pinned images", () => {
@@ -161,6 +211,7 @@ describe("the target-neutral platform description", () => {
     const limit = Number(command[command.indexOf("--limit") + 1]);
     assert.strictEqual(limit, 333);
     assert.strictEqual(limit * 3, 999, "a run of capacity is lost");
+    assert.strictEqual(spec.executorPools[0].runsPerWorker, limit, "targets read another limit than the worker takes");
   });
 
   it("drops the schedule when retraining is disabled, and protects storage unless opted out", () => {

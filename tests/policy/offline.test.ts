@@ -44,7 +44,7 @@ describe("the policies, offline", () => {
   });
 
   it("only advise on the explicit dev Docker-socket opt-in, and render", () => {
-    const run = renderWith("dev", { "worker.dockerSocket": true });
+    const run = renderWith("dev", { "docker.workerDockerSocket": true });
     assert.strictEqual(run.status, 0, run.stderr);
     assert.match(
       run.stdout,
@@ -54,7 +54,7 @@ describe("the policies, offline", () => {
   });
 
   it("are stricter for a production stack: the same opt-in and unprotected storage are refused", () => {
-    const socket = renderWith("dev", { environment: "production", "worker.dockerSocket": true });
+    const socket = renderWith("dev", { environment: "production", "docker.workerDockerSocket": true });
     assert.notStrictEqual(socket.status, 0, socket.stdout);
     assert.match(socket.stderr, /\[mandatory\] no-docker-socket/);
     const unprotected = renderWith("prod", { protectStorage: false });

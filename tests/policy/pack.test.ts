@@ -242,7 +242,7 @@ describe("policy settings from the stack's config", () => {
       settingsFromConfig({
         "ml-platform:environment": "development",
         "ml-platform:kubernetes": JSON.stringify({ allowLoadBalancer: true }),
-        "ml-platform:worker": JSON.stringify({ dockerSocket: true }),
+        "ml-platform:docker": JSON.stringify({ workerDockerSocket: true }),
       }),
       { environment: "development", allowLoadBalancer: true, dockerSocketOptIn: true },
     );

@@ -2,13 +2,15 @@
  * What a user compares between two stacks, workload by workload, in words:
  * images, replica and autoscaling bounds, requests and limits, storage, and
  * the features that are switched on. Values are read from the neutral
- * description, plus the few target settings that decide what it means
- * (a serving replica count is fixed on Docker, autoscaled on Kubernetes).
+ * description, which already holds what each target runs (a serving replica
+ * count fixed where no autoscaler runs, autoscaling bounds where one does),
+ * plus what the registry says of the target itself: where it keeps its
+ * volumes, and which of its own settings are worth showing.
  */
 import { TARGETS } from "../../components/registry";
 import { PlatformConfig } from "../../config/schema";
 import { WORKLOAD_NAMES } from "../../platform/describe";
-import { Resources, ServiceSpec } from "../../platform/model";
+import { Replicas, Resources, ServiceSpec } from "../../platform/model";
 import { DescribedStack } from "./load";
 
 export interface Fact {
@@ -65,8 +67,14 @@ function platformFacts({ config, spec }: DescribedStack): Fact[] {
     { property: "storage protection", value: config.protectStorage ? "on (kept on destroy)" : "off" },
     { property: "GPU training", value: config.training.gpu.enabled ? `on (${config.training.gpu.count} GPU)` : "off" },
     { property: "scheduled retraining", value: onOff(spec.schedules.length > 0) },
-    { property: "Docker socket for executors", value: onOff(config.worker.dockerSocket) },
+    // The target's own switches, as its registry entry words them.
+    ...(TARGETS[config.target].settingFacts?.(config) ?? []),
   ];
+}
+
+/** A replica count as the single services show it: the number, or the bounds. */
+function replicaCount(replicas: Replicas): string {
+  return replicas.mode === "fixed" ? String(replicas.count) : `${replicas.min}–${replicas.max}`;
 }
 
 function databaseFacts(stack: DescribedStack): Fact[] {
@@ -74,7 +82,7 @@ function databaseFacts(stack: DescribedStack): Fact[] {
   const state = database.state;
   return [
     { property: "image", value: database.container.image },
-    { property: "replicas", value: String(database.replicas) },
+    { property: "replicas", value: replicaCount(database.replicas) },
     ...computeFacts(database.container.resources),
     { property: "storage size", value: state?.size ?? "—" },
     { property: "storage access mode", value: state?.accessMode ?? "—" },
@@ -86,7 +94,7 @@ function serverFacts(stack: DescribedStack): Fact[] {
   const server = service(stack, WORKLOAD_NAMES.server);
   return [
     { property: "image", value: server.container.image },
-    { property: "replicas", value: String(server.replicas) },
+    { property: "replicas", value: replicaCount(server.replicas) },
     ...computeFacts(server.container.resources),
     { property: "public URL", value: server.publicEndpoint?.url ?? "—" },
   ];
@@ -110,18 +118,20 @@ function workerFacts(stack: DescribedStack): Fact[] {
 
 function servingFacts(stack: DescribedStack): Fact[] {
   const serving = service(stack, WORKLOAD_NAMES.serving);
-  const scaling = serving.autoscaling;
-  // Where the target runs no autoscaler, serving runs its fixed count.
-  const autoscaled = TARGETS[stack.config.target].autoscales && scaling !== undefined;
+  const scaling = serving.replicas;
   return [
     { property: "image", value: serving.container.image },
     {
       property: "replicas",
-      value: autoscaled
-        ? `${scaling.minReplicas}–${scaling.maxReplicas} (autoscaled at ${scaling.cpuTargetPercent}% CPU)`
-        : `${serving.replicas} (fixed)`,
+      value:
+        scaling.mode === "autoscaled"
+          ? `${scaling.min}–${scaling.max} (autoscaled at ${scaling.cpuTargetPercent}% CPU)`
+          : `${scaling.count} (fixed)`,
     },
-    { property: "scale-down stabilization", value: autoscaled ? `${scaling.scaleDownStabilizationSeconds}s` : "—" },
+    {
+      property: "scale-down stabilization",
+      value: scaling.mode === "autoscaled" ? `${scaling.scaleDownStabilizationSeconds}s` : "—",
+    },
     ...computeFacts(serving.container.resources),
     { property: "port", value: String(serving.container.ports[0]?.port ?? "—") },
   ];

@@ -4,16 +4,19 @@ import {
   DOCKER_SOCKET,
   DOCKER_SOCKET_WARNING,
   DockerExecutorPool,
-  runsPerWorker,
+  executorType,
 } from "../../../components/docker/executor-pool";
 import { ExecutorPoolSpec, PlatformSpec } from "../../../platform/model";
-import { build, CONTAINER, envsOf, registration, specWith, testContext } from "./harness";
+import { build, CONTAINER, configWith, envsOf, registration, specWith, testContext } from "./harness";
 import { cpuLimitMillis } from "../../../components/docker/container";
 
 function pool(overrides: Record<string, unknown> = {}): { spec: ExecutorPoolSpec; platform: PlatformSpec } {
   const platform = specWith({ worker: overrides });
   return { spec: platform.executorPools[0], platform };
 }
+
+/** The executors the docker target's default settings ask for. */
+const byDefault = executorType(configWith().docker);
 
 function workers(built: { registrations: { type: string; name: string }[] }): string[] {
   return built.registrations
@@ -22,9 +25,15 @@ function workers(built: { registrations: { type: string; name: string }[] }): st
 }
 
 describe("docker target: DockerExecutorPool", () => {
+  it("runs flow runs as processes in the workers unless the socket is asked for", () => {
+    assert.strictEqual(byDefault, "process");
+  });
+
   it("runs `replicas` process-type workers on the pool, reaching the server by its alias", async () => {
     const { spec, platform } = pool({ replicas: 3, workPool: "gpu-pool" });
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     assert.deepStrictEqual(workers(built), ["pool-0", "pool-1", "pool-2"]);
     for (const name of workers(built)) {
       const worker = registration(built, CONTAINER, name);
@@ -40,7 +49,9 @@ describe("docker target: DockerExecutorPool", () => {
 
   it("mounts the executors' volumes on the workers, since process executors run inside them", async () => {
     const { spec, platform } = pool();
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     const worker = registration(built, CONTAINER, "pool-0");
     const mounts = (worker.inputs.mounts as { source: string; target: string; readOnly: boolean }[]).map((mount) => [
       mount.target,
@@ -61,8 +72,10 @@ describe("docker target: DockerExecutorPool", () => {
       resources: { limits: { cpu: "500m", memory: "512Mi" } },
       executor: { resources: { limits: { cpu: "1", memory: "1Gi" } } },
     });
-    assert.strictEqual(runsPerWorker(spec), 2, "four runs over two workers");
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    assert.strictEqual(spec.runsPerWorker, 2, "four runs over two workers");
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     const worker = registration(built, CONTAINER, "pool-0");
     assert.strictEqual(worker.inputs.memory, 512 + 2 * 1024, `${worker.name}: memory limit`);
     assert.strictEqual(cpuLimitMillis(worker.inputs), 2500, `${worker.name}: CPU limit`);
@@ -72,12 +85,14 @@ describe("docker target: DockerExecutorPool", () => {
     const { spec } = pool({ replicas: 2, maxConcurrentRuns: 5 });
     const command = spec.worker.command ?? [];
     const limit = Number(command[command.indexOf("--limit") + 1]);
-    assert.strictEqual(runsPerWorker(spec), limit, `sized for ${runsPerWorker(spec)} runs, but --limit is ${limit}`);
+    assert.strictEqual(spec.runsPerWorker, limit, `sized for ${spec.runsPerWorker} runs, but --limit is ${limit}`);
   });
 
   it("is healthy through the worker's own health endpoint, waited for and restarted", async () => {
     const { spec, platform } = pool();
-    const built = await build(() => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }));
+    const built = await build(
+      () => new DockerExecutorPool("pool", { spec, executors: byDefault, context: testContext(platform.services) }),
+    );
     for (const name of workers(built)) {
       const worker = registration(built, CONTAINER, name);
       assert.ok(
@@ -96,7 +111,7 @@ describe("docker target: DockerExecutorPool", () => {
     }
   });
 
-  describe("with worker.dockerSocket (explicit opt-in)", () => {
+  describe("with docker.workerDockerSocket (explicit opt-in)", () => {
     let warnings: string[];
     let original: typeof pulumi.log.warn;
 
@@ -114,9 +129,10 @@ describe("docker target: DockerExecutorPool", () => {
     });
 
     it("runs docker-type workers with the socket and prefect-docker, and warns that this is root on the host", async () => {
-      const { spec, platform } = pool({ dockerSocket: true });
+      const { spec, platform } = pool();
+      const executors = executorType(configWith({ docker: { workerDockerSocket: true } }).docker);
       const built = await build(
-        () => new DockerExecutorPool("pool", { spec, context: testContext(platform.services) }),
+        () => new DockerExecutorPool("pool", { spec, executors, context: testContext(platform.services) }),
       );
       const worker = registration(built, CONTAINER, "pool-0");
       const command = worker.inputs.command as string[];

@@ -98,9 +98,8 @@ describe("docker target: deployPlatform", () => {
   describe("with a remote daemon, GPU training, the Docker socket and retraining off", () => {
     let built: Built<PlatformEndpoints>;
     const overrides = {
-      docker: { host: "ssh://dev@buildbox", servingHostPort: 9090, gpuSupport: true },
+      docker: { host: "ssh://dev@buildbox", servingHostPort: 9090, gpuSupport: true, workerDockerSocket: true },
       training: { gpu: { enabled: true, count: 1 } },
-      worker: { dockerSocket: true },
       retraining: { enabled: false },
       serving: { replicas: 1 },
     };

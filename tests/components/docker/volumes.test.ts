@@ -22,7 +22,7 @@ describe("docker target: volumes", () => {
 
   describe("volumeWriters", () => {
     it("finds the one identity writing each volume, and no writer for read-only volumes", () => {
-      const writers = volumeWriters(specWith());
+      const writers = volumeWriters(specWith(), "process");
       assert.deepStrictEqual(
         { uid: writers.get("models")?.uid, gid: writers.get("models")?.gid },
         { uid: 1000, gid: 1000 },
@@ -46,13 +46,13 @@ describe("docker target: volumes", () => {
       const training = spec.jobs[0];
       spec.jobs[0] = { ...training, container: { ...training.container, user: { uid: 2000, gid: 2000 } } };
       assert.throws(
-        () => volumeWriters(spec),
+        () => volumeWriters(spec, "process"),
         /volume "models" is written by .* as 1000:1000 and by training as 2000:2000/,
       );
     });
 
     it("does not count a docker-type pool's executors as writers (Prefect starts those containers)", () => {
-      const writers = volumeWriters(specWith({ worker: { dockerSocket: true } }));
+      const writers = volumeWriters(specWith(), "docker");
       assert.ok(
         !writers.get("models")?.workloads.includes("prefect-worker"),
         "prefect-worker mounts models although its executors are separate containers",

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { namespacesToKeep, serviceUrl, startOrder, volumeConsumers } from "../../../components/kubernetes/layout";
+import { namespacesToKeep, serviceUrl, volumeConsumers } from "../../../components/kubernetes/layout";
 import { specWith } from "./harness";
 
 describe("kubernetes target: layout", () => {
@@ -37,26 +37,5 @@ describe("kubernetes target: layout", () => {
       () => serviceUrl(spec, { service: "model-serving", port: "grpc", scheme: "http", path: "" }, "apps"),
       /no port named "grpc"/,
     );
-  });
-
-  it("starts every workload after the ones it waits for", () => {
-    const spec = specWith();
-    const workloads = [...spec.executorPools, ...spec.schedules, ...spec.jobs, ...spec.services];
-    const order = startOrder(workloads).map((workload) => workload.name);
-    assert.strictEqual(order.length, workloads.length, "a workload was lost");
-    for (const workload of workloads) {
-      for (const before of workload.after) {
-        assert.ok(order.indexOf(before) < order.indexOf(workload.name), `${workload.name} starts before ${before}`);
-      }
-    }
-  });
-
-  it("refuses workloads that wait for each other or for nothing known", () => {
-    const spec = specWith();
-    const workloads = [...spec.services, ...spec.jobs, ...spec.schedules, ...spec.executorPools];
-    spec.services[0].after = ["prefect-server"];
-    assert.throws(() => startOrder(workloads), /wait for each other: postgres -> prefect-server -> postgres/);
-    spec.services[0].after = ["ghost"];
-    assert.throws(() => startOrder(workloads), /unknown workload "ghost"/);
   });
 });

@@ -29,8 +29,8 @@ const LAPTOP = `config:
   ml-platform:protectStorage: false
   ml-platform:images:
     serving: python:3.12.11-slim-bookworm
-  ml-platform:worker:
-    dockerSocket: true
+  ml-platform:docker:
+    workerDockerSocket: true
   ml-platform:serving:
     replicas: 3
   ml-platform:retraining:
