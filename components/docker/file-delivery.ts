@@ -19,6 +19,7 @@ import { labelList, recommendedLabels, WorkloadIdentity } from "./labels";
 import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
 import { asResourceError } from "./context";
 import { cpuLimit } from "./container";
+import { HOLDS_STATE_LABEL } from "./resource-views";
 
 /** Where secret files appear in a workload's containers (the path Compose and Swarm use). */
 export const SECRETS_DIRECTORY = "/run/secrets";
@@ -167,7 +168,7 @@ export class FileDelivery extends pulumi.ComponentResource {
       const volumeLabels = labelList({
         ...recommendedLabels(identity),
         "ml-platform.delivers-for": args.identity.name,
-        "ml-platform.holds-state": "false",
+        [HOLDS_STATE_LABEL]: "false",
       });
 
       const volumes = args.directories.map(

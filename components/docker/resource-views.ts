@@ -30,8 +30,11 @@ function isDockerResource(type: string): boolean {
   return type.startsWith("docker:");
 }
 
-/** A volume labelled HOLDS_STATE_LABEL=false says it holds no state (it is rewritten from Pulumi's state on every run). */
-const HOLDS_STATE_LABEL = "ml-platform.holds-state";
+/**
+ * The label a volume carries to say whether it holds state; "false" says it holds none (it is rewritten from
+ * Pulumi's state on every run), which the storage policies read.
+ */
+export const HOLDS_STATE_LABEL = "ml-platform.holds-state";
 
 /** Bind mounts of host paths, whether declared as `mounts` (type bind) or legacy `volumes` (hostPath). */
 function hostMountsOf(props: Record<string, unknown>): HostMount[] {

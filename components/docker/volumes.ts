@@ -16,6 +16,7 @@ import { labelList, recommendedLabels } from "./labels";
 import { requireSuccess, RUN_TO_COMPLETION } from "./run-result";
 import { asResourceError } from "./context";
 import { cpuLimit } from "./container";
+import { HOLDS_STATE_LABEL } from "./resource-views";
 
 /** The identity that writes to a volume, and an image to run the ownership fix with. */
 export interface VolumeWriter {
@@ -136,7 +137,7 @@ export function dockerVolumeName(instance: string, volume: string): string {
 export function stateVolumeLabels(identity: Parameters<typeof recommendedLabels>[0], size: string) {
   return labelList({
     ...recommendedLabels(identity),
-    "ml-platform.holds-state": "true",
+    [HOLDS_STATE_LABEL]: "true",
     "ml-platform.requested-size": size,
   });
 }
