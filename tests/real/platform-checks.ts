@@ -256,11 +256,12 @@ export async function checkBalancing(
 ): Promise<void> {
   await checks.check(`requests to serving ${via} reach every serving replica`, async () => {
     const hostnames = await replicaHostnames();
-    const url = new URL("/healthz", servingUrl).toString();
+    // The model's metadata: what every address in front of serving forwards (a proxy may keep /healthz to itself).
+    const url = `${servingUrl}/model`;
     const reached = new Set<string>();
     for (let request = 0; request < BALANCING_REQUESTS && reached.size < hostnames.length; request++) {
       const answer = await httpRequest(url, { timeoutMs: 10_000, newConnection: true }, pinned);
-      expect(answer.status === 200, `GET /healthz answered HTTP ${answer.status}`);
+      expect(answer.status === 200, `GET ${url} answered HTTP ${answer.status}`);
       reached.add(answer.headers["x-served-by"] ?? "");
     }
     summary.servingReplicas = hostnames.length;

@@ -8,13 +8,16 @@
  * which takes a fraction of a full tsc run. A commit's content never changes,
  * so the prepared tree is kept in node_modules/.cache/ml-platform/diff-base/,
  * keyed by commit, project folder and TypeScript version, and reused by the
- * next diff against the same base; the newest few are kept.
+ * next diff against the same base; the newest few are kept. The transpiled
+ * code is kept apart, keyed by the git objects of the files it comes from, so
+ * a base that differs from an earlier one only in its stack files (a
+ * promotion, say) is not transpiled again.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type * as TypeScript from "typescript";
-import { exportTree, repositoryOf } from "./git";
+import { exportTree, repositoryOf, trackedFiles } from "./git";
 import { tail } from "./render-runner";
 
 export class BaseTreeError extends Error {}
@@ -45,8 +48,11 @@ function typeScriptVersion(projectDir: string): string {
   return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version;
 }
 
-/** Emits each file of the base's tsconfig.json the way tsc would lay it out; returns syntax errors, if any. */
-function transpile(ts: typeof TypeScript, baseProject: string): string | undefined {
+/**
+ * Emits each file of the base's tsconfig.json the way tsc would lay it out, under `outRoot` in place of the base
+ * project's folder; returns syntax errors, if any.
+ */
+function transpile(ts: typeof TypeScript, baseProject: string, outRoot: string): string | undefined {
   const configFile = path.join(baseProject, "tsconfig.json");
   const read = ts.readConfigFile(configFile, ts.sys.readFile);
   if (read.error)
@@ -77,15 +83,51 @@ function transpile(ts: typeof TypeScript, baseProject: string): string | undefin
       const where = path.relative(baseProject, file);
       problems.push(`${where}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}`);
     }
-    const target = path.join(outDir, path.relative(rootDir, file)).replace(/\.tsx?$/, ".js");
+    const emitted = path.join(outDir, path.relative(rootDir, file)).replace(/\.tsx?$/, ".js");
+    const target = path.join(outRoot, path.relative(baseProject, emitted));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, output.outputText);
   }
   return problems.length > 0 ? tail(problems.join("\n"), 20) : undefined;
 }
 
-/** Exports and compiles the base into `root`; throws a BaseTreeError when there is nothing to render. */
-function prepareInto(projectDir: string, commit: string, label: string, root: string): void {
+/** What the transpiled code of a base depends on: its TypeScript files and tsconfig.json, by git object. */
+export function codeKey(projectDir: string, commit: string, prefix: string): string {
+  const { top } = repositoryOf(projectDir);
+  const sources = trackedFiles(top, commit, prefix).filter(
+    (entry) => entry.path.endsWith(".ts") || entry.path.endsWith("tsconfig.json"),
+  );
+  return crypto
+    .createHash("sha256")
+    .update([CACHE_LAYOUT, "code", prefix, typeScriptVersion(projectDir)].join("\0"))
+    .update(sources.map((entry) => `${entry.object} ${entry.path}`).join("\n"))
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/** Runs `fill` into a fresh folder and moves it to `entry`, unless `entry` is complete already (or becomes so). */
+function cachedEntry(cacheDir: string, key: string, fill: (folder: string) => void): string {
+  const entry = path.join(cacheDir, key);
+  if (!fs.existsSync(path.join(entry, COMPLETE))) {
+    const partial = path.join(cacheDir, `${key}.partial-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
+    fs.mkdirSync(partial);
+    try {
+      fill(partial);
+      fs.writeFileSync(path.join(partial, COMPLETE), `${key}\n`);
+      fs.renameSync(partial, entry);
+    } catch (error) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      // Another run finished the same entry first: use theirs.
+      if (!fs.existsSync(path.join(entry, COMPLETE))) throw error;
+    }
+  }
+  const touched = new Date();
+  fs.utimesSync(entry, touched, touched);
+  return entry;
+}
+
+/** Exports the base into `root` and lays its transpiled code over it; throws a BaseTreeError when there is nothing to render. */
+function prepareInto(projectDir: string, commit: string, label: string, root: string, cacheDir: string): void {
   const { top, prefix } = repositoryOf(projectDir);
   exportTree(top, commit, prefix, root);
   const baseProject = path.join(root, prefix);
@@ -98,18 +140,25 @@ function prepareInto(projectDir: string, commit: string, label: string, root: st
     );
   }
   fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseProject, "node_modules"), "dir");
-  let warnings: string | undefined;
-  try {
-    warnings = transpile(loadTypeScript(projectDir), baseProject);
-  } catch (error) {
-    if (error instanceof BaseTreeError) throw new BaseTreeError(`the base ${label} did not build: ${error.message}`);
-    throw error;
-  }
+  const code = cachedEntry(cacheDir, codeKey(projectDir, commit, prefix), (folder) => {
+    const compiled = path.join(folder, "project");
+    let warnings: string | undefined;
+    try {
+      warnings = transpile(loadTypeScript(projectDir), baseProject, compiled);
+    } catch (error) {
+      if (error instanceof BaseTreeError) throw new BaseTreeError(`the base ${label} did not build: ${error.message}`);
+      throw error;
+    }
+    if (warnings) fs.writeFileSync(path.join(folder, WARNINGS), warnings);
+  });
+  // Copied, not linked: Node.js resolves a linked module to its real folder, and the render finds its stack files
+  // relative to its own code.
+  const compiled = path.join(code, "project");
+  if (fs.existsSync(compiled)) fs.cpSync(compiled, baseProject, { recursive: true });
   if (!fs.existsSync(path.join(baseProject, RENDER_OUTPUT))) {
     throw new BaseTreeError(`the base ${label} did not build, so it cannot be rendered (no ${RENDER_OUTPUT})`);
   }
-  if (warnings) fs.writeFileSync(path.join(root, WARNINGS), warnings);
-  fs.writeFileSync(path.join(root, COMPLETE), `${commit}\n`);
+  if (fs.existsSync(path.join(code, WARNINGS))) fs.copyFileSync(path.join(code, WARNINGS), path.join(root, WARNINGS));
 }
 
 /** Drops all but the newest entries, and unfinished ones left by a run that died. */
@@ -139,23 +188,8 @@ export function prepareBaseTree(projectDir: string, commit: string, label: strin
     .update([CACHE_LAYOUT, commit, prefix, typeScriptVersion(projectDir)].join("\0"))
     .digest("hex")
     .slice(0, 32);
-  const entry = path.join(cacheDir, key);
   fs.mkdirSync(cacheDir, { recursive: true });
-
-  if (!fs.existsSync(path.join(entry, COMPLETE))) {
-    const partial = path.join(cacheDir, `${key}.partial-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
-    fs.mkdirSync(partial);
-    try {
-      prepareInto(projectDir, commit, label, partial);
-      fs.renameSync(partial, entry);
-    } catch (error) {
-      fs.rmSync(partial, { recursive: true, force: true });
-      // Another run finished the same base first: use theirs.
-      if (!fs.existsSync(path.join(entry, COMPLETE))) throw error;
-    }
-  }
-  const touched = new Date();
-  fs.utimesSync(entry, touched, touched);
+  const entry = cachedEntry(cacheDir, key, (folder) => prepareInto(projectDir, commit, label, folder, cacheDir));
   prune(cacheDir, key);
 
   const baseProject = path.join(entry, prefix);

@@ -72,3 +72,37 @@ export function exportTree(top: string, commit: string, prefix: string, destinat
     throw new GitError(`unpacking ${commit} failed: ${extract.error?.message ?? extract.stderr.toString().trim()}`);
   }
 }
+
+export interface TrackedFile {
+  /** The file's git object id. */
+  object: string;
+  /** Its path inside the project folder. */
+  path: string;
+}
+
+/** The files of the project folder (`prefix`, "" for the repository's root) at `commit`, by git object. */
+export function trackedFiles(top: string, commit: string, prefix: string): TrackedFile[] {
+  const listing = git(top, ["ls-tree", "-r", "-z", "--full-tree", commit, ...(prefix ? ["--", prefix] : [])]);
+  return listing
+    .split("\0")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [meta, file] = line.split("\t");
+      const inProject = prefix ? path.posix.relative(prefix, file) : file;
+      return { object: meta.split(" ")[2], path: inProject };
+    });
+}
+
+/**
+ * Whether the project folder holds exactly what `commit` holds: HEAD's files are the commit's, and nothing is
+ * changed, staged or untracked (ignored files, such as node_modules and dist, aside).
+ */
+export function workingTreeIsCommit(projectDir: string, commit: string): boolean {
+  const { top, prefix } = repositoryOf(projectDir);
+  const spec = prefix ? `:${prefix}` : ":";
+  const head = tryGit(top, ["rev-parse", `HEAD${spec}`]);
+  const base = tryGit(top, ["rev-parse", `${commit}${spec}`]);
+  if (!head || head !== base) return false;
+  const status = tryGit(top, ["status", "--porcelain", "--untracked-files=all", "--", prefix || "."]);
+  return status === "";
+}

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { BaseTree, prepareBaseTree } from "./base-tree";
 import { diffRenders } from "./compare-renders";
-import { mergeBaseWithMain, resolveCommit, shortCommit } from "./git";
+import { mergeBaseWithMain, resolveCommit, shortCommit, workingTreeIsCommit } from "./git";
 import { StackResult } from "./model";
 import {
   inParallel,
@@ -84,8 +84,29 @@ function compareStack(
   return { ok: true, diff: { ...diff, targetBefore: after.render?.target, notes } };
 }
 
+/**
+ * When the working tree holds exactly the base's files, each stack is rendered once and compared with itself:
+ * the base would render the same code and stack files.
+ */
+async function diffUnchangedTree(request: DiffRequest, label: string): Promise<DiffRun> {
+  const head = workingTreeRenderer(request.projectDir, newFingerprintKey());
+  const stacks = request.stacks.length > 0 ? request.stacks : stacksIn(request.projectDir).sort();
+  const present = stacks.map((stack) => hasStackFile(head.projectDir, stack));
+  const renders = await inParallel<Side>(
+    stacks.map((stack, index) => () => (present[index] ? renderStack(head, stack) : Promise.resolve(ABSENT))),
+  );
+  const warnings: string[] = [];
+  const results = stacks.map((stack, index) =>
+    present[index]
+      ? compareStack(stack, renders[index], renders[index], warnings)
+      : compareStack(stack, undefined, undefined, warnings),
+  );
+  return { title: `Offline diff: ${label} → working tree`, notes: [], warnings, results };
+}
+
 export async function runDiff(request: DiffRequest): Promise<DiffRun> {
   const { commit, label } = baseCommit(request.projectDir, request.base);
+  if (workingTreeIsCommit(request.projectDir, commit)) return diffUnchangedTree(request, label);
   const tree: BaseTree = prepareBaseTree(request.projectDir, commit, label);
   try {
     const key = newFingerprintKey();

@@ -3,7 +3,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { codeKey } from "../../../tools/diff/base-tree";
 import { COMMENT_MARKER } from "../../../tools/diff/format-markdown";
+import { workingTreeIsCommit } from "../../../tools/diff/git";
 import { runToolInThread } from "../support/in-thread-tool";
 import { copyProject, ProjectCopy } from "../support/project-copy";
 
@@ -164,6 +166,40 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
       run.stderr,
       /rendering dev at the base failed: .*\n(.*\n)*.*ml-platform:serving\.replicas: must be at least 1/,
     );
+  });
+
+  /** A commit like HEAD with one file replaced, built in a private index so nothing else moves. */
+  function commitWith(file: string, text: string): string {
+    const index = path.join(os.tmpdir(), `ml-diff-index-with-${process.pid}`);
+    const env = { ...process.env, GIT_INDEX_FILE: index };
+    const git = (args: string[], input?: string) =>
+      execFileSync("git", args, { cwd: copy.dir, env, encoding: "utf8", input }).trim();
+    const blob = git(["hash-object", "-w", "--stdin"], text);
+    git(["read-tree", "HEAD"]);
+    git(["update-index", "--cacheinfo", `100644,${blob},${file}`]);
+    const commit = git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", `changed ${file}`]);
+    fs.rmSync(index, { force: true });
+    return commit;
+  }
+
+  it("takes the working tree for the base only when it holds exactly the base's files", () => {
+    const head = copy.git(["rev-parse", "HEAD"]);
+    assert.strictEqual(workingTreeIsCommit(copy.dir, head), true, "a clean checkout of the base");
+    const other = commitWith("Pulumi.dev.yaml", `${copy.read("Pulumi.dev.yaml")}# another line\n`);
+    assert.strictEqual(workingTreeIsCommit(copy.dir, other), false, "a base with another stack file");
+    edited(copy, "Pulumi.dev.yaml", "    replicas: 2\n", "    replicas: 3\n");
+    assert.strictEqual(workingTreeIsCommit(copy.dir, head), false, "a changed stack file");
+    copy.git(["checkout", "--quiet", "--", "."]);
+    copy.write("Pulumi.qa.yaml", copy.read("Pulumi.dev.yaml"));
+    assert.strictEqual(workingTreeIsCommit(copy.dir, head), false, "an untracked stack file");
+  });
+
+  it("keys a base's transpiled code by its TypeScript files, not by its stack files", () => {
+    const head = copy.git(["rev-parse", "HEAD"]);
+    const stackOnly = commitWith("Pulumi.dev.yaml", `${copy.read("Pulumi.dev.yaml")}# another line\n`);
+    const codeChange = commitWith("index.ts", `${copy.read("index.ts")}// another line\n`);
+    assert.strictEqual(codeKey(copy.dir, stackOnly, ""), codeKey(copy.dir, head, ""));
+    assert.notStrictEqual(codeKey(copy.dir, codeChange, ""), codeKey(copy.dir, head, ""));
   });
 
   it("rejects unknown options with the usage and status 2", () => {
