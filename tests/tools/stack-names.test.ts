@@ -6,7 +6,6 @@
  * regression here deletes folders.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,9 +14,10 @@ import { checkStackNames, STACK_NAME_RULE, stackNameProblem } from "../../tools/
 import { Render } from "../../tools/render/model";
 import { RenderOutputError, writeRender } from "../../tools/render/write";
 import { projectRoot } from "../../platform/project-root";
+import { runRender, runRenderCli } from "../support/render";
+import { runToolInThread } from "./support/in-thread-tool";
 import { copyProject, ProjectCopy } from "./support/project-copy";
 
-const RENDER_CLI = path.join(__dirname, "..", "..", "tools", "render", "cli.js");
 const NOT_NAMES = ["..", ".", "...", "../dev", "dev/..", "a/b", "", " dev", "dev\n"];
 
 /** A scratch folder holding an output folder with something of the user's in it, and a file beside it. */
@@ -57,9 +57,9 @@ describe("stack names and the render's output folder", function () {
       const config = path.join(work, "Pulumi.dev.yaml");
       fs.copyFileSync(path.join(projectRoot(), "Pulumi.dev.yaml"), config);
       sentinels.push(config);
-      const run = spawnSync(process.execPath, [RENDER_CLI, "--stack", stack, "--config", config, "--out", out], {
-        encoding: "utf8",
-      });
+      // One name through the CLI's own process, the other through its command in the test's command thread.
+      const args = ["--stack", stack, "--config", config];
+      const run = stack === ".." ? runRenderCli(args, out) : runRender(args, out);
       assertKept(sentinels);
       assert.notStrictEqual(run.status, 0, `the render of "${stack}" succeeded:\n${run.stdout}`);
       assert.match(run.stderr, new RegExp(`"${stack.replace(/\./g, "\\.")}" is not a stack name: a stack name is`));
@@ -96,7 +96,7 @@ describe("stack names and the render's output folder", function () {
   it("render says so, without a stack trace, when --out is a file", () => {
     const { work } = scratch();
     const file = path.join(work, "keep.txt");
-    const run = spawnSync(process.execPath, [RENDER_CLI, "--stack", "dev", "--out", file], { encoding: "utf8" });
+    const run = runRender(["--stack", "dev"], file);
     assert.strictEqual(run.status, 1, run.stdout);
     assert.match(run.stderr, /render of dev failed: .*keep\.txt/);
     assert.doesNotMatch(run.stderr, /^\s+at \S/m, `printed a stack trace:\n${run.stderr}`);
@@ -106,9 +106,7 @@ describe("stack names and the render's output folder", function () {
   it("render says so, without a stack trace and writing nothing, when --registrations-log cannot be written", () => {
     const { work, out } = scratch();
     const log = path.join(work, "missing", "log.jsonl");
-    const run = spawnSync(process.execPath, [RENDER_CLI, "--stack", "dev", "--out", out, "--registrations-log", log], {
-      encoding: "utf8",
-    });
+    const run = runRender(["--stack", "dev", "--registrations-log", log], out);
     assert.strictEqual(run.status, 1, run.stdout);
     assert.match(run.stderr, /render of dev failed: .*missing\/log\.jsonl/);
     assert.doesNotMatch(run.stderr, /^\s+at \S/m, `printed a stack trace:\n${run.stderr}`);
@@ -129,7 +127,9 @@ describe("stack names and the render's output folder", function () {
     ];
     for (const [what, tool, args] of invocations) {
       it(`${what} is a usage error (status 2) naming the rule`, () => {
-        const run = copy.tool(tool, args);
+        // compare has no command of its own to run in the thread; it and one other go through their processes.
+        const run =
+          tool === "compare" || what === "diff --stack .." ? copy.tool(tool, args) : runToolInThread(copy, tool, args);
         assert.strictEqual(run.status, 2, `${run.stdout}${run.stderr}`);
         assert.match(run.stderr, /is not a stack name: a stack name is letters, digits/);
         assert.doesNotMatch(run.stderr, /^\s+at \S/m);
