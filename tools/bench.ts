@@ -13,9 +13,10 @@
  *
  * Then the feedback loop, each ratio against a measurement of the same run
  * (interleaved, medians):
- * - the whole `npm test` (build with type-check, lint, mocha) from a clean
- *   state (no build stamp, no incremental build info, no lint caches: what a
- *   fresh clone does) against `tsc --noEmit` alone; goal at most 5;
+ * - the whole `npm test` (type-check, build, lint, mocha) from a clean
+ *   state (no build stamp, no incremental build info, no lint caches, no
+ *   code cache: what a fresh clone does) against `tsc --noEmit` alone; goal
+ *   at most 5;
  * - a second `npm run render -- --stack dev` with nothing changed against the
  *   render's own work (`node dist/tools/render/cli.js`); goal at most 1.2;
  * - `npm run diff -- --stack dev --base HEAD~1` against the render's own
@@ -75,11 +76,15 @@ export function traceSdkModules(stack: string, outDir: string): SdkTrace {
   return JSON.parse(fs.readFileSync(traceFile, "utf8")) as SdkTrace;
 }
 
-/** What a fresh clone has not got: the build stamp, tsc's incremental state, the lint caches and prepared diff bases. */
+/** What a fresh clone has not got: the build's stamp and state, the lint caches, Node.js's code cache and prepared diff bases. */
 function cleanBuildState(): void {
   for (const entry of [
     path.join("dist", ".build-stamp"),
     path.join("dist", ".tsbuildinfo"),
+    path.join("dist", ".transpiled"),
+    path.join("dist", ".checked"),
+    // Node.js's compiled-code cache that the tests turn on (tests/support/compile-cache.ts).
+    path.join("node_modules", ".cache", "node-compile-cache"),
     path.join("node_modules", ".cache", "eslint"),
     path.join("node_modules", ".cache", "prettier"),
     // The offline diff's transpiled bases, which the diff tests prepare.
