@@ -19,6 +19,7 @@ import { stringify } from "yaml";
 import { generatedLengths, SecretPart, secretParts } from "../../../tools/render/generated-passwords";
 import { GeneratedSecret, Render, RenderedResource, SecretValue } from "../../../tools/render/model";
 import { dockerName, mockImageId } from "./docker-provider";
+import { compact, escapeDollars, labelMap, list, record, strings } from "./compose-format";
 
 const CONTAINER = "docker:index/container:Container";
 const VOLUME = "docker:index/volume:Volume";
@@ -51,27 +52,6 @@ function fail(resource: RenderedResource, message: string): never {
   throw new ComposeTranslationError(`compose.yaml: ${resource.name}: ${message}`);
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function strings(value: unknown): string[] {
-  return list(value).map(String);
-}
-
-/** Compose interpolates `$` everywhere; the plan's own dollars (shell scripts) must reach the container as they are. */
-function escapeDollars(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\$/g, "$$$$");
-  if (Array.isArray(value)) return value.map(escapeDollars);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, escapeDollars(item)]));
-  return value;
-}
-
 function serviceKey(render: Render, resource: RenderedResource): string {
   return resource.name.startsWith(`${render.project}-`)
     ? resource.name.slice(render.project.length + 1)
@@ -80,12 +60,6 @@ function serviceKey(render: Render, resource: RenderedResource): string {
 
 function isRunToCompletion(inputs: Record<string, unknown>): boolean {
   return inputs.attach === true && inputs.restart === "no";
-}
-
-function labelMap(value: unknown): Record<string, string> | undefined {
-  const labels = list(value).map(record);
-  if (labels.length === 0) return undefined;
-  return Object.fromEntries(labels.map((label) => [String(label.label), String(label.value)]));
 }
 
 const mebibytes = (value: unknown): string => `${Number(value)}m`;
@@ -322,19 +296,6 @@ class Translator {
       secrets: Object.keys(this.secrets).length > 0 ? this.secrets : undefined,
     };
   }
-}
-
-/** Drops undefined fields, so the file holds only what is set. */
-function compact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(compact);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, item]) => item !== undefined)
-        .map(([key, item]) => [key, compact(item)]),
-    );
-  }
-  return value;
 }
 
 const HEADER = [

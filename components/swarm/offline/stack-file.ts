@@ -20,6 +20,7 @@ import { stringify } from "yaml";
 import { generatedLengths, SecretPart, secretParts } from "../../../tools/render/generated-passwords";
 import { Render, RenderedResource, SecretValue } from "../../../tools/render/model";
 import { dockerName } from "../../docker/offline/docker-provider";
+import { compact, escapeDollars, labelMap, list, record, strings } from "../../docker/offline/compose-format";
 
 const SERVICE = "docker:index/service:Service";
 const SECRET = "docker:index/secret:Secret";
@@ -54,37 +55,10 @@ function fail(resource: RenderedResource, message: string): never {
   throw new StackTranslationError(`${STACK_FILE}: ${resource.name}: ${message}`);
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function strings(value: unknown): string[] {
-  return list(value).map(String);
-}
-
-function labelMap(value: unknown): Record<string, string> | undefined {
-  const labels = list(value).map(record);
-  if (labels.length === 0) return undefined;
-  return Object.fromEntries(labels.map((label) => [String(label.label), String(label.value)]));
-}
-
 /** Refuses keys the writer does not translate. */
 function known(resource: RenderedResource, where: string, value: Record<string, unknown>, keys: string[]): void {
   const unknown = Object.keys(value).filter((key) => value[key] !== undefined && !keys.includes(key));
   if (unknown.length > 0) fail(resource, `the stack file does not translate ${where} ${unknown.join(", ")}`);
-}
-
-/** Compose interpolates `$` everywhere; the plan's own dollars (shell scripts) must reach the task as they are. */
-function escapeDollars(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\$/g, "$$$$");
-  if (Array.isArray(value)) return value.map(escapeDollars);
-  if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, escapeDollars(item)]));
-  return value;
 }
 
 function digest(text: string): string {
@@ -368,19 +342,6 @@ class Translator {
       configs: Object.keys(this.configs).length > 0 ? this.configs : undefined,
     };
   }
-}
-
-/** Drops undefined fields and empty mappings of optional keys, so the file holds only what is set. */
-function compact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(compact);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, item]) => item !== undefined)
-        .map(([key, item]) => [key, compact(item)]),
-    );
-  }
-  return value;
 }
 
 function header(render: Render): string {
