@@ -14,8 +14,7 @@ export = async () => {
   const storageFingerprint = await guardStorage(config);
   const spec = describePlatform(config, pulumi.getStack());
   for (const notice of spec.notices) pulumi.log.info(notice);
-  const deployPlatform = await TARGETS[config.target].load();
-  const endpoints = deployPlatform("ml-platform", { spec, config });
+  const endpoints = await TARGETS[config.target].deploy("ml-platform", spec, config);
   return {
     target: config.target,
     prefectUiUrl: endpoints.prefectUiUrl,

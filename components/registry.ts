@@ -7,14 +7,17 @@
  */
 import { CrossKeyRule, MovedKey } from "../config/rule";
 import { PlatformConfig } from "../config/schema";
+import type { PlatformSpec } from "../platform/model";
 import { dockerSettingFacts } from "./docker/compare-facts";
 import { dockerConfigRules, dockerMovedKeys } from "./docker/config-rules";
 import { dockerConfigSection } from "./docker/config-section";
 import { dockerResourceViews } from "./docker/resource-views";
+import { dockerSettings } from "./docker/settings";
 import { dockerStorageSettings } from "./docker/storage";
 import { kubernetesConfigRules } from "./kubernetes/config-rules";
 import { kubernetesConfigSection } from "./kubernetes/config-section";
 import { kubernetesResourceViews } from "./kubernetes/resource-views";
+import { kubernetesSettings } from "./kubernetes/settings";
 import { kubernetesStorageSettings } from "./kubernetes/storage";
 import type { TargetOfflineRender } from "./offline-render";
 import { ResourceViews } from "./resource-views";
@@ -22,8 +25,9 @@ import { StorageSetting } from "./storage-setting";
 import { swarmConfigRules } from "./swarm/config-rules";
 import { swarmConfigSection } from "./swarm/config-section";
 import { swarmResourceViews } from "./swarm/resource-views";
+import { swarmSettings } from "./swarm/settings";
 import { swarmStorageSettings } from "./swarm/storage";
-import { DeployPlatform } from "./target";
+import { DeployPlatform, PlatformEndpoints } from "./target";
 
 /** Each target's own config key (`ml-platform:<target>`) and its schema, in the registry's order. */
 export const TARGET_CONFIG_SECTIONS = {
@@ -36,8 +40,11 @@ export type TargetName = keyof typeof TARGET_CONFIG_SECTIONS;
 export const TARGET_NAMES = Object.keys(TARGET_CONFIG_SECTIONS) as [TargetName, ...TargetName[]];
 
 export interface TargetEntry {
-  /** Loaded lazily so that each stack loads only its own provider SDK: dev never pays for @pulumi/kubernetes. */
-  load: () => Promise<DeployPlatform>;
+  /**
+   * Deploys the platform on the target, which receives the description and its own settings only. The target
+   * is loaded lazily so that each stack loads only its own provider SDK: dev never pays for @pulumi/kubernetes.
+   */
+  deploy: (name: string, spec: PlatformSpec, config: PlatformConfig) => Promise<PlatformEndpoints>;
   /** Whether the target runs an autoscaler: serving's autoscaling bounds apply there, elsewhere its fixed replica count. */
   autoscales: boolean;
   /** Rules of the target's own config keys, checked with every stack's config (each says when it applies). */
@@ -62,9 +69,17 @@ export interface TargetEntry {
 // kubernetes`) needs prefect-kubernetes, which Prefect ships only in its "-kubernetes" image variant.
 const PREFECT_IMAGE = "prefecthq/prefect:3.6.10-python3.12";
 
+/** A target's deploy: loads it, then hands it the settings its folder selects from the config. */
+function deployWith<Settings>(
+  load: () => Promise<DeployPlatform<Settings>>,
+  settingsOf: (config: PlatformConfig) => Settings,
+): TargetEntry["deploy"] {
+  return async (name, spec, config) => (await load())(name, { spec, settings: settingsOf(config) });
+}
+
 export const TARGETS: Record<TargetName, TargetEntry> = {
   docker: {
-    load: async () => (await import("./docker")).deployPlatform,
+    deploy: deployWith(async () => (await import("./docker")).deployPlatform, dockerSettings),
     autoscales: false,
     configRules: dockerConfigRules,
     movedKeys: dockerMovedKeys,
@@ -76,7 +91,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     resourceViews: dockerResourceViews,
   },
   swarm: {
-    load: async () => (await import("./swarm")).deployPlatform,
+    deploy: deployWith(async () => (await import("./swarm")).deployPlatform, swarmSettings),
     autoscales: false,
     configRules: swarmConfigRules,
     storageSettings: swarmStorageSettings,
@@ -87,7 +102,7 @@ export const TARGETS: Record<TargetName, TargetEntry> = {
     resourceViews: swarmResourceViews,
   },
   kubernetes: {
-    load: async () => (await import("./kubernetes")).deployPlatform,
+    deploy: deployWith(async () => (await import("./kubernetes")).deployPlatform, kubernetesSettings),
     autoscales: true,
     configRules: kubernetesConfigRules,
     storageSettings: kubernetesStorageSettings,

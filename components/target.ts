@@ -2,15 +2,18 @@
  * The contract between the neutral platform and a target. A target is one
  * folder under components/ whose index exports `deployPlatform`; adding one
  * means adding a folder and an entry in the registry (components/registry.ts).
+ * A target receives the neutral description and its own settings only: its
+ * folder's settings.ts says which part of the stack config that is, and the
+ * registry hands it over, so no target reads another's section or the shared
+ * ones (what it needs of those is in the description).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "../config/schema";
 import { PlatformSpec } from "../platform/model";
 
-export interface TargetArgs {
+export interface TargetArgs<Settings> {
   spec: PlatformSpec;
-  /** The whole validated config; a target reads its own section (docker, kubernetes). */
-  config: PlatformConfig;
+  /** The target's own settings (its config section), as its settings.ts selects them. */
+  settings: Settings;
 }
 
 /** What a user needs after `pulumi up`, whatever the target. */
@@ -24,8 +27,8 @@ export interface PlatformEndpoints {
   retraining: string;
 }
 
-export type DeployPlatform = (
+export type DeployPlatform<Settings> = (
   name: string,
-  args: TargetArgs,
+  args: TargetArgs<Settings>,
   opts?: pulumi.ComponentResourceOptions,
 ) => PlatformEndpoints;

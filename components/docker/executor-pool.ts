@@ -11,7 +11,6 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "../../config/schema";
 import { ContainerSpec, ExecutorPoolSpec, FileBundle } from "../../platform/model";
 import { registerPoolContainer } from "../../platform/work-pool";
 import {
@@ -26,6 +25,7 @@ import {
 import { asResourceError, PlatformContext } from "./context";
 import { healthcheckFor, waitTimeoutSeconds } from "./probes";
 import { runOnce } from "./one-shot";
+import { DockerSettings } from "./settings";
 import { executorMountsOnWorkers } from "./volumes";
 
 export const DOCKER_SOCKET = "/var/run/docker.sock";
@@ -45,7 +45,7 @@ export interface DockerExecutorPoolArgs {
 export type ExecutorType = "process" | "docker";
 
 /** The executors the docker target's settings ask for: containers only with the explicit socket opt-in. */
-export function executorType(settings: PlatformConfig["docker"]): ExecutorType {
+export function executorType(settings: DockerSettings): ExecutorType {
   return settings.workerDockerSocket ? "docker" : "process";
 }
 

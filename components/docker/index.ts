@@ -7,6 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DeployPlatform } from "../target";
 import { DockerPlatform } from "./platform";
+import { DockerSettings } from "./settings";
 
 /** The local Docker Engine's socket: what an empty docker.host means. */
 export const LOCAL_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -22,10 +23,10 @@ export function dockerHost(configured: string): string {
   return configured === "" ? LOCAL_DOCKER_HOST : configured;
 }
 
-export const deployPlatform: DeployPlatform = (name, args, opts) => {
+export const deployPlatform: DeployPlatform<DockerSettings> = (name, args, opts) => {
   const provider = new docker.Provider(
     `${name}-docker`,
-    { host: dockerHost(args.config.docker.host) },
+    { host: dockerHost(args.settings.host) },
     { parent: opts?.parent },
   );
   const platform = new DockerPlatform(name, args, withProvider(opts, provider));

@@ -4,14 +4,13 @@
  * its kind.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "../../config/schema";
 import { PREFECT_AUTH, WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformSpec, ScheduledJobSpec, ServiceSpec, Workload } from "../../platform/model";
 import { mayRunSeveral } from "../../platform/replicas";
 import { forEachWorkload } from "../../platform/workloads";
 import { poolForSchedule, retrainingBundlesFor } from "../../platform/retraining";
 import { PlatformSecrets } from "../secrets";
-import { PlatformEndpoints } from "../target";
+import { PlatformEndpoints, TargetArgs } from "../target";
 import { ServiceDirectory } from "./addresses";
 import { allOf } from "./container";
 import { asResourceError, PlatformContext, VolumeHandle } from "./context";
@@ -22,14 +21,8 @@ import { PlatformNetwork } from "./network";
 import { DockerRetraining } from "./retraining";
 import { DockerService, LOOPBACK } from "./service";
 import { ServingProxy } from "./serving-proxy";
+import { DockerSettings } from "./settings";
 import { persistentVolumes, PlatformVolume, volumeWriters } from "./volumes";
-
-export interface DockerPlatformArgs {
-  /** The neutral platform description. */
-  spec: PlatformSpec;
-  /** The validated stack config; this target reads its `docker` section. */
-  config: PlatformConfig;
-}
 
 /** How a public service is reached from the host. */
 export interface Publication {
@@ -38,11 +31,11 @@ export interface Publication {
   hostPort: number;
 }
 
-/** The host port config gives each public service. */
-export function hostPorts(config: PlatformConfig): Record<string, number> {
+/** The host port the settings give each public service. */
+export function hostPorts(settings: DockerSettings): Record<string, number> {
   return {
-    [WORKLOAD_NAMES.server]: config.docker.serverHostPort,
-    [WORKLOAD_NAMES.serving]: config.docker.servingHostPort,
+    [WORKLOAD_NAMES.server]: settings.serverHostPort,
+    [WORKLOAD_NAMES.serving]: settings.servingHostPort,
   };
 }
 
@@ -60,15 +53,15 @@ export function publicationOf(service: ServiceSpec, ports: Record<string, number
 }
 
 /** Every image the platform runs. */
-export function imageReferences(spec: PlatformSpec, config: PlatformConfig): string[] {
+export function imageReferences(spec: PlatformSpec, settings: DockerSettings): string[] {
   const references = [
     ...spec.services.map((service) => service.container.image),
     ...spec.jobs.map((job) => job.container.image),
     ...spec.schedules.map((schedule) => schedule.job.container.image),
     ...spec.executorPools.map((pool) => pool.worker.image),
   ];
-  if (spec.services.some((service) => publicationOf(service, hostPorts(config))?.via === "proxy"))
-    references.push(config.docker.proxyImage);
+  if (spec.services.some((service) => publicationOf(service, hostPorts(settings))?.via === "proxy"))
+    references.push(settings.proxyImage);
   return references;
 }
 
@@ -118,14 +111,14 @@ function checkPublicUrl(service: ServiceSpec, hostPort: number, resource: pulumi
 export class DockerPlatform extends pulumi.ComponentResource {
   readonly endpoints: PlatformEndpoints;
 
-  constructor(name: string, args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: TargetArgs<DockerSettings>, opts?: pulumi.ComponentResourceOptions) {
     super("ml-platform:docker:Platform", name, {}, opts);
     try {
-      const { spec, config } = args;
-      const ports = hostPorts(config);
+      const { spec, settings } = args;
+      const ports = hostPorts(settings);
       if (new Set(Object.values(ports)).size !== Object.values(ports).length) {
         throw new pulumi.ResourceError(
-          `docker.serverHostPort and docker.servingHostPort must differ (both are ${config.docker.serverHostPort})`,
+          `docker.serverHostPort and docker.servingHostPort must differ (both are ${settings.serverHostPort})`,
           this,
         );
       }
@@ -133,7 +126,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
       const network = new PlatformNetwork(`${name}-network`, { instance: spec.instance }, { parent: this });
       const images = new PlatformImages(
         `${name}-images`,
-        { references: imageReferences(spec, config) },
+        { references: imageReferences(spec, settings) },
         { parent: this },
       );
       const addresses = new ServiceDirectory(spec.services);
@@ -142,7 +135,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
         { secrets: spec.secrets, serviceHost: (service) => addresses.host(service) },
         { parent: this },
       );
-      const executors = executorType(config.docker);
+      const executors = executorType(settings);
       const writers = volumeWriters(spec, executors);
       const volumes: Record<string, VolumeHandle> = {};
       for (const volume of persistentVolumes(spec)) {
@@ -173,7 +166,7 @@ export class DockerPlatform extends pulumi.ComponentResource {
           const published = this.deployService(`${name}-${workload.name}`, workload, {
             context,
             publication: publicationOf(workload, ports),
-            proxyImage: config.docker.proxyImage,
+            proxyImage: settings.proxyImage,
             after: after(workload),
           });
           ready.set(workload.name, published.ready);

@@ -3,11 +3,11 @@
  * through the one Ingress host.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "../../config/schema";
 import { PlatformSpec, PublicEndpoint } from "../../platform/model";
 import { WORKLOAD_NAMES } from "../../platform/describe";
 import { PlatformEndpoints } from "../target";
 import { SCHEDULE_TIME_ZONE } from "./scheduled-job";
+import { KubernetesSettings } from "./settings";
 
 /** Where the ingress answers: its host (https with a certificate) when one is set, else the origin of the platform's public URL. */
 export function ingressOrigin(spec: PlatformSpec, ingressHost: string, tls = false): string {
@@ -35,10 +35,10 @@ export function retrainingSentence(spec: PlatformSpec, namespace: string): strin
 
 export function platformEndpoints(
   spec: PlatformSpec,
-  config: PlatformConfig,
+  settings: KubernetesSettings,
   prefectAuthString: pulumi.Input<string>,
 ): PlatformEndpoints {
-  const origin = ingressOrigin(spec, config.kubernetes.ingressHost, config.kubernetes.tlsSecretName !== "");
+  const origin = ingressOrigin(spec, settings.ingressHost, settings.tlsSecretName !== "");
   const endpointOf = (name: string) => {
     const endpoint = spec.services.find((service) => service.name === name)?.publicEndpoint;
     if (!endpoint) throw new Error(`service "${name}" has no public endpoint`);
@@ -50,6 +50,6 @@ export function platformEndpoints(
     servingUrl: publicUrl(endpointOf(WORKLOAD_NAMES.serving), origin),
     workPool: pool?.workPool ?? "",
     prefectAuthString,
-    retraining: retrainingSentence(spec, config.kubernetes.namespace),
+    retraining: retrainingSentence(spec, settings.namespace),
   };
 }

@@ -5,5 +5,7 @@
  */
 import { DeployPlatform } from "../target";
 import { KubernetesPlatform } from "./platform";
+import { KubernetesSettings } from "./settings";
 
-export const deployPlatform: DeployPlatform = (name, args, opts) => new KubernetesPlatform(name, args, opts).endpoints;
+export const deployPlatform: DeployPlatform<KubernetesSettings> = (name, args, opts) =>
+  new KubernetesPlatform(name, args, opts).endpoints;

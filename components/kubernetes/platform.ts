@@ -22,6 +22,7 @@ import { PodPlacement } from "./placement";
 import { PlatformPriorities } from "./priorities";
 import { createClusterProvider, resolveKubeconfig } from "./provider";
 import { ScheduledJob } from "./scheduled-job";
+import { KubernetesSettings } from "./settings";
 import { KubernetesSecrets } from "./secrets";
 import { PlatformService } from "./service";
 import { VolumeClaims } from "./volumes";
@@ -31,8 +32,7 @@ import { WorkerPool } from "./worker-pool";
  * Refuses settings that cannot work together. (A LoadBalancer without
  * kubernetes.allowLoadBalancer is the policy pack's to refuse.)
  */
-export function checkKubernetesSettings(config: TargetArgs["config"]): void {
-  const settings = config.kubernetes;
+export function checkKubernetesSettings(settings: KubernetesSettings): void {
   if (settings.namespace === settings.executorNamespace) {
     throw new ConfigError(pulumi.getStack(), [
       {
@@ -57,13 +57,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
   readonly workerPools: Record<string, WorkerPool> = {};
   readonly endpoints: PlatformEndpoints;
 
-  constructor(name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: TargetArgs<KubernetesSettings>, opts?: pulumi.ComponentResourceOptions) {
     // Refused before anything of the platform is registered.
-    checkKubernetesSettings(args.config);
-    const kubeconfig = resolveKubeconfig(args.config);
+    checkKubernetesSettings(args.settings);
+    const kubeconfig = resolveKubeconfig(args.settings);
     super("ml-platform:kubernetes:Platform", name, {}, opts);
-    const { spec, config } = args;
-    const settings = config.kubernetes;
+    const { spec, settings } = args;
     const platformNamespace = settings.namespace;
     const executorNamespace = settings.executorNamespace;
 
@@ -139,8 +138,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
       gpuRuntimeClassName: settings.gpuRuntimeClassName,
       priorityClassName: this.priorities.names.platform,
     };
-    this.deployWorkloads(name, spec, args, placement, child);
-    this.endpoints = platformEndpoints(spec, config, this.secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key]);
+    this.deployWorkloads(name, spec, settings, placement, child);
+    this.endpoints = platformEndpoints(spec, settings, this.secrets.values[PREFECT_AUTH.secret][PREFECT_AUTH.key]);
 
     this.registerOutputs({
       prefectUiUrl: this.endpoints.prefectUiUrl,
@@ -152,11 +151,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource {
   private deployWorkloads(
     name: string,
     spec: PlatformSpec,
-    args: TargetArgs,
+    settings: KubernetesSettings,
     placement: PodPlacement,
     child: pulumi.ComponentResourceOptions,
   ): void {
-    const settings = args.config.kubernetes;
     const started = new Map<string, pulumi.Resource>();
     const dependencies = (workload: Workload): pulumi.Resource[] => [
       this.networkPolicies,

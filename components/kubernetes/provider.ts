@@ -9,8 +9,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/kubernetes/provider";
 import { ConfigError } from "../../config/load";
-import { PlatformConfig } from "../../config/schema";
 import { CONFIG_NAMESPACE } from "../../config/validate";
+import { KubernetesSettings } from "./settings";
 
 const CONTENT_KEY = `${CONFIG_NAMESPACE}:kubeconfig`;
 const PATH_KEY = `${CONFIG_NAMESPACE}:kubernetes.kubeconfigPath`;
@@ -68,9 +68,9 @@ export function readKubeconfigFile(raw: string, home: string = os.homedir()): st
  * kubernetes.kubeconfigPath (a file read now, at deploy time). Both at once is
  * ambiguous (they may name different clusters) and is refused.
  */
-export function resolveKubeconfig(config: PlatformConfig, home: string = os.homedir()): ResolvedKubeconfig {
-  const content = config.kubeconfig;
-  const file = config.kubernetes.kubeconfigPath;
+export function resolveKubeconfig(settings: KubernetesSettings, home: string = os.homedir()): ResolvedKubeconfig {
+  const content = settings.kubeconfig;
+  const file = settings.kubeconfigPath;
   if (content !== "" && file !== "") {
     throw problem(
       PATH_KEY,

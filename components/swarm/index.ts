@@ -6,6 +6,7 @@
 import * as docker from "@pulumi/docker";
 import { DeployPlatform } from "../target";
 import { SwarmPlatform } from "./platform";
+import { SwarmSettings } from "./settings";
 
 /** The local Docker Engine's socket: what an empty swarm.host means (a manager of the swarm). */
 export const LOCAL_DOCKER_HOST = "unix:///var/run/docker.sock";
@@ -14,11 +15,11 @@ export function swarmManagerHost(configured: string): string {
   return configured === "" ? LOCAL_DOCKER_HOST : configured;
 }
 
-export const deployPlatform: DeployPlatform = (name, args, opts) => {
+export const deployPlatform: DeployPlatform<SwarmSettings> = (name, args, opts) => {
   // From stack config alone, never DOCKER_HOST: the storage guard fingerprints swarm.host.
   const provider = new docker.Provider(
     `${name}-docker`,
-    { host: swarmManagerHost(args.config.swarm.host) },
+    { host: swarmManagerHost(args.settings.host) },
     { parent: opts?.parent },
   );
   const providers = opts?.providers;

@@ -6,9 +6,8 @@
  * what they need), so the order below is only the order of creation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "../../config/schema";
 import { WORKLOAD_NAMES } from "../../platform/describe";
-import { PlatformSpec, ServiceSpec } from "../../platform/model";
+import { ServiceSpec } from "../../platform/model";
 import { mayRunSeveral } from "../../platform/replicas";
 import { forEachWorkload } from "../../platform/workloads";
 import { ServiceDirectory } from "../docker/addresses";
@@ -16,7 +15,7 @@ import { asResourceError } from "../docker/context";
 import { dockerFamilyEndpoints } from "../docker/platform";
 import { persistentVolumes, volumeWriters } from "../docker/volumes";
 import { PlatformSecrets } from "../secrets";
-import { PlatformEndpoints } from "../target";
+import { PlatformEndpoints, TargetArgs } from "../target";
 import { SwarmContext } from "./context";
 import { SWARM_EXECUTORS, SwarmExecutorPool } from "./executor-pool";
 import { SwarmFiles } from "./files";
@@ -26,13 +25,8 @@ import { SwarmProxy } from "./proxy";
 import { poolForSchedule, retrainingBundlesFor } from "../../platform/retraining";
 import { SwarmRetraining } from "./retraining";
 import { SwarmService } from "./service";
+import { SwarmSettings } from "./settings";
 import { SwarmVolume, VolumeOwnership } from "./volumes";
-
-export interface SwarmPlatformArgs {
-  spec: PlatformSpec;
-  /** The validated stack config; this target reads its `swarm` section. */
-  config: PlatformConfig;
-}
 
 /** How a public service is reached: its own published port, or a proxy in front of its replicas. */
 export interface SwarmPublication {
@@ -40,20 +34,20 @@ export interface SwarmPublication {
   port: number;
 }
 
-export function publishedPortsByService(config: PlatformConfig): Record<string, number> {
-  return { [WORKLOAD_NAMES.server]: config.swarm.serverPort, [WORKLOAD_NAMES.serving]: config.swarm.servingPort };
+export function publishedPortsByService(settings: SwarmSettings): Record<string, number> {
+  return { [WORKLOAD_NAMES.server]: settings.serverPort, [WORKLOAD_NAMES.serving]: settings.servingPort };
 }
 
 /**
  * The routing mesh balances a published port over all healthy tasks; in host
  * mode a node binds the port for one task, so several replicas need a proxy.
  */
-export function publicationOf(service: ServiceSpec, config: PlatformConfig): SwarmPublication | undefined {
+export function publicationOf(service: ServiceSpec, settings: SwarmSettings): SwarmPublication | undefined {
   if (!service.publicEndpoint) return undefined;
-  const port = publishedPortsByService(config)[service.name];
+  const port = publishedPortsByService(settings)[service.name];
   if (port === undefined)
     throw new Error(`${service.name} has a public endpoint, but the Swarm target has no published port for it`);
-  return { via: mayRunSeveral(service) && config.swarm.publishMode === "host" ? "proxy" : "direct", port };
+  return { via: mayRunSeveral(service) && settings.publishMode === "host" ? "proxy" : "direct", port };
 }
 
 /** The URL users reach a published service at, on the manager (any node with the routing mesh). */
@@ -64,17 +58,17 @@ export function publicUrl(service: ServiceSpec, port: number): string {
 }
 
 /** The placement constraint of the node that holds the database and its volume. */
-export function databaseConstraint(config: PlatformConfig): string {
-  return `node.labels.${config.swarm.databaseNodeLabel} == true`;
+export function databaseConstraint(settings: SwarmSettings): string {
+  return `node.labels.${settings.databaseNodeLabel} == true`;
 }
 
 export class SwarmPlatform extends pulumi.ComponentResource {
   readonly endpoints: PlatformEndpoints;
 
-  constructor(name: string, args: SwarmPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: TargetArgs<SwarmSettings>, opts?: pulumi.ComponentResourceOptions) {
     super("ml-platform:swarm:Platform", name, {}, opts);
     try {
-      const { spec, config } = args;
+      const { spec, settings } = args;
       const network = new OverlayNetwork(`${name}-network`, { instance: spec.instance }, { parent: this });
       const addresses = new ServiceDirectory(spec.services);
       const secrets = new PlatformSecrets(
@@ -87,7 +81,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
       for (const volume of persistentVolumes(spec)) {
         const created = new SwarmVolume(
           `${name}-volume-${volume.name}`,
-          { instance: spec.instance, volume, driver: config.swarm.volumeDriver },
+          { instance: spec.instance, volume, driver: settings.volumeDriver },
           { parent: this },
         );
         volumes[volume.name] = created.volumeName;
@@ -96,14 +90,14 @@ export class SwarmPlatform extends pulumi.ComponentResource {
         instance: spec.instance,
         networkId: network.networkId,
         volumes,
-        volumeDriver: config.swarm.volumeDriver,
+        volumeDriver: settings.volumeDriver,
         files,
         addresses,
-        databaseConstraint: databaseConstraint(config),
-        publishMode: config.swarm.publishMode,
-        endpointMode: config.swarm.endpointMode,
-        updateDelaySeconds: config.swarm.updateDelaySeconds,
-        monitorSeconds: config.swarm.monitorSeconds,
+        databaseConstraint: databaseConstraint(settings),
+        publishMode: settings.publishMode,
+        endpointMode: settings.endpointMode,
+        updateDelaySeconds: settings.updateDelaySeconds,
+        monitorSeconds: settings.monitorSeconds,
       };
       const stateVolumes = new Set(spec.services.flatMap((service) => (service.state ? [service.state.volume] : [])));
       for (const [volume, writer] of volumeWriters(spec, SWARM_EXECUTORS)) {
@@ -118,7 +112,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
       const schedules: string[] = [];
       forEachWorkload(spec, {
         service: (workload) => {
-          const url = this.deployService(`${name}-${workload.name}`, workload, config, context);
+          const url = this.deployService(`${name}-${workload.name}`, workload, settings, context);
           if (url !== undefined) urls.set(workload.name, url);
         },
         job: (workload) => {
@@ -153,10 +147,10 @@ export class SwarmPlatform extends pulumi.ComponentResource {
   private deployService(
     componentName: string,
     spec: ServiceSpec,
-    config: PlatformConfig,
+    settings: SwarmSettings,
     context: SwarmContext,
   ): string | undefined {
-    const publication = publicationOf(spec, config);
+    const publication = publicationOf(spec, settings);
     new SwarmService(
       componentName,
       { spec, context, publishedPort: publication?.via === "direct" ? publication.port : undefined },
@@ -167,7 +161,7 @@ export class SwarmPlatform extends pulumi.ComponentResource {
         `${componentName}-proxy`,
         {
           context,
-          image: config.swarm.proxyImage,
+          image: settings.proxyImage,
           service: spec.name,
           upstream: {
             host: context.addresses.host(spec.name),

@@ -9,6 +9,7 @@ import * as path from "path";
 import { offlineKubeconfig } from "../../components/kubernetes/offline/kubeconfig";
 import { isRenderedObject } from "../../components/kubernetes/offline/manifests";
 import { KubernetesPlatform } from "../../components/kubernetes/platform";
+import { kubernetesSettings } from "../../components/kubernetes/settings";
 import { decodeProjectConfig } from "../../config/load";
 import { parseCpuMillis, parseMemoryBytes } from "../../config/quantities";
 import { PlatformConfig } from "../../config/schema";
@@ -130,7 +131,9 @@ describe("the prod stack (Pulumi.prod.yaml on MicroK8s)", function () {
 
     it("carries every object of the stack (deployed in-process from the same stack file)", async () => {
       const spec = describePlatform(config, "prod");
-      const built = await build(() => new KubernetesPlatform("ml-platform", { spec, config }));
+      const built = await build(
+        () => new KubernetesPlatform("ml-platform", { spec, settings: kubernetesSettings(config) }),
+      );
       const provider = built.registrations.find((entry) => entry.type === K8S.provider);
       assert.ok(provider, "no kubernetes provider was registered");
       const urn = await promiseOf(provider.resource.urn);

@@ -12,7 +12,7 @@ import { build, Built, CONTAINER, configWith, dependencyNames, ofKind, registrat
 
 async function deploy(overrides: Record<string, unknown>): Promise<Built<PlatformEndpoints>> {
   const config = configWith(overrides);
-  return build(() => deployPlatform("ml-platform", { spec: describePlatform(config, "dev"), config }));
+  return build(() => deployPlatform("ml-platform", { spec: describePlatform(config, "dev"), settings: config.docker }));
 }
 
 const resolve = (value: pulumi.Input<string>) => promiseOf(pulumi.output(value));

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { deployPlatform } from "../../../components/kubernetes";
 import { platformEndpoints } from "../../../components/kubernetes/endpoints";
 import { KubernetesPlatform } from "../../../components/kubernetes/platform";
+import { kubernetesSettings } from "../../../components/kubernetes/settings";
 import { ConfigError } from "../../../config/load";
 import { describePlatform } from "../../../platform/describe";
 import { kubernetesMockState } from "../../../components/kubernetes/offline/mock-state";
@@ -18,7 +19,10 @@ const RECOMMENDED_LABELS = ["name", "instance", "component", "part-of", "managed
 
 async function deploy(overrides: Record<string, unknown> = {}): Promise<Built<KubernetesPlatform>> {
   const config = configWith(overrides);
-  return build(() => new KubernetesPlatform("ml", { spec: describePlatform(config, "test"), config }));
+  return build(
+    () =>
+      new KubernetesPlatform("ml", { spec: describePlatform(config, "test"), settings: kubernetesSettings(config) }),
+  );
 }
 
 const kubernetesObjects = (built: Built<unknown>) =>
@@ -132,7 +136,10 @@ describe("kubernetes target: the whole platform", () => {
     const mocks = new RecordingMocks({}, kubernetesMockState);
     const error = await buildError(() => {
       const config = configWith({ kubernetes: { namespace: "ml", executorNamespace: "ml" } });
-      return new KubernetesPlatform("ml", { spec: describePlatform(config, "test"), config });
+      return new KubernetesPlatform("ml", {
+        spec: describePlatform(config, "test"),
+        settings: kubernetesSettings(config),
+      });
     }, mocks);
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error.name}`);
     assert.match(error.message, /ml-platform:kubernetes\.executorNamespace: must differ from kubernetes\.namespace/);
@@ -153,7 +160,7 @@ describe("kubernetes target: the whole platform", () => {
         worker: { workPool: "gpu-pool" },
       });
       const { result: endpoints } = await build(() =>
-        deployPlatform("ml", { spec: describePlatform(config, "test"), config }),
+        deployPlatform("ml", { spec: describePlatform(config, "test"), settings: kubernetesSettings(config) }),
       );
       assert.strictEqual(await promiseOf(pulumi.output(endpoints.prefectUiUrl)), "http://ml.example.test");
       assert.strictEqual(await promiseOf(pulumi.output(endpoints.servingUrl)), "http://ml.example.test/serving");
@@ -170,7 +177,11 @@ describe("kubernetes target: the whole platform", () => {
         kubernetes: { ingressHost: "" },
         retraining: { enabled: false },
       });
-      const endpoints = platformEndpoints(describePlatform(config, "test"), config, "admin:password");
+      const endpoints = platformEndpoints(
+        describePlatform(config, "test"),
+        kubernetesSettings(config),
+        "admin:password",
+      );
       assert.deepStrictEqual(
         [endpoints.prefectUiUrl, endpoints.servingUrl],
         ["http://10.0.0.5", "http://10.0.0.5/serving"],

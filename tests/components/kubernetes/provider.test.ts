@@ -10,6 +10,7 @@ import {
   readKubeconfigFile,
   resolveKubeconfig,
 } from "../../../components/kubernetes/provider";
+import { kubernetesSettings } from "../../../components/kubernetes/settings";
 import { promiseOf } from "../../support/mocks";
 import { build, configWith, isSecretValue, K8S, MICROK8S_KUBECONFIG, single, unwrapSecrets } from "./harness";
 
@@ -78,7 +79,7 @@ describe("kubernetes target: the explicit provider", () => {
 
   describe("resolveKubeconfig", () => {
     it("takes ml-platform:kubeconfig as content and keeps it secret", async () => {
-      const resolved = resolveKubeconfig(configWith({ kubeconfig: MICROK8S_KUBECONFIG }));
+      const resolved = resolveKubeconfig(kubernetesSettings(configWith({ kubeconfig: MICROK8S_KUBECONFIG })));
       assert.strictEqual(resolved.source.kind, "content");
       assert.strictEqual(await pulumi.isSecret(resolved.content), true, "the kubeconfig content is not a secret");
       assert.strictEqual(await promiseOf(resolved.content), MICROK8S_KUBECONFIG);
@@ -88,7 +89,7 @@ describe("kubernetes target: the explicit provider", () => {
       const home = temporaryHome();
       const file = writeKubeconfig(home, ".kube/microk8s.config");
       const resolved = resolveKubeconfig(
-        configWith({ kubeconfig: "", kubernetes: { kubeconfigPath: "~/.kube/microk8s.config" } }),
+        kubernetesSettings(configWith({ kubeconfig: "", kubernetes: { kubeconfigPath: "~/.kube/microk8s.config" } })),
         home,
       );
       assert.deepStrictEqual(resolved.source, {
@@ -109,14 +110,17 @@ describe("kubernetes target: the explicit provider", () => {
       writeKubeconfig(home, "config");
       const config = configWith({ kubeconfig: MICROK8S_KUBECONFIG, kubernetes: { kubeconfigPath: "~/config" } });
       assert.throws(
-        () => resolveKubeconfig(config, home),
+        () => resolveKubeconfig(kubernetesSettings(config), home),
         /both ml-platform:kubeconfig and ml-platform:kubernetes\.kubeconfigPath are set/,
       );
     });
 
     it("refuses neither, rather than falling back to the ambient kubeconfig", () => {
       const config = configWith({ kubeconfig: "", kubernetes: { kubeconfigPath: "" } });
-      assert.throws(() => resolveKubeconfig(config, temporaryHome()), /ambient kubeconfig is never used/);
+      assert.throws(
+        () => resolveKubeconfig(kubernetesSettings(config), temporaryHome()),
+        /ambient kubeconfig is never used/,
+      );
     });
   });
 
@@ -125,7 +129,7 @@ describe("kubernetes target: the explicit provider", () => {
       it(`registers a kubernetes provider with the kubeconfig as a secret and ${context ? `context "${context}"` : "the file's current context"}`, async () => {
         const built = await build(() =>
           createClusterProvider("cluster", {
-            kubeconfig: resolveKubeconfig(configWith({ kubeconfig: MICROK8S_KUBECONFIG })),
+            kubeconfig: resolveKubeconfig(kubernetesSettings(configWith({ kubeconfig: MICROK8S_KUBECONFIG }))),
             context,
             clusterIdentifier: "ml-platform-test",
           }),

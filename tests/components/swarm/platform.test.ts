@@ -15,9 +15,9 @@ function service(name: string, overrides: Record<string, unknown> = {}) {
 
 describe("swarm target: the platform's choices", () => {
   it("publishes replicated serving through the routing mesh directly, and behind a proxy in host mode", () => {
-    const ingress = configWith();
+    const ingress = configWith().swarm;
     assert.deepStrictEqual(publicationOf(service("model-serving"), ingress), { via: "direct", port: 8080 });
-    const host = configWith({ swarm: { publishMode: "host", endpointMode: "dnsrr" } });
+    const host = configWith({ swarm: { publishMode: "host", endpointMode: "dnsrr" } }).swarm;
     assert.deepStrictEqual(publicationOf(service("model-serving"), host), { via: "proxy", port: 8080 });
     assert.deepStrictEqual(publicationOf(service("prefect-server"), host), { via: "direct", port: 4200 });
     assert.strictEqual(publicationOf(service("postgres"), host), undefined);
@@ -25,7 +25,7 @@ describe("swarm target: the platform's choices", () => {
 
   it("pins the database by the configured node label", () => {
     assert.strictEqual(
-      databaseConstraint(configWith({ swarm: { databaseNodeLabel: "db-node" } })),
+      databaseConstraint(configWith({ swarm: { databaseNodeLabel: "db-node" } }).swarm),
       "node.labels.db-node == true",
     );
   });
