@@ -17,14 +17,7 @@ import {
   StatefulStorage,
   ViewedResource,
 } from "../resource-views";
-
-const DOCKER = {
-  container: "docker:index/container:Container",
-  remoteImage: "docker:index/remoteImage:RemoteImage",
-  volume: "docker:index/volume:Volume",
-  network: "docker:index/network:Network",
-  secret: "docker:index/secret:Secret",
-} as const;
+import { DOCKER_TYPES } from "./provider-types";
 
 function isDockerResource(type: string): boolean {
   return type.startsWith("docker:");
@@ -145,8 +138,8 @@ export function dockerContainerView(resource: ViewedResource): ContainerView {
 }
 
 function role(resource: ViewedResource): ResourceRole | undefined {
-  if (resource.type === DOCKER.remoteImage) return "pulled-image";
-  if (resource.type === DOCKER.secret) return "secret-store";
+  if (resource.type === DOCKER_TYPES.remoteImage) return "pulled-image";
+  if (resource.type === DOCKER_TYPES.secret) return "secret-store";
   return undefined;
 }
 
@@ -158,7 +151,7 @@ function declaresNoState(resource: ViewedResource): boolean {
 
 /** A Docker volume is state unless it says otherwise. */
 function statefulStorage(resource: ViewedResource): StatefulStorage | undefined {
-  if (resource.type !== DOCKER.volume || declaresNoState(resource)) return undefined;
+  if (resource.type !== DOCKER_TYPES.volume || declaresNoState(resource)) return undefined;
   return { kind: "Docker volume", claimDeletion: [] };
 }
 
@@ -180,12 +173,12 @@ function displayName(resource: ViewedResource): string | undefined {
 
 /** @pulumi/docker 5 cannot update a volume (name, driver, driver options, labels) or a network in place. */
 const REPLACED_ON_CHANGE: Record<string, string[]> = {
-  [DOCKER.volume]: ["name", "driver", "driverOpts", "labels"],
-  [DOCKER.network]: ["*"],
+  [DOCKER_TYPES.volume]: ["name", "driver", "driverOpts", "labels"],
+  [DOCKER_TYPES.network]: ["*"],
 };
 
 export const dockerResourceViews: ResourceViews = {
-  container: (resource) => (resource.type === DOCKER.container ? dockerContainerView(resource) : undefined),
+  container: (resource) => (resource.type === DOCKER_TYPES.container ? dockerContainerView(resource) : undefined),
   role,
   statefulStorage,
   labels: (resource) => (isDockerResource(resource.type) ? labelsOf(resource.props) : undefined),

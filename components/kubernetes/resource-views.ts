@@ -40,7 +40,8 @@ const POD_TEMPLATE_PATHS: Record<string, string[]> = {
   "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template"],
 };
 
-const KUBERNETES = {
+/** The Kubernetes provider's type tokens the views (and the offline render) read by name. */
+export const KUBERNETES = {
   persistentVolumeClaim: "kubernetes:core/v1:PersistentVolumeClaim",
   persistentVolume: "kubernetes:core/v1:PersistentVolume",
   statefulSet: "kubernetes:apps/v1:StatefulSet",

@@ -7,8 +7,7 @@
 import { isUnknown, numberAt, recordAt, stringAt, valueAt } from "../../policy/rules/values";
 import { dockerContainerView } from "../docker/resource-views";
 import { ResourceViews, ViewedResource } from "../resource-views";
-
-const SERVICE = "docker:index/service:Service";
+import { DOCKER_TYPES } from "../docker/provider-types";
 
 const MEBIBYTE = 1024 * 1024;
 
@@ -19,7 +18,7 @@ const MEBIBYTE = 1024 * 1024;
  * docker:index/container:Container's properties. Any other resource is itself.
  */
 export function asContainer(resource: ViewedResource): ViewedResource {
-  if (resource.type !== SERVICE) return resource;
+  if (resource.type !== DOCKER_TYPES.service) return resource;
   const containerSpec = recordAt(resource.props, "taskSpec", "containerSpec");
   const limits = recordAt(resource.props, "taskSpec", "resources", "limits");
   const memoryBytes = valueAt(limits, "memoryBytes");
@@ -44,7 +43,7 @@ export function asContainer(resource: ViewedResource): ViewedResource {
 
 export const swarmResourceViews: ResourceViews = {
   container: (resource) =>
-    resource.type === SERVICE
+    resource.type === DOCKER_TYPES.service
       ? // A service's files arrive as Swarm secrets and configs, resources of their own: none is written into it.
         { ...dockerContainerView(asContainer(resource)), receivesFileAt: () => false }
       : undefined,

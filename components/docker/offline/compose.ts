@@ -20,11 +20,9 @@ import { generatedLengths, SecretPart, secretParts } from "../../../tools/render
 import { GeneratedSecret, Render, RenderedResource, SecretValue } from "../../../tools/render/model";
 import { dockerName, mockImageId } from "./docker-provider";
 import { compact, escapeDollars, labelMap, list, record, strings } from "./compose-format";
+import { DOCKER_TYPES } from "../provider-types";
 
-const CONTAINER = "docker:index/container:Container";
-const VOLUME = "docker:index/volume:Volume";
-const NETWORK = "docker:index/network:Network";
-const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+const { container: CONTAINER, volume: VOLUME, network: NETWORK, remoteImage: REMOTE_IMAGE } = DOCKER_TYPES;
 
 /** Inputs that only steer the Pulumi provider (waiting, attaching, recording logs): nothing to translate. */
 const PROVIDER_ONLY = new Set(["attach", "logs", "mustRun", "wait", "waitTimeout", "destroyGraceSeconds"]);

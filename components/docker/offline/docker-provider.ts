@@ -5,6 +5,7 @@
  */
 import type { MockState } from "../../offline-render";
 import { digest } from "../../../tools/render/mocks";
+import { DOCKER_TYPES } from "../provider-types";
 
 /**
  * The Docker provider auto-names containers, networks and volumes that get no
@@ -21,19 +22,19 @@ export function mockImageId(reference: string): string {
 }
 
 const STATE_BY_TYPE: Record<string, MockState> = {
-  "docker:index/remoteImage:RemoteImage": (_name, inputs) => ({
+  [DOCKER_TYPES.remoteImage]: (_name, inputs) => ({
     ...inputs,
     imageId: mockImageId(String(inputs.name)),
     repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest(`repo/${String(inputs.name)}`)}`,
   }),
-  "docker:index/container:Container": (name, inputs) => ({
+  [DOCKER_TYPES.container]: (name, inputs) => ({
     ...inputs,
     name: dockerName(name, inputs),
     exitCode: 0,
     containerLogs: "",
   }),
-  "docker:index/network:Network": (name, inputs) => ({ ...inputs, name: dockerName(name, inputs) }),
-  "docker:index/volume:Volume": (name, inputs) => ({
+  [DOCKER_TYPES.network]: (name, inputs) => ({ ...inputs, name: dockerName(name, inputs) }),
+  [DOCKER_TYPES.volume]: (name, inputs) => ({
     ...inputs,
     name: dockerName(name, inputs),
     mountpoint: `/var/lib/docker/volumes/${dockerName(name, inputs)}/_data`,

@@ -14,9 +14,10 @@ import {
   secretParts,
 } from "../../../tools/render/generated-passwords";
 import { Render, RenderedResource, SecretValue } from "../../../tools/render/model";
+import { KUBERNETES } from "../resource-views";
 
 export const KUBERNETES_SECRETS_FILE = "secrets.yaml";
-const SECRET_TYPE = "kubernetes:core/v1:Secret";
+const SECRET_TYPE = KUBERNETES.secret;
 
 export class KubernetesSecretsError extends Error {}
 

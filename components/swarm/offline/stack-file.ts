@@ -21,12 +21,9 @@ import { generatedLengths, SecretPart, secretParts } from "../../../tools/render
 import { Render, RenderedResource, SecretValue } from "../../../tools/render/model";
 import { dockerName } from "../../docker/offline/docker-provider";
 import { compact, escapeDollars, labelMap, list, record, strings } from "../../docker/offline/compose-format";
+import { DOCKER_TYPES } from "../../docker/provider-types";
 
-const SERVICE = "docker:index/service:Service";
-const SECRET = "docker:index/secret:Secret";
-const CONFIG = "docker:index/serviceConfig:ServiceConfig";
-const VOLUME = "docker:index/volume:Volume";
-const NETWORK = "docker:index/network:Network";
+const { service: SERVICE, secret: SECRET, serviceConfig: CONFIG, volume: VOLUME, network: NETWORK } = DOCKER_TYPES;
 
 /** Where the secret and config files live, relative to the stack file. */
 export const STACK_FILES_DIRECTORY = "swarm-files";
