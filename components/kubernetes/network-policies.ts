@@ -13,6 +13,7 @@ import type * as k8s from "@pulumi/kubernetes/types/input";
 import { Peer, PlatformSpec, ServiceSpec } from "../../platform/model";
 import { executorSelector } from "./base-job-template";
 import { Labels, objectLabels, selectorLabels } from "./labels";
+import { allWorkloads } from "../../platform/workloads";
 
 /** The namespace MicroK8s' ingress addon runs its controller in. */
 export const MICROK8S_INGRESS_NAMESPACE = "ingress";
@@ -55,7 +56,7 @@ export function peerPorts(service: ServiceSpec, peer: Peer): number[] {
 }
 
 function workloadNames(spec: PlatformSpec): string[] {
-  return [...spec.services, ...spec.jobs, ...spec.schedules, ...spec.executorPools].map((workload) => workload.name);
+  return allWorkloads(spec).map((workload) => workload.name);
 }
 
 export function peerPods(peer: Peer, spec: PlatformSpec, layout: NetworkLayout): PeerPods {
