@@ -26,7 +26,7 @@ import {
   stepRunner,
 } from "../platform-checks";
 import { ensureCompose } from "../setup/compose";
-import { Engine, startEngine } from "../setup/engine";
+import { containerHostnames, Engine, startEngine } from "../setup/engine";
 import { ensureStandInImages } from "../setup/images";
 import { repoRoot } from "../setup/repo-paths";
 import { Log, run, sleep } from "../setup/run";
@@ -160,15 +160,6 @@ async function containerIds(platform: Platform, services: string[]): Promise<str
     ids.push(result.stdout.trim());
   }
   return ids;
-}
-
-/** The host names of serving's replica containers (each is named after its container). */
-async function servingHostnames(platform: Platform): Promise<string[]> {
-  const ids = await containerIds(platform, platform.project.replicasOf("model-serving", "inference"));
-  const result = await run("docker", ["inspect", "--format", "{{.Config.Hostname}}", ...ids], {
-    env: platform.engine.env,
-  });
-  return result.stdout.trim().split("\n");
 }
 
 /** A change of serving's memory limit, rolled one replica at a time while a request loop runs. */
@@ -374,7 +365,17 @@ export async function runDev(options: DevOptions): Promise<DevSummary> {
       );
       await step("serving", () => checkServing(platform.servingUrl, "through the proxy", summary, checks));
       await step("balancing", () =>
-        checkBalancing(platform.servingUrl, "through the proxy", () => servingHostnames(platform), summary, checks),
+        checkBalancing(
+          platform.servingUrl,
+          "through the proxy",
+          async () =>
+            containerHostnames(
+              platform.engine,
+              await containerIds(platform, platform.project.replicasOf("model-serving", "inference")),
+            ),
+          summary,
+          checks,
+        ),
       );
       await step("rolling-update", () => rollServing(platform, outDir, renderDir, summary, checks, log));
       await step("redeploy", () => redeployKeepingData(platform, summary, checks));

@@ -228,3 +228,10 @@ export async function stopEngine(log: Log): Promise<boolean> {
   await stopDaemon(pid, paths, log);
   return true;
 }
+
+/** The host names of containers (each is its container's short ID unless set): how serving's replicas name themselves. */
+export async function containerHostnames(engine: Engine, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const result = await run("docker", ["inspect", "--format", "{{.Config.Hostname}}", ...ids], { env: engine.env });
+  return result.stdout.trim().split("\n");
+}

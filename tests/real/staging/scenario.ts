@@ -31,7 +31,7 @@ import {
   prefectLogin,
   stepRunner,
 } from "../platform-checks";
-import { Engine, startEngine } from "../setup/engine";
+import { containerHostnames, Engine, startEngine } from "../setup/engine";
 import { ensureStandInImages } from "../setup/images";
 import { repoRoot } from "../setup/repo-paths";
 import { Log, run } from "../setup/run";
@@ -230,13 +230,6 @@ async function rollServing(
   );
 }
 
-/** The host names of a service's running containers (Swarm names each after its container). */
-async function containerHostnames(engine: Engine, service: string): Promise<string[]> {
-  const containers = await serviceContainers(engine, service);
-  const out = await docker(engine, ["inspect", "--format", "{{.Config.Hostname}}", ...containers]);
-  return out.trim().split("\n");
-}
-
 /** An update whose new tasks fail their healthcheck: Swarm rolls it back by itself, and serving keeps answering. */
 async function rollBackFailedUpdate(platform: Platform, summary: StagingSummary, checks: Checks): Promise<void> {
   await checks.check(
@@ -396,7 +389,7 @@ export async function runStaging(options: StagingOptions): Promise<StagingSummar
         checkBalancing(
           platform.servingUrl,
           "through the proxy task",
-          () => containerHostnames(platform.engine, "model-serving"),
+          async () => containerHostnames(platform.engine, await serviceContainers(platform.engine, "model-serving")),
           summary,
           checks,
         ),
