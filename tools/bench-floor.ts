@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { SELF_MANAGED_ORGANIZATION } from "./render/mocks";
 import { Render } from "./render/model";
+import { withoutStackTraces } from "./render/stack-traces";
 
 type ResourceClass = new (name: string, args: object, opts: pulumi.CustomResourceOptions) => pulumi.Resource;
 
@@ -68,11 +69,14 @@ async function main(): Promise<void> {
     created.set(urn, instance);
     return instance;
   };
-  await runInPulumiStack(async () => {
-    for (const resource of render.resources) create(resource.urn);
-    return {};
+  // As the render runs its program (render/stack-traces.ts), so that the two differ by the program alone.
+  await withoutStackTraces(async () => {
+    await runInPulumiStack(async () => {
+      for (const resource of render.resources) create(resource.urn);
+      return {};
+    });
+    await pulumi.runtime.disconnect();
   });
-  await pulumi.runtime.disconnect();
 }
 
 main().catch((error: unknown) => {

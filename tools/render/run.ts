@@ -10,6 +10,7 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { isSecretEnvelope, MockOptions, RecordingMocks, RegisteredInputs, SELF_MANAGED_ORGANIZATION } from "./mocks";
 import { Render, RenderedResource, SECRET_FINGERPRINT_KEY_VARIABLE, SECRET_MASK, SecretValue } from "./model";
 import { StackConfigSource } from "./stack-config";
+import { withoutStackTraces } from "./stack-traces";
 import { targetOfflineRender } from "./target-offline";
 
 interface Captured {
@@ -97,12 +98,37 @@ async function outputValue(value: unknown, writeSecret: SecretWriter, sentinels:
   return sanitize(value, writeSecret);
 }
 
+/**
+ * Renders the stack, the program running without stack traces
+ * (stack-traces.ts). A RunError is the program's own verdict (a broken config,
+ * a refused storage replacement) and is reported without a trace anyway; any
+ * other failure is rendered again with traces on, and that run's error, which
+ * says where it broke, is the one thrown.
+ */
 export async function renderInProcess(
   projectDir: string,
   stack: string,
   source: StackConfigSource,
   options: MockOptions = {},
   fingerprintKey?: string,
+): Promise<Render> {
+  const render = (): Promise<Render> => renderOnce(projectDir, stack, source, options, fingerprintKey);
+  try {
+    return await withoutStackTraces(render);
+  } catch (error) {
+    if (pulumi.RunError.isInstance(error as Error)) throw error;
+    await render();
+    // The program is deterministic under the mocks, so this is not expected: the first failure stands.
+    throw error;
+  }
+}
+
+async function renderOnce(
+  projectDir: string,
+  stack: string,
+  source: StackConfigSource,
+  options: MockOptions,
+  fingerprintKey: string | undefined,
 ): Promise<Render> {
   const project = "ml-platform";
   // The stack's target, known before the program runs: its offline part mocks the target's provider.
