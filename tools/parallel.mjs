@@ -6,14 +6,30 @@
 // whole after the first one has finished and it has too, so the outputs never
 // interleave. npm test uses it to lint while tsc (which keeps one core busy)
 // type-checks and compiles, and while mocha runs.
+//
+// The first command is the one the run waits for, so it keeps the normal
+// priority and every other command runs at a lower one: once the first has
+// started, this script lowers its own priority (os.setPriority), which the
+// commands it starts after that inherit, with all their children. The cores
+// go to the first command when it can use them, and to the others meanwhile.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
+import os from "node:os";
 import process from "node:process";
 
 const commands = process.argv.slice(2);
 if (commands.length === 0) {
   process.stderr.write('usage: node tools/parallel.mjs "<command>" ["<command>" ...]\n');
   process.exit(2);
+}
+
+/** Lowers this process's priority, and so that of the commands it starts from now on; a system that refuses leaves it. */
+function lowerPriority() {
+  try {
+    os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not allowed here: the commands still all run, only without the preference.
+  }
 }
 
 function start(command, live) {
@@ -30,7 +46,9 @@ function start(command, live) {
   });
 }
 
-const [first, ...others] = commands.map((command, index) => start(command, index === 0));
+const first = start(commands[0], true);
+lowerPriority();
+const others = commands.slice(1).map((command) => start(command, false));
 const results = [await first];
 for (const other of others) {
   const result = await other;

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { RecordingMocks, SELF_MANAGED_ORGANIZATION } from "../../tools/render/mocks";
+import { withoutStackTraces } from "../../tools/render/stack-traces";
 import { promiseOf, settled } from "./mocks";
 
 export interface Registration {
@@ -40,15 +41,19 @@ export async function buildInStack<T>(stackPrefix: string, create: () => T, mock
   pulumi.runtime.setAllConfig({}, []);
   const captured: Omit<Registration, "inputs">[] = [];
   let result: T | undefined;
-  await runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      captured.push({ type: args.type, name: args.name, resource: args.resource, opts: args.opts });
-      return undefined;
+  // As the offline render runs the program (tools/render/stack-traces.ts): the SDK's per-promise traces cost more
+  // than the components themselves. An error from `create` still carries its message.
+  await withoutStackTraces(async () => {
+    await runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        captured.push({ type: args.type, name: args.name, resource: args.resource, opts: args.opts });
+        return undefined;
+      });
+      result = create();
+      return {};
     });
-    result = create();
-    return {};
+    await settled();
   });
-  await settled();
   const registrations = captured.map((registration) => {
     const registered = mocks.registered.find(
       (entry) => entry.type === registration.type && entry.name === registration.name,
