@@ -25,7 +25,9 @@
 //   node tools/build.mjs --transpile  compiles each changed file on its own
 //                                     (TypeScript's transpileModule, which
 //                                     isolatedModules in tsconfig.json makes
-//                                     equivalent to tsc's output), no type-check
+//                                     equivalent to tsc's output), no type-check;
+//                                     many files are shared among a thread per
+//                                     core, as the tests wait for them
 //   node tools/build.mjs --check      type-checks with tsc, emitting nothing
 //
 // Each job records the fingerprint it saw; the stamp is written when both saw
@@ -34,9 +36,11 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
@@ -213,21 +217,13 @@ function passed(marker, stamp, files, stats) {
   }
 }
 
-/** Compiles every source file whose size or time differs from the last stamp's, each on its own. */
-function transpileChanged() {
-  const files = sources();
-  const stats = statsOf(files);
-  if (isCurrent(files, stats)) return;
-  const stamp = fingerprint(files);
+/** Compiles `files` (project-relative .ts) into dist/, each on its own; returns the compiler's complaints. */
+function transpileFiles(files) {
   const ts = createRequire(import.meta.url)("typescript");
   const options = { ...compilerOptions(ts), noEmit: false, declaration: false, incremental: false };
-  const recorded = readStamp();
-  const configChanged = ["tsconfig.json", "package-lock.json"].some((file) => recorded?.stats[file] !== stats[file]);
   const problems = [];
-  fs.mkdirSync(dist, { recursive: true });
-  for (const file of files.filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))) {
+  for (const file of files) {
     const output = compiled(file);
-    if (!configChanged && recorded?.stats[file] === stats[file] && fs.existsSync(output)) continue;
     const source = path.join(root, file);
     const result = ts.transpileModule(fs.readFileSync(source, "utf8"), {
       compilerOptions: options,
@@ -246,6 +242,47 @@ function transpileChanged() {
       writeWhole(`${output}.map`, JSON.stringify(map));
     }
   }
+  return problems;
+}
+
+/** Below this many files a thread's start (loading TypeScript again) costs more than it saves. */
+const FILES_PER_THREAD = 40;
+
+/** transpileFiles over a thread per core (this one included), the files dealt out in turn. */
+async function transpileInThreads(files) {
+  const threads = Math.max(1, Math.min(os.availableParallelism(), Math.floor(files.length / FILES_PER_THREAD)));
+  const shares = Array.from({ length: threads }, (_, index) =>
+    files.filter((_, position) => position % threads === index),
+  );
+  const others = shares.slice(1).map(
+    (share) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { transpile: share } });
+        worker.once("message", resolve);
+        worker.once("error", reject);
+        worker.once("exit", (code) => reject(new Error(`a transpile thread stopped (exit code ${code})`)));
+      }),
+  );
+  const own = transpileFiles(shares[0]);
+  return [own, ...(await Promise.all(others))].flat();
+}
+
+/** Compiles every source file whose size or time differs from the last stamp's, each on its own. */
+async function transpileChanged() {
+  const files = sources();
+  const stats = statsOf(files);
+  if (isCurrent(files, stats)) return;
+  const stamp = fingerprint(files);
+  const recorded = readStamp();
+  const configChanged = ["tsconfig.json", "package-lock.json"].some((file) => recorded?.stats[file] !== stats[file]);
+  const changed = files.filter(
+    (file) =>
+      file.endsWith(".ts") &&
+      !file.endsWith(".d.ts") &&
+      (configChanged || recorded?.stats[file] !== stats[file] || !fs.existsSync(compiled(file))),
+  );
+  fs.mkdirSync(dist, { recursive: true });
+  const problems = await transpileInThreads(changed);
   if (problems.length > 0) {
     process.stderr.write(`${problems.join("\n")}\n`);
     process.exit(1);
@@ -272,12 +309,15 @@ function typeCheck() {
   passed(checkedMarker, stamp, files, stats);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (!isMainThread && workerData?.transpile) {
+  // A share of transpileInThreads' files.
+  parentPort.postMessage(transpileFiles(workerData.transpile));
+} else if (isMainThread && process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   if (argv.includes("--status")) {
     const files = sources();
     process.exit(isCurrent(files, statsOf(files)) ? 0 : 1);
-  } else if (argv.includes("--transpile")) transpileChanged();
+  } else if (argv.includes("--transpile")) await transpileChanged();
   else if (argv.includes("--check")) typeCheck();
   else ensureBuilt({ force: argv.includes("--force") });
 }
