@@ -6,7 +6,7 @@
  */
 import { isUnknown, numberAt, recordAt, stringAt, valueAt } from "../../policy/rules/values";
 import { dockerContainerView } from "../docker/resource-views";
-import { ResourceViews, ViewedResource } from "../resource-views";
+import { ContainerView, Located, ResourceViews, ViewedResource } from "../resource-views";
 import { DOCKER_TYPES } from "../docker/provider-types";
 
 const MEBIBYTE = 1024 * 1024;
@@ -41,10 +41,38 @@ export function asContainer(resource: ViewedResource): ViewedResource {
   return { ...resource, props };
 }
 
+/** Where asContainer took each container setting from in the service, so that findings name the service's own. */
+const CONTAINER_SPEC = "taskSpec.containerSpec";
+const SERVICE_PATHS: Array<[container: RegExp, service: string]> = [
+  [/^command\[/, `${CONTAINER_SPEC}.args[`],
+  [/^entrypoints\[/, `${CONTAINER_SPEC}.commands[`],
+  [/^labels\[/, `${CONTAINER_SPEC}.labels[`],
+];
+
+function servicePath(path: string): string {
+  for (const [container, service] of SERVICE_PATHS) if (container.test(path)) return path.replace(container, service);
+  return path;
+}
+
+function atServicePaths<T extends Located>(found: T[]): T[] {
+  return found.map((item) => ({ ...item, path: servicePath(item.path) }));
+}
+
+/** The service as the container its tasks run, its findings pointing at the service's settings. */
+function serviceContainerView(resource: ViewedResource): ContainerView {
+  const container = dockerContainerView(asContainer(resource));
+  return {
+    ...container,
+    // The service's environment is a map: a variable's place is its name.
+    env: container.env.map((variable) => ({ ...variable, path: `${CONTAINER_SPEC}.env.${variable.name}` })),
+    secretDelivery: `deliver it as a Swarm secret (${CONTAINER_SPEC}.secrets, a file under /run/secrets) and point the image's *_FILE variable at it`,
+    labels: atServicePaths(container.labels),
+    commandLine: atServicePaths(container.commandLine),
+    // A service's files arrive as Swarm secrets and configs, resources of their own: none is written into it.
+    receivesFileAt: () => false,
+  };
+}
+
 export const swarmResourceViews: ResourceViews = {
-  container: (resource) =>
-    resource.type === DOCKER_TYPES.service
-      ? // A service's files arrive as Swarm secrets and configs, resources of their own: none is written into it.
-        { ...dockerContainerView(asContainer(resource)), receivesFileAt: () => false }
-      : undefined,
+  container: (resource) => (resource.type === DOCKER_TYPES.service ? serviceContainerView(resource) : undefined),
 };

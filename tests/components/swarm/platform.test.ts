@@ -92,4 +92,23 @@ describe("swarm target: the policies read a service's task as a container", () =
     assert.ok(found.length > 0, "a secret in the environment passes");
     assert.deepStrictEqual(asContainer(subject({ env: { A: "b" } })).props.envs, ["A=b"]);
   });
+
+  it("names the service's own settings in its findings, and Swarm's way to hand it a secret", () => {
+    const messages = noPlaintextSecrets
+      .check(
+        subject({
+          image: "x:1.0",
+          // Not the sentinel the scan of every value finds: what the environment, label and command-line checks find.
+          env: { DB_PASSWORD: "correct-horse-battery-staple" },
+          args: ["--database", "postgresql://prefect:correct-horse@postgres:5432/prefect"],
+          labels: [{ label: "api-token", value: "correct-horse-battery-staple" }],
+        }),
+        context,
+      )
+      .join("\n");
+    assert.match(messages, /\(taskSpec\.containerSpec\.env\.DB_PASSWORD\); deliver it as a Swarm secret/);
+    assert.match(messages, /the command line holds a URL with a password in it \(taskSpec\.containerSpec\.args\[1\]\)/);
+    assert.match(messages, /label or annotation api-token .*\(taskSpec\.containerSpec\.labels\[0\]\.value\)/);
+    assert.doesNotMatch(messages, /uploads|envs\[|\(command\[|\(labels\[/, "the Docker container's settings");
+  });
 });
