@@ -85,28 +85,40 @@ function compareStack(
 }
 
 /**
- * When the working tree holds exactly the base's files, each stack is rendered once and compared with itself:
- * the base would render the same code and stack files.
+ * Renders each stack in the working tree (`head`) and at the base and compares the two. Without a base renderer
+ * (the working tree holds exactly the base's files, so the base would render the same code and stack files) each
+ * stack renders once and is compared with itself.
  */
-async function diffUnchangedTree(request: DiffRequest, label: string): Promise<DiffRun> {
-  const head = workingTreeRenderer(request.projectDir, newFingerprintKey());
-  const stacks = request.stacks.length > 0 ? request.stacks : stacksIn(request.projectDir).sort();
-  const present = stacks.map((stack) => hasStackFile(head.projectDir, stack));
+async function compareStacks(
+  stacks: string[],
+  head: Renderer,
+  base: Renderer | undefined,
+  warnings: string[],
+): Promise<StackResult[]> {
+  const sides = base ? [head, base] : [head];
+  const present = stacks.map((stack) => sides.map((side) => hasStackFile(side.projectDir, stack)));
   const renders = await inParallel<Side>(
-    stacks.map((stack, index) => () => (present[index] ? renderStack(head, stack) : Promise.resolve(ABSENT))),
+    stacks.flatMap((stack, index) =>
+      sides.map((side, which) => () => (present[index][which] ? renderStack(side, stack) : Promise.resolve(ABSENT))),
+    ),
   );
-  const warnings: string[] = [];
-  const results = stacks.map((stack, index) =>
-    present[index]
-      ? compareStack(stack, renders[index], renders[index], warnings)
-      : compareStack(stack, undefined, undefined, warnings),
-  );
-  return { title: `Offline diff: ${label} → working tree`, notes: [], warnings, results };
+  return stacks.map((stack, index) => {
+    const [after, before = after] = renders.slice(index * sides.length, (index + 1) * sides.length);
+    return present[index].some(Boolean)
+      ? compareStack(stack, before, after, warnings)
+      : compareStack(stack, undefined, undefined, warnings);
+  });
 }
 
 export async function runDiff(request: DiffRequest): Promise<DiffRun> {
   const { commit, label } = baseCommit(request.projectDir, request.base);
-  if (workingTreeIsCommit(request.projectDir, commit)) return diffUnchangedTree(request, label);
+  const title = `Offline diff: ${label} → working tree`;
+  if (workingTreeIsCommit(request.projectDir, commit)) {
+    const head = workingTreeRenderer(request.projectDir, newFingerprintKey());
+    const stacks = request.stacks.length > 0 ? request.stacks : stacksIn(request.projectDir);
+    const warnings: string[] = [];
+    return { title, notes: [], warnings, results: await compareStacks(stacks, head, undefined, warnings) };
+  }
   const tree: BaseTree = prepareBaseTree(request.projectDir, commit, label);
   try {
     const key = newFingerprintKey();
@@ -120,19 +132,7 @@ export async function runDiff(request: DiffRequest): Promise<DiffRun> {
       ? [`Note: the base has TypeScript errors; it was rendered from what the compiler emitted anyway.`]
       : [];
     const warnings = tree.buildWarnings ? [`TypeScript on the base:\n${tree.buildWarnings}`] : [];
-    const sides = stacks.map((stack) => [hasStackFile(base.projectDir, stack), hasStackFile(head.projectDir, stack)]);
-    const renders = await inParallel<Side>(
-      stacks.flatMap((stack, index) => [
-        () => (sides[index][1] ? renderStack(head, stack) : Promise.resolve(ABSENT)),
-        () => (sides[index][0] ? renderStack(base, stack) : Promise.resolve(ABSENT)),
-      ]),
-    );
-    const results = stacks.map((stack, index) =>
-      sides[index].some(Boolean)
-        ? compareStack(stack, renders[2 * index + 1], renders[2 * index], warnings)
-        : compareStack(stack, undefined, undefined, warnings),
-    );
-    return { title: `Offline diff: ${label} → working tree`, notes, warnings, results };
+    return { title, notes, warnings, results: await compareStacks(stacks, head, base, warnings) };
   } finally {
     tree.remove();
   }
