@@ -130,14 +130,18 @@ function compiledInPlace(files) {
     .every((file) => fs.existsSync(compiled(file)));
 }
 
-/** Whether dist/ is current; hashes the sources only when their sizes or times changed. */
-function isCurrent(files, stats) {
+/**
+ * Whether dist/ is current; hashes the sources only when their sizes or times changed, and then hands the
+ * fingerprint on, so that a build does not take it twice.
+ */
+function currentState(files, stats) {
   const recorded = readStamp();
-  if (!recorded || !compiledInPlace(files)) return false;
-  if (sameStats(recorded.stats, stats)) return true;
-  if (recorded.fingerprint !== fingerprint(files)) return false;
-  writeStamp(recorded.fingerprint, stats);
-  return true;
+  if (!recorded || !compiledInPlace(files)) return { current: false };
+  if (sameStats(recorded.stats, stats)) return { current: true };
+  const taken = fingerprint(files);
+  if (recorded.fingerprint !== taken) return { current: false, fingerprint: taken };
+  writeStamp(taken, stats);
+  return { current: true };
 }
 
 /** Removes dist/**.js (and its map) whose .ts source no longer exists. */
@@ -160,28 +164,43 @@ function removeOrphans(files) {
 }
 
 /**
+ * What a build has to work from, or undefined when dist/ is current (and `force` is not set): the sources, their
+ * sizes and times, and their fingerprint, taken before anything compiles, so that a file changed meanwhile is seen
+ * as changed by the next build.
+ */
+function pendingBuild({ force = false } = {}) {
+  const files = sources();
+  const stats = statsOf(files);
+  const state = force ? { current: false } : currentState(files, stats);
+  if (state.current) return undefined;
+  return { files, stats, stamp: state.fingerprint ?? fingerprint(files) };
+}
+
+/** Runs tsc on tsconfig.json with its incremental state in dist/ and `flags`; exits with tsc's status when it fails. */
+function tsc(flags) {
+  const compiler = path.join(root, "node_modules", "typescript", "bin", "tsc");
+  const run = spawnSync(
+    process.execPath,
+    [compiler, "-p", path.join(root, "tsconfig.json"), ...flags, "--incremental", "--tsBuildInfoFile", buildInfo],
+    { cwd: root, stdio: "inherit" },
+  );
+  if (run.error) throw run.error;
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
+
+/**
  * Builds dist/ unless it is current. A failed type-check exits with tsc's status: nothing may run stale code.
  * `force` type-checks and builds from scratch.
  */
 export function ensureBuilt({ force = false } = {}) {
-  const files = sources();
-  const stats = statsOf(files);
-  if (!force && isCurrent(files, stats)) return;
-
-  // Taken before tsc runs: a file changed while it compiles is seen as changed by the next build.
-  const stamp = fingerprint(files);
+  const pending = pendingBuild({ force });
+  if (!pending) return;
+  const { files, stats, stamp } = pending;
   fs.rmSync(stampFile, { force: true });
   // A missing output means dist/ was changed behind tsc's back: its incremental state cannot be trusted.
   const missing = !compiledInPlace(files);
   if (force || missing) fs.rmSync(buildInfo, { force: true });
-  const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
-  const build = spawnSync(
-    process.execPath,
-    [tsc, "-p", path.join(root, "tsconfig.json"), "--incremental", "--tsBuildInfoFile", buildInfo],
-    { cwd: root, stdio: "inherit" },
-  );
-  if (build.error) throw build.error;
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  tsc([]);
   removeOrphans(files);
   writeStamp(stamp, stats);
 }
@@ -269,10 +288,9 @@ async function transpileInThreads(files) {
 
 /** Compiles every source file whose size or time differs from the last stamp's, each on its own. */
 async function transpileChanged() {
-  const files = sources();
-  const stats = statsOf(files);
-  if (isCurrent(files, stats)) return;
-  const stamp = fingerprint(files);
+  const pending = pendingBuild();
+  if (!pending) return;
+  const { files, stats, stamp } = pending;
   const recorded = readStamp();
   const configChanged = ["tsconfig.json", "package-lock.json"].some((file) => recorded?.stats[file] !== stats[file]);
   const changed = files.filter(
@@ -293,20 +311,11 @@ async function transpileChanged() {
 
 /** Type-checks the project with tsc, emitting nothing; exits with tsc's status when it fails. */
 function typeCheck() {
-  const files = sources();
-  const stats = statsOf(files);
-  if (isCurrent(files, stats)) return;
-  const stamp = fingerprint(files);
+  const pending = pendingBuild();
+  if (!pending) return;
   fs.mkdirSync(dist, { recursive: true });
-  const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
-  const check = spawnSync(
-    process.execPath,
-    [tsc, "-p", path.join(root, "tsconfig.json"), "--noEmit", "--incremental", "--tsBuildInfoFile", buildInfo],
-    { cwd: root, stdio: "inherit" },
-  );
-  if (check.error) throw check.error;
-  if (check.status !== 0) process.exit(check.status ?? 1);
-  passed(checkedMarker, stamp, files, stats);
+  tsc(["--noEmit"]);
+  passed(checkedMarker, pending.stamp, pending.files, pending.stats);
 }
 
 if (!isMainThread && workerData?.transpile) {
@@ -316,7 +325,7 @@ if (!isMainThread && workerData?.transpile) {
   const argv = process.argv.slice(2);
   if (argv.includes("--status")) {
     const files = sources();
-    process.exit(isCurrent(files, statsOf(files)) ? 0 : 1);
+    process.exit(currentState(files, statsOf(files)).current ? 0 : 1);
   } else if (argv.includes("--transpile")) await transpileChanged();
   else if (argv.includes("--check")) typeCheck();
   else ensureBuilt({ force: argv.includes("--force") });
