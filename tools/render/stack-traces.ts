@@ -11,7 +11,9 @@
 /**
  * `work` with Error.stackTraceLimit at 0, restored after. The limit belongs
  * to the thread: whatever else the thread does meanwhile takes no stack traces
- * either, which is why only a render, one per thread at a time, uses it.
+ * either, which is why it wraps only a program's run under the mock runtime
+ * (the render, the benchmark's floor, the component tests' harness), of which
+ * a thread runs one at a time.
  */
 export async function withoutStackTraces<T>(work: () => Promise<T>): Promise<T> {
   const limit = Error.stackTraceLimit;
