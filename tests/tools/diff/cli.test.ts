@@ -38,6 +38,30 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     copy.git(["clean", "--quiet", "-fd", "--exclude=node_modules"]);
   });
 
+  type Git = (args: string[], input?: string) => string;
+
+  /** A commit like HEAD with `change` made to its files, built in a private index so nothing else moves. */
+  function commitLikeHead(message: string, change: (git: Git) => void): string {
+    const index = path.join(os.tmpdir(), `ml-diff-index-${process.pid}`);
+    const env = { ...process.env, GIT_INDEX_FILE: index };
+    const git: Git = (args, input) => execFileSync("git", args, { cwd: copy.dir, env, encoding: "utf8", input }).trim();
+    try {
+      git(["read-tree", "HEAD"]);
+      change(git);
+      return git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", message]);
+    } finally {
+      fs.rmSync(index, { force: true });
+    }
+  }
+
+  /** A commit like HEAD with `file` holding `text`. */
+  function commitWith(file: string, text: string): string {
+    return commitLikeHead(`changed ${file}`, (git) => {
+      const blob = git(["hash-object", "-w", "--stdin"], text);
+      git(["update-index", "--cacheinfo", `100644,${blob},${file}`]);
+    });
+  }
+
   it("finds no changes when the working tree is the base, and --exit-code exits 0", () => {
     const run = runToolInThread(copy, "diff", ["--exit-code"]);
     assert.strictEqual(run.status, 0, run.stderr);
@@ -129,14 +153,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     assert.strictEqual(unknown.status, 2);
     assert.match(unknown.stderr, /unknown git ref "no-such-ref"/);
 
-    // A commit like HEAD without tools/render, built in a private index so nothing else moves.
-    const index = path.join(os.tmpdir(), `ml-diff-index-${process.pid}`);
-    const env = { ...process.env, GIT_INDEX_FILE: index };
-    const git = (args: string[]) => execFileSync("git", args, { cwd: copy.dir, env, encoding: "utf8" }).trim();
-    git(["read-tree", "HEAD"]);
-    git(["rm", "-r", "--cached", "--quiet", "tools/render"]);
-    const commit = git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", "no render"]);
-    fs.rmSync(index, { force: true });
+    const commit = commitLikeHead("no render", (git) => git(["rm", "-r", "--cached", "--quiet", "tools/render"]));
 
     const old = runToolInThread(copy, "diff", ["--base", commit]);
     assert.strictEqual(old.status, 2, old.stdout);
@@ -144,19 +161,10 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
   });
 
   it("still shows the working tree when the base does not render, everything added, with a note", () => {
-    // A commit like HEAD whose Pulumi.dev.yaml is broken, built in a private index so nothing else moves.
-    const index = path.join(os.tmpdir(), `ml-diff-index-broken-${process.pid}`);
-    const env = { ...process.env, GIT_INDEX_FILE: index };
-    const git = (args: string[], input?: string) =>
-      execFileSync("git", args, { cwd: copy.dir, env, encoding: "utf8", input }).trim();
     const broken = copy
       .read("Pulumi.dev.yaml")
       .replace("    port: 8080\n    replicas: 2\n", "    port: 8080\n    replicas: -1\n");
-    const blob = git(["hash-object", "-w", "--stdin"], broken);
-    git(["read-tree", "HEAD"]);
-    git(["update-index", "--cacheinfo", `100644,${blob},Pulumi.dev.yaml`]);
-    const commit = git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", "broken dev"]);
-    fs.rmSync(index, { force: true });
+    const commit = commitWith("Pulumi.dev.yaml", broken);
 
     const run = runToolInThread(copy, "diff", ["--base", commit, "--stack", "dev"]);
     assert.strictEqual(run.status, 0, run.stderr);
@@ -167,20 +175,6 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
       /rendering dev at the base failed: .*\n(.*\n)*.*ml-platform:serving\.replicas: must be at least 1/,
     );
   });
-
-  /** A commit like HEAD with one file replaced, built in a private index so nothing else moves. */
-  function commitWith(file: string, text: string): string {
-    const index = path.join(os.tmpdir(), `ml-diff-index-with-${process.pid}`);
-    const env = { ...process.env, GIT_INDEX_FILE: index };
-    const git = (args: string[], input?: string) =>
-      execFileSync("git", args, { cwd: copy.dir, env, encoding: "utf8", input }).trim();
-    const blob = git(["hash-object", "-w", "--stdin"], text);
-    git(["read-tree", "HEAD"]);
-    git(["update-index", "--cacheinfo", `100644,${blob},${file}`]);
-    const commit = git(["commit-tree", git(["write-tree"]), "-p", "HEAD", "-m", `changed ${file}`]);
-    fs.rmSync(index, { force: true });
-    return commit;
-  }
 
   it("takes the working tree for the base only when it holds exactly the base's files", () => {
     const head = copy.git(["rev-parse", "HEAD"]);
