@@ -5,6 +5,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { deployPlatform } from "../../../components/docker";
 import { disabledRetraining } from "../../../components/docker/platform";
+import { dockerSettings } from "../../../components/docker/settings";
 import { PlatformEndpoints } from "../../../components/target";
 import { describePlatform } from "../../../platform/describe";
 import { promiseOf } from "../../support/mocks";
@@ -12,7 +13,9 @@ import { build, Built, CONTAINER, configWith, dependencyNames, ofKind, registrat
 
 async function deploy(overrides: Record<string, unknown>): Promise<Built<PlatformEndpoints>> {
   const config = configWith(overrides);
-  return build(() => deployPlatform("ml-platform", { spec: describePlatform(config, "dev"), settings: config.docker }));
+  return build(() =>
+    deployPlatform("ml-platform", { spec: describePlatform(config, "dev"), settings: dockerSettings(config) }),
+  );
 }
 
 const resolve = (value: pulumi.Input<string>) => promiseOf(pulumi.output(value));
