@@ -13,4 +13,10 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // CommonJS on purpose (tools/transpile.cjs is loaded by ES modules and by compiled code alike).
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -1,34 +1,33 @@
-// npm run build: type-checks and compiles the project into dist/ with tsc, unless
-// nothing tsc reads has changed since the last build that passed.
+// npm run build: compiles the project into dist/ (each file on its own with
+// tools/transpile.cjs) and type-checks it with tsc (which emits nothing),
+// unless nothing either reads has changed since the last build that passed.
 //
-// The stamp (dist/.build-stamp) records a SHA-256 of every file tsc reads from
-// the project (tsconfig.json, package-lock.json, and each .ts and .json file
-// under the folders tsconfig.json includes) taken before tsc ran, written only
-// when tsc passed, together with each file's size and modification time. When
-// the same files are there with the same sizes and times, dist/ is what tsc
-// would produce now without reading a file; when only times changed (a
-// checkout, a touch), the contents are hashed and compared. With every
-// expected .js in place the tools then start at once. Otherwise tsc runs
-// incrementally (dist/.tsbuildinfo), and compiled files whose source is gone
-// are removed, so mocha never runs a test that no longer exists.
+// The stamp (dist/.build-stamp) records a SHA-256 of every file the build
+// reads from the project (tsconfig.json, package-lock.json,
+// tools/transpile.cjs, and each .ts and .json file under the folders
+// tsconfig.json includes) taken before it ran, written only when both passed,
+// together with each file's size and modification time. When the same files
+// are there with the same sizes and times, dist/ is what a build would produce
+// now without reading a file; when only times changed (a checkout, a touch),
+// the contents are hashed and compared. With every expected .js in place the
+// tools then start at once. Otherwise the files whose size or time changed
+// are compiled again (all of them when the settings or the compiler changed),
+// tsc type-checks incrementally (dist/.tsbuildinfo), and compiled files whose
+// source is gone are removed, so mocha never runs a test that no longer
+// exists. A type error fails the build: nothing may run stale code.
 //
 //   node tools/build.mjs           build if anything changed
-//   node tools/build.mjs --force   type-check and build from scratch
+//   node tools/build.mjs --force   compile every file and type-check from scratch
 //   node tools/build.mjs --status  exit 0 if dist/ is current, 1 if not; never builds
 //
-// ensureBuilt() is the same check for tools/start.mjs, which then runs a
-// compiled tool in its own process.
+// ensureBuilt() is the same for tools/start.mjs, which then runs a compiled
+// tool in its own process.
 //
-// npm test splits the build in two jobs that run side by side, so the tests
-// start after seconds instead of after a whole tsc run:
+// npm test runs the two halves as jobs side by side, so the tests start after
+// a second instead of after a whole tsc run:
 //
-//   node tools/build.mjs --transpile  compiles each changed file on its own
-//                                     (TypeScript's transpileModule, which
-//                                     isolatedModules in tsconfig.json makes
-//                                     equivalent to tsc's output), no type-check;
-//                                     many files are shared among a thread per
-//                                     core, as the tests wait for them
-//   node tools/build.mjs --check      type-checks with tsc, emitting nothing
+//   node tools/build.mjs --transpile  compiles each changed file, no type-check
+//   node tools/build.mjs --check      type-checks with tsc
 //
 // Each job records the fingerprint it saw; the stamp is written when both saw
 // the same one and passed, so dist/ counts as current only then.
@@ -36,11 +35,9 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
@@ -76,7 +73,9 @@ function sources() {
   return found;
 }
 
-const tracked = (files) => ["tsconfig.json", "package-lock.json", ...files];
+/** What decides how every file compiles: a change to one compiles them all again. */
+const SETTINGS = ["tsconfig.json", "package-lock.json", path.join("tools", "transpile.cjs")];
+const tracked = (files) => [...SETTINGS, ...files];
 
 function fingerprint(files) {
   const hash = createHash("sha256");
@@ -176,48 +175,73 @@ function pendingBuild({ force = false } = {}) {
   return { files, stats, stamp: state.fingerprint ?? fingerprint(files) };
 }
 
-/** Runs tsc on tsconfig.json with its incremental state in dist/ and `flags`; exits with tsc's status when it fails. */
-function tsc(flags) {
+/** Runs tsc on tsconfig.json, emitting nothing, with its incremental state in dist/; exits with tsc's status when it fails. */
+function typeCheck() {
   const compiler = path.join(root, "node_modules", "typescript", "bin", "tsc");
   const run = spawnSync(
     process.execPath,
-    [compiler, "-p", path.join(root, "tsconfig.json"), ...flags, "--incremental", "--tsBuildInfoFile", buildInfo],
+    [compiler, "-p", path.join(root, "tsconfig.json"), "--noEmit", "--incremental", "--tsBuildInfoFile", buildInfo],
     { cwd: root, stdio: "inherit" },
   );
   if (run.error) throw run.error;
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
 
-/**
- * Builds dist/ unless it is current. A failed type-check exits with tsc's status: nothing may run stale code.
- * `force` type-checks and builds from scratch.
- */
-export function ensureBuilt({ force = false } = {}) {
+/** Writes `text` to `file` through a temporary file, so a reader never sees half of it. */
+async function writeWhole(file, text) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await fs.promises.writeFile(temporary, text);
+  await fs.promises.rename(temporary, file);
+}
+
+/** Compiles `files` (project-relative .ts) into dist/, all at once; exits with the compiler's complaints if any. */
+async function transpileFiles(files) {
+  const { transpile } = createRequire(import.meta.url)("./transpile.cjs");
+  const problems = [];
+  await Promise.all(
+    files.map(async (file) => {
+      const output = compiled(file);
+      try {
+        const { code, map } = await transpile(root, path.join(root, file), output, { sourceMap: true });
+        await fs.promises.mkdir(path.dirname(output), { recursive: true });
+        await writeWhole(output, code);
+        if (map) await writeWhole(`${output}.map`, map);
+      } catch (error) {
+        problems.push(error instanceof Error ? error.message : String(error));
+      }
+    }),
+  );
+  if (problems.length > 0) {
+    process.stderr.write(`${problems.join("\n")}\n`);
+    process.exit(1);
+  }
+}
+
+/** The .ts files a build compiles: those whose size or time differ from the last stamp's, or every one after `force` or a change of SETTINGS. */
+function toCompile(files, stats, { force = false } = {}) {
+  const recorded = force ? undefined : readStamp();
+  const settingsChanged = SETTINGS.some((file) => recorded?.stats[file] !== stats[file]);
+  return files.filter(
+    (file) =>
+      file.endsWith(".ts") &&
+      !file.endsWith(".d.ts") &&
+      (settingsChanged || recorded?.stats[file] !== stats[file] || !fs.existsSync(compiled(file))),
+  );
+}
+
+/** Builds dist/ unless it is current: compiles what changed, type-checks, removes orphans, then stamps. */
+export async function ensureBuilt({ force = false } = {}) {
   const pending = pendingBuild({ force });
   if (!pending) return;
   const { files, stats, stamp } = pending;
+  const changed = toCompile(files, stats, { force });
   fs.rmSync(stampFile, { force: true });
-  // A missing output means dist/ was changed behind tsc's back: its incremental state cannot be trusted.
-  const missing = !compiledInPlace(files);
-  if (force || missing) fs.rmSync(buildInfo, { force: true });
-  tsc([]);
+  if (force) fs.rmSync(buildInfo, { force: true });
+  fs.mkdirSync(dist, { recursive: true });
+  await transpileFiles(changed);
+  typeCheck();
   removeOrphans(files);
   writeStamp(stamp, stats);
-}
-
-/** The tsconfig.json compiler options, as tsc reads them. */
-function compilerOptions(ts) {
-  const configFile = path.join(root, "tsconfig.json");
-  const read = ts.readConfigFile(configFile, ts.sys.readFile);
-  if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
-  return ts.parseJsonConfigFileContent(read.config, ts.sys, root).options;
-}
-
-/** Writes `text` to `file` through a temporary file, so a reader never sees half of it. */
-function writeWhole(file, text) {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, file);
 }
 
 function readMarker(file) {
@@ -229,104 +253,38 @@ function readMarker(file) {
 }
 
 /** Records a job's pass; the second of the two to pass on the same sources writes the stamp. */
-function passed(marker, stamp, files, stats) {
-  writeWhole(marker, `${stamp}\n`);
+async function passed(marker, { files, stats, stamp }) {
+  await writeWhole(marker, `${stamp}\n`);
   if (readMarker(transpiledMarker) === stamp && readMarker(checkedMarker) === stamp && compiledInPlace(files)) {
     writeStamp(stamp, stats);
   }
 }
 
-/** Compiles `files` (project-relative .ts) into dist/, each on its own; returns the compiler's complaints. */
-function transpileFiles(files) {
-  const ts = createRequire(import.meta.url)("typescript");
-  const options = { ...compilerOptions(ts), noEmit: false, declaration: false, incremental: false };
-  const problems = [];
-  for (const file of files) {
-    const output = compiled(file);
-    const source = path.join(root, file);
-    const result = ts.transpileModule(fs.readFileSync(source, "utf8"), {
-      compilerOptions: options,
-      fileName: source,
-      reportDiagnostics: true,
-    });
-    for (const diagnostic of result.diagnostics ?? []) {
-      problems.push(`${file}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}`);
-    }
-    fs.mkdirSync(path.dirname(output), { recursive: true });
-    writeWhole(output, result.outputText);
-    if (result.sourceMapText) {
-      // As tsc writes it: the source named relative to the map.
-      const map = JSON.parse(result.sourceMapText);
-      map.sources = [path.relative(path.dirname(output), source)];
-      writeWhole(`${output}.map`, JSON.stringify(map));
-    }
-  }
-  return problems;
-}
-
-/** Below this many files a thread's start (loading TypeScript again) costs more than it saves. */
-const FILES_PER_THREAD = 40;
-
-/** transpileFiles over a thread per core (this one included), the files dealt out in turn. */
-async function transpileInThreads(files) {
-  const threads = Math.max(1, Math.min(os.availableParallelism(), Math.floor(files.length / FILES_PER_THREAD)));
-  const shares = Array.from({ length: threads }, (_, index) =>
-    files.filter((_, position) => position % threads === index),
-  );
-  const others = shares.slice(1).map(
-    (share) =>
-      new Promise((resolve, reject) => {
-        const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { transpile: share } });
-        worker.once("message", resolve);
-        worker.once("error", reject);
-        worker.once("exit", (code) => reject(new Error(`a transpile thread stopped (exit code ${code})`)));
-      }),
-  );
-  const own = transpileFiles(shares[0]);
-  return [own, ...(await Promise.all(others))].flat();
-}
-
-/** Compiles every source file whose size or time differs from the last stamp's, each on its own. */
-async function transpileChanged() {
-  const pending = pendingBuild();
-  if (!pending) return;
-  const { files, stats, stamp } = pending;
-  const recorded = readStamp();
-  const configChanged = ["tsconfig.json", "package-lock.json"].some((file) => recorded?.stats[file] !== stats[file]);
-  const changed = files.filter(
-    (file) =>
-      file.endsWith(".ts") &&
-      !file.endsWith(".d.ts") &&
-      (configChanged || recorded?.stats[file] !== stats[file] || !fs.existsSync(compiled(file))),
-  );
-  fs.mkdirSync(dist, { recursive: true });
-  const problems = await transpileInThreads(changed);
-  if (problems.length > 0) {
-    process.stderr.write(`${problems.join("\n")}\n`);
-    process.exit(1);
-  }
-  removeOrphans(files);
-  passed(transpiledMarker, stamp, files, stats);
-}
-
-/** Type-checks the project with tsc, emitting nothing; exits with tsc's status when it fails. */
-function typeCheck() {
+/** npm test's first job: compiles what changed since the last stamp. */
+async function transpileJob() {
   const pending = pendingBuild();
   if (!pending) return;
   fs.mkdirSync(dist, { recursive: true });
-  tsc(["--noEmit"]);
-  passed(checkedMarker, pending.stamp, pending.files, pending.stats);
+  await transpileFiles(toCompile(pending.files, pending.stats));
+  removeOrphans(pending.files);
+  await passed(transpiledMarker, pending);
 }
 
-if (!isMainThread && workerData?.transpile) {
-  // A share of transpileInThreads' files.
-  parentPort.postMessage(transpileFiles(workerData.transpile));
-} else if (isMainThread && process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** npm test's second job: type-checks. */
+async function checkJob() {
+  const pending = pendingBuild();
+  if (!pending) return;
+  fs.mkdirSync(dist, { recursive: true });
+  typeCheck();
+  await passed(checkedMarker, pending);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   if (argv.includes("--status")) {
     const files = sources();
     process.exit(currentState(files, statsOf(files)).current ? 0 : 1);
-  } else if (argv.includes("--transpile")) await transpileChanged();
-  else if (argv.includes("--check")) typeCheck();
-  else ensureBuilt({ force: argv.includes("--force") });
+  } else if (argv.includes("--transpile")) await transpileJob();
+  else if (argv.includes("--check")) await checkJob();
+  else await ensureBuilt({ force: argv.includes("--force") });
 }

@@ -19,7 +19,7 @@ if (target === undefined || !target.startsWith(`${dist}${path.sep}`) || !target.
   process.stderr.write("usage: node tools/start.mjs dist/<path>.js [arguments...]\n");
   process.exit(2);
 }
-ensureBuilt();
+await ensureBuilt();
 if (!fs.existsSync(target)) {
   process.stderr.write(`${path.relative(root, target)} is not among the compiled files\n`);
   process.exit(2);

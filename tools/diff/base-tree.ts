@@ -1,13 +1,14 @@
 /**
  * The project as it was at the base commit, compiled and ready to render: its
  * files from git, the working tree's node_modules (linked, not installed),
- * each TypeScript file transpiled with the working tree's TypeScript.
+ * each TypeScript file compiled the way the working tree compiles its own
+ * (tools/transpile.cjs).
  *
  * The base is only rendered, never type-checked (the working tree is; a base
- * is a commit that was reviewed already), so it is transpiled file by file,
+ * is a commit that was reviewed already), so it is compiled file by file,
  * which takes a fraction of a full tsc run. A commit's content never changes,
  * so the prepared tree is kept in node_modules/.cache/ml-platform/diff-base/,
- * keyed by commit, project folder and TypeScript version, and reused by the
+ * keyed by commit, project folder and compiler, and reused by the
  * next diff against the same base; the newest few are kept. The transpiled
  * code is kept apart, keyed by the git objects of the files it comes from, so
  * a base that differs from an earlier one only in its stack files (a
@@ -25,7 +26,7 @@ export class BaseTreeError extends Error {}
 export interface BaseTree {
   projectDir: string;
   renderCli: string;
-  /** Compiler complaints about the base (syntax errors), shown as a note: the transpiler still emits. */
+  /** Files of the base that did not compile (syntax errors), shown as a note: the render runs without them. */
   buildWarnings?: string;
   remove(): void;
 }
@@ -33,7 +34,7 @@ export interface BaseTree {
 const RENDER_SOURCE = path.join("tools", "render", "cli.ts");
 const RENDER_OUTPUT = path.join("dist", "tools", "render", "cli.js");
 /** Bump when the layout or the way a base is prepared changes, so old entries are not reused. */
-const CACHE_LAYOUT = "1";
+const CACHE_LAYOUT = "2";
 const CACHE_ENTRIES_KEPT = 6;
 const COMPLETE = ".complete";
 const WARNINGS = ".build-warnings";
@@ -43,55 +44,69 @@ function loadTypeScript(projectDir: string): typeof TypeScript {
   return require(path.join(projectDir, "node_modules", "typescript")) as typeof TypeScript;
 }
 
-function typeScriptVersion(projectDir: string): string {
-  const manifest = path.join(projectDir, "node_modules", "typescript", "package.json");
-  return (JSON.parse(fs.readFileSync(manifest, "utf8")) as { version: string }).version;
+/** tools/transpile.cjs of the working tree: how the project compiles a file. */
+interface Transpiler {
+  transpileSync(
+    projectDir: string,
+    sourceFile: string,
+    outputFile: string,
+    settings: { sourceMap: boolean },
+  ): { code: string };
+  transpilerVersion: string;
+}
+
+const TRANSPILER = path.join("tools", "transpile.cjs");
+
+function loadTranspiler(projectDir: string): Transpiler {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(projectDir, TRANSPILER)) as Transpiler;
+}
+
+/** What the compiled code depends on besides the sources: the transpiler's settings and version. */
+function compilerIdentity(projectDir: string): string {
+  return crypto
+    .createHash("sha256")
+    .update(fs.readFileSync(path.join(projectDir, TRANSPILER)))
+    .update(loadTranspiler(projectDir).transpilerVersion)
+    .digest("hex");
 }
 
 /**
- * Emits each file of the base's tsconfig.json the way tsc would lay it out, under `outRoot` in place of the base
- * project's folder; returns syntax errors, if any.
+ * Emits each file of the base's tsconfig.json the way the working tree's build lays it out, under `outRoot` in
+ * place of the base project's folder; returns the files that did not compile and why, if any.
  */
-function transpile(ts: typeof TypeScript, baseProject: string, outRoot: string): string | undefined {
+function transpile(projectDir: string, baseProject: string, outRoot: string): string | undefined {
+  const ts = loadTypeScript(projectDir);
   const configFile = path.join(baseProject, "tsconfig.json");
   const read = ts.readConfigFile(configFile, ts.sys.readFile);
   if (read.error)
     throw new BaseTreeError(`tsconfig.json: ${ts.flattenDiagnosticMessageText(read.error.messageText, "\n")}`);
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, baseProject);
-  const compilerOptions: TypeScript.CompilerOptions = {
-    ...parsed.options,
-    noEmit: false,
-    declaration: false,
-    sourceMap: false,
-    inlineSourceMap: false,
-    incremental: false,
-    composite: false,
-  };
   const outDir = parsed.options.outDir ?? baseProject;
   const rootDir = parsed.options.rootDir ?? baseProject;
+  const { transpileSync } = loadTranspiler(projectDir);
   const problems: string[] = [];
   const tests = path.join(baseProject, "tests") + path.sep;
   for (const file of parsed.fileNames) {
     // A render never loads the tests.
     if (file.endsWith(".d.ts") || file.endsWith(".json") || file.startsWith(tests)) continue;
-    const output = ts.transpileModule(fs.readFileSync(file, "utf8"), {
-      compilerOptions,
-      fileName: file,
-      reportDiagnostics: true,
-    });
-    for (const diagnostic of output.diagnostics ?? []) {
-      const where = path.relative(baseProject, file);
-      problems.push(`${where}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n")}`);
-    }
     const emitted = path.join(outDir, path.relative(rootDir, file)).replace(/\.tsx?$/, ".js");
     const target = path.join(outRoot, path.relative(baseProject, emitted));
+    let code: string;
+    try {
+      ({ code } = transpileSync(baseProject, file, emitted, { sourceMap: false }));
+    } catch (error) {
+      // The message names the file, line and column.
+      problems.push(error instanceof Error ? error.message : String(error));
+      continue;
+    }
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, output.outputText);
+    fs.writeFileSync(target, code);
   }
   return problems.length > 0 ? tail(problems.join("\n"), 20) : undefined;
 }
 
-/** What the transpiled code of a base depends on: its TypeScript files and tsconfig.json, by git object. */
+/** What the transpiled code of a base depends on: its TypeScript files and tsconfig.json, by git object, and the compiler. */
 export function codeKey(projectDir: string, commit: string, prefix: string): string {
   const { top } = repositoryOf(projectDir);
   const sources = trackedFiles(top, commit, prefix).filter(
@@ -99,7 +114,7 @@ export function codeKey(projectDir: string, commit: string, prefix: string): str
   );
   return crypto
     .createHash("sha256")
-    .update([CACHE_LAYOUT, "code", prefix, typeScriptVersion(projectDir)].join("\0"))
+    .update([CACHE_LAYOUT, "code", prefix, compilerIdentity(projectDir)].join("\0"))
     .update(sources.map((entry) => `${entry.object} ${entry.path}`).join("\n"))
     .digest("hex")
     .slice(0, 32);
@@ -144,7 +159,7 @@ function prepareInto(projectDir: string, commit: string, label: string, root: st
     const compiled = path.join(folder, "project");
     let warnings: string | undefined;
     try {
-      warnings = transpile(loadTypeScript(projectDir), baseProject, compiled);
+      warnings = transpile(projectDir, baseProject, compiled);
     } catch (error) {
       if (error instanceof BaseTreeError) throw new BaseTreeError(`the base ${label} did not build: ${error.message}`);
       throw error;
@@ -185,7 +200,7 @@ export function prepareBaseTree(projectDir: string, commit: string, label: strin
   const cacheDir = path.join(projectDir, "node_modules", ".cache", "ml-platform", "diff-base");
   const key = crypto
     .createHash("sha256")
-    .update([CACHE_LAYOUT, commit, prefix, typeScriptVersion(projectDir)].join("\0"))
+    .update([CACHE_LAYOUT, commit, prefix, compilerIdentity(projectDir)].join("\0"))
     .digest("hex")
     .slice(0, 32);
   fs.mkdirSync(cacheDir, { recursive: true });

@@ -129,9 +129,9 @@ export async function runDiff(request: DiffRequest): Promise<DiffRun> {
         ? request.stacks
         : [...new Set([...stacksIn(tree.projectDir), ...stacksIn(request.projectDir)])].sort();
     const notes = tree.buildWarnings
-      ? [`Note: the base has TypeScript errors; it was rendered from what the compiler emitted anyway.`]
+      ? [`Note: some files of the base did not compile; it was rendered without them.`]
       : [];
-    const warnings = tree.buildWarnings ? [`TypeScript on the base:\n${tree.buildWarnings}`] : [];
+    const warnings = tree.buildWarnings ? [`Compiling the base:\n${tree.buildWarnings}`] : [];
     return { title, notes, warnings, results: await compareStacks(stacks, head, base, warnings) };
   } finally {
     tree.remove();

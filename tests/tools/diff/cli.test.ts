@@ -176,6 +176,18 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     );
   });
 
+  it("renders a base with a file that does not compile without that file, and says where it broke", () => {
+    const source = copy.read("tools/bench.ts");
+    const commit = commitWith("tools/bench.ts", `${source}const = 1;\n`);
+    const brokenLine = source.split("\n").length;
+
+    const run = runToolInThread(copy, "diff", ["--base", commit, "--stack", "dev"]);
+    assert.strictEqual(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Stack dev \(docker target\): 0 to add, 0 to change, 0 to remove, [1-9]\d* unchanged$/m);
+    assert.match(run.stdout, /some files of the base did not compile; it was rendered without them/);
+    assert.match(run.stderr, new RegExp(`Compiling the base:\\ntools/bench\\.ts:${brokenLine}:7: Expected identifier`));
+  });
+
   it("takes the working tree for the base only when it holds exactly the base's files", () => {
     const head = copy.git(["rev-parse", "HEAD"]);
     assert.strictEqual(workingTreeIsCommit(copy.dir, head), true, "a clean checkout of the base");
