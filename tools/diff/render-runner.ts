@@ -2,9 +2,12 @@
  * Runs a project's own render CLI and reads back resources.json, in a command
  * thread that keeps the Pulumi SDK loaded from one render to the next (the
  * runtime is global, so a thread renders one at a time): one for this tool's
- * own tree, one per base tree whose render command runs in a thread too; a
- * base from before that renders in a child process. Renders are
- * asynchronous, so threads and children share the machine's cores.
+ * own tree, and one for the base trees whose render command runs in a thread
+ * too; a base from before that renders in a child process. A base tree links
+ * this tree's node_modules, and Node.js loads a module by its real path, so
+ * base after base renders with the SDK the base thread loaded once, each with
+ * its own compiled code. Renders are asynchronous, so the two threads and
+ * children share the machine's cores.
  */
 import { spawn } from "child_process";
 import * as crypto from "crypto";
@@ -30,19 +33,22 @@ export function newFingerprintKey(): string {
   return crypto.randomBytes(32).toString("hex");
 }
 
-/** The renderer of the code this tool was built from (dist/tools/render/cli.js). */
-/** Per render CLI: started at its first render, kept for the others. */
-const threads = new Map<string, CommandThread>();
+/** Whose renders a thread runs: this tool's own tree's, or any base tree's. */
+type ThreadRole = "working tree" | "base";
 
-function threadFor(cli: string): CommandThread {
-  let thread = threads.get(cli);
-  if (!thread) threads.set(cli, (thread = new CommandThread()));
+/** Started at the first render of its role, kept for the others. */
+const threads = new Map<ThreadRole, CommandThread>();
+
+function threadFor(role: ThreadRole): CommandThread {
+  let thread = threads.get(role);
+  if (!thread) threads.set(role, (thread = new CommandThread()));
   return thread;
 }
 
+/** The renderer of the code this tool was built from (dist/tools/render/cli.js). */
 export function workingTreeRenderer(projectDir: string, fingerprintKey: string): Renderer {
   const cli = path.join(__dirname, "..", "render", "cli.js");
-  return { cli, projectDir, fingerprintKey, thread: threadFor(cli) };
+  return { cli, projectDir, fingerprintKey, thread: threadFor("working tree") };
 }
 
 /**
@@ -52,7 +58,7 @@ export function workingTreeRenderer(projectDir: string, fingerprintKey: string):
  */
 export function treeRenderer(cli: string, projectDir: string, fingerprintKey: string): Renderer {
   const threaded = fs.existsSync(path.join(path.dirname(cli), "command-thread.js"));
-  return { cli, projectDir, fingerprintKey, thread: threaded ? threadFor(cli) : undefined };
+  return { cli, projectDir, fingerprintKey, thread: threaded ? threadFor("base") : undefined };
 }
 
 /** Stacks with a Pulumi.<stack>.yaml in a project folder. */
