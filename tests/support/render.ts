@@ -2,8 +2,9 @@
  * Runs the offline render for tests and reads back what it wrote. Most
  * renders run in the test process's command thread (command-thread.ts),
  * which loads the Pulumi SDK once instead of once per render; the committed
- * stacks, shared by every test file, render through the CLI in a process of
- * their own, so the entry point stays covered and a test can compare the two.
+ * dev and prod stacks, shared by every test file, render through the CLI in a
+ * process of their own, traced, so the entry point stays covered and a test
+ * can check which SDK modules each loads.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -49,6 +50,9 @@ export function runRender(args: string[], outDir = fs.mkdtempSync(path.join(os.t
 
 const cache = new Map<string, Render & { outDir: string }>();
 
+/** The committed stacks whose shared render is traced: a test reads which SDK modules each loaded (the two that differ). */
+const TRACED_STACKS = new Set(["dev", "prod"]);
+
 /** How long a worker waits for another worker's render of the same stack before it renders itself. */
 const SHARED_RENDER_WAIT_MS = 10 * 60 * 1000;
 
@@ -58,9 +62,10 @@ function sleep(milliseconds: number): void {
 
 /**
  * The committed stack rendered once per test run, whichever worker asks
- * first: that one renders (through the CLI, in a process of its own, traced)
- * and records the outcome; the others wait for it. The folder, the trace and
- * the lock live in the run's scratch folder, so a later run renders afresh.
+ * first: that one renders (a traced stack through the CLI, in a process of
+ * its own; any other in its command thread) and records the outcome; the
+ * others wait for it. The folder, the trace and the lock live in the run's
+ * scratch folder, so a later run renders afresh.
  */
 function sharedRender(runDir: string, stack: string): RenderRun {
   const outDir = path.join(runDir, "renders", stack);
@@ -74,7 +79,9 @@ function sharedRender(runDir: string, stack: string): RenderRun {
     owner = false;
   }
   if (owner) {
-    const run = runRenderCli(["--stack", stack], outDir, sdkTraceFile(runDir, stack));
+    const run = TRACED_STACKS.has(stack)
+      ? runRenderCli(["--stack", stack], outDir, sdkTraceFile(runDir, stack))
+      : runRender(["--stack", stack], outDir);
     fs.writeFileSync(`${outcome}.partial`, JSON.stringify(run));
     fs.renameSync(`${outcome}.partial`, outcome);
     return run;
@@ -120,6 +127,7 @@ export function renderConfig(stack: string, yamlText: string): RenderRun {
 export function committedSdkTrace(stack: string): SdkTrace {
   renderStack(stack);
   const runDir = testRunDir();
-  if (!runDir) return traceSdkModules(stack, fs.mkdtempSync(path.join(os.tmpdir(), "ml-trace-")));
+  if (!runDir || !TRACED_STACKS.has(stack))
+    return traceSdkModules(stack, fs.mkdtempSync(path.join(os.tmpdir(), "ml-trace-")));
   return JSON.parse(fs.readFileSync(sdkTraceFile(runDir, stack), "utf8")) as SdkTrace;
 }

@@ -62,8 +62,9 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
     });
   }
 
+  // Through the CLI's own process once: the working tree as its base renders each stack once, in one thread.
   it("finds no changes when the working tree is the base, and --exit-code exits 0", () => {
-    const run = runToolInThread(copy, "diff", ["--exit-code"]);
+    const run = copy.tool("diff", ["--exit-code"]);
     assert.strictEqual(run.status, 0, run.stderr);
     assert.match(run.stdout, /^Offline diff: merge-base with main \([0-9a-f]{12}\) → working tree$/m);
     assert.match(run.stdout, /^Stack dev \(docker target\): 0 to add, 0 to change, 0 to remove, \d+ unchanged$/m);
@@ -72,7 +73,7 @@ describe("npm run diff (on a scratch copy of the project with a stub target)", f
 
   it("shows exactly a replica-count change, and --exit-code exits 1", () => {
     edited(copy, "Pulumi.dev.yaml", "    port: 8080\n    replicas: 2\n", "    port: 8080\n    replicas: 3\n");
-    const run = copy.tool("diff", ["--stack", "dev", "--exit-code"]);
+    const run = runToolInThread(copy, "diff", ["--stack", "dev", "--exit-code"]);
     assert.strictEqual(run.status, 1, run.stderr);
     assert.match(run.stdout, /^Stack dev \(docker target\): 1 to add, 0 to change, 0 to remove, \d+ unchanged$/m);
     assert.deepStrictEqual(entry(run.stdout, "+ RandomString ml-platform-model-serving-replica-2"), [
